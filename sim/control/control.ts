@@ -1,0 +1,105 @@
+// The simulator's backend API: what a test or a person does to the world around the lock.
+// It manipulates physics only, never the firmware's internals, and reports what is physically so.
+import type { Clock } from '../../hal/ports/clock.js';
+import type { SimBoard } from '../board.js';
+import type { DoorRefusal } from '../physics/door.js';
+
+export interface WorldSnapshot {
+  bolt: { position: number; thrown: boolean; withdrawn: boolean; drive: 'extend' | 'retract' | 'stop'; jammed: boolean };
+  door: { open: boolean; forced: boolean };
+  camera: { triggered: boolean; recording: boolean } | null;
+  tamper: boolean | null;
+  pairButton: boolean | null;
+  battery: number | null;
+  led: boolean;
+  buzzer: boolean;
+}
+
+export class SimControl {
+  constructor(
+    readonly board: SimBoard,
+    private readonly clock: Clock,
+  ) {}
+
+  // ---- door and bolt ----
+  openDoor(): DoorRefusal | null {
+    return this.board.door.openDoor(false);
+  }
+  /** Force the door open past a thrown bolt (a break-in). */
+  forceDoor(): DoorRefusal | null {
+    return this.board.door.openDoor(true);
+  }
+  closeDoor(): DoorRefusal | null {
+    return this.board.door.closeDoor();
+  }
+  turnThumbTurn(to: 'locked' | 'unlocked'): boolean {
+    return this.board.bolt.turnByHand(to);
+  }
+  jamBolt(transient = false): void {
+    this.board.bolt.jamBolt(transient);
+  }
+  clearJam(): void {
+    this.board.bolt.clearJam();
+  }
+
+  // ---- keypad ----
+  /** Press a key and release it `holdMs` later. */
+  pressKey(key: string, holdMs = 80): void {
+    const keypad = this.need(this.board.keypad, 'keypad');
+    keypad.press(key);
+    this.clock.after(holdMs, () => keypad.release(key));
+  }
+  /** Type a sequence of keys, one every `gapMs`, each held `holdMs`. Returns the time it takes. */
+  typeKeys(keys: string, gapMs = 200, holdMs = 80): number {
+    [...keys].forEach((key, i) => this.clock.after(i * gapMs + 1, () => this.pressKey(key, holdMs)));
+    return keys.length * gapMs + holdMs;
+  }
+  holdKey(key: string): void {
+    this.need(this.board.keypad, 'keypad').press(key);
+  }
+  releaseKeys(): void {
+    this.need(this.board.keypad, 'keypad').releaseAll();
+  }
+
+  // ---- camera, tamper, pair button, battery ----
+  failCamera(): void {
+    this.need(this.board.camera, 'camera').fail();
+  }
+  killCameraMidRecording(): void {
+    this.need(this.board.camera, 'camera').die();
+  }
+  repairCamera(): void {
+    this.need(this.board.camera, 'camera').repair();
+  }
+  setTamper(tampered: boolean): void {
+    this.need(this.board.tamper, 'tamper switch').set(tampered);
+  }
+  pressPairButton(holdMs = 300): void {
+    const button = this.need(this.board.pairButton, 'pair button');
+    button.set(true);
+    this.clock.after(holdMs, () => button.set(false));
+  }
+  setBattery(percent: number): void {
+    this.need(this.board.battery, 'battery').setPercent(percent);
+  }
+
+  // ---- observation ----
+  snapshot(): WorldSnapshot {
+    const b = this.board;
+    return {
+      bolt: { position: b.bolt.position, thrown: b.bolt.isThrown, withdrawn: b.bolt.isWithdrawn, drive: b.bolt.drive, jammed: b.bolt.isJammed },
+      door: { open: b.door.isOpen, forced: b.door.forced },
+      camera: b.camera ? { triggered: b.camera.triggered, recording: b.camera.isRecording } : null,
+      tamper: b.tamper?.isActive ?? null,
+      pairButton: b.pairButton?.isActive ?? null,
+      battery: b.battery?.percent ?? null,
+      led: b.ledOn,
+      buzzer: b.buzzerOn,
+    };
+  }
+
+  private need<T>(part: T | null, name: string): T {
+    if (!part) throw new Error(`this simulated board has no ${name}`);
+    return part;
+  }
+}
