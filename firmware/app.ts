@@ -1,0 +1,67 @@
+// Builds the lock's services from a set of ports and a config: the deadbolt controller, its
+// status signals and its log. Nothing here knows which board, driver or simulator is underneath.
+import type { Clock } from '../hal/ports/clock.js';
+import type { BoardPorts } from '../hal/ports/index.js';
+import type { RandomSource } from '../hal/ports/random.js';
+import type { LockConfig } from './config.js';
+import { Deadbolt } from './lock/deadbolt.js';
+import type { Logger } from './log.js';
+
+export interface AppOptions {
+  ports: BoardPorts;
+  clock: Clock;
+  random: RandomSource;
+  logger: Logger;
+  config: LockConfig;
+  /** From the board profile: how long a drive may run, and the backoff after a stall. */
+  bolt: { travelTimeoutMs: number; backoffMs: number };
+}
+
+export interface App {
+  readonly deadbolt: Deadbolt;
+  start(): void;
+  /** Leave the bolt safe (see config.shutdownPosition), then release the board. */
+  stop(): Promise<void>;
+}
+
+export function createApp(options: AppOptions): App {
+  const { ports, clock, logger, config } = options;
+  const deadbolt = new Deadbolt(
+    { bolt: ports.bolt, door: ports.door, tamper: ports.tamper, clock },
+    {
+      travelTimeoutMs: options.bolt.travelTimeoutMs,
+      backoffMs: options.bolt.backoffMs,
+      autoRelockMs: config.autoRelockMs,
+      doorAjarMs: config.doorAjarMs,
+      bootAction: config.bootAction,
+      shutdownPosition: config.shutdownPosition,
+    },
+  );
+  const log = logger.child({ module: 'lock' });
+  deadbolt.events.on('state', (e) => log.info({ event: 'state', ...e }, `bolt ${e.from} -> ${e.to} (${e.cause})`));
+  deadbolt.events.on('operation', (e) => log.info({ event: 'operation', ...e }, `${e.op} ${e.outcome} in ${e.ms} ms`));
+  deadbolt.events.on('manual', (e) => log.info({ event: 'manual', ...e }, `thumb-turn moved the bolt to ${e.position}`));
+  deadbolt.events.on('door', (e) => log.info({ event: 'door', ...e }, `door ${e.state}`));
+  deadbolt.events.on('alarm', (e) => {
+    const line = `alarm ${e.kind} ${e.active ? 'raised' : 'cleared'}`;
+    if (e.active) log.warn({ event: 'alarm', ...e }, line);
+    else log.info({ event: 'alarm', ...e }, line);
+    ports.status?.show(deadbolt.activeAlarms.size > 0 ? 'alarm' : 'idle');
+  });
+  // A key press is shown and beeped, never logged with its value: it may be part of a PIN.
+  ports.keypad?.onKey(() => ports.status?.show('key'));
+  ports.battery?.onLevel((percent) => log.info({ event: 'battery', percent }, `battery ${percent}%`));
+
+  return {
+    deadbolt,
+    start() {
+      deadbolt.start();
+      log.info({ event: 'ready', state: deadbolt.current }, `lock ready, bolt ${deadbolt.current}`);
+    },
+    async stop() {
+      await deadbolt.shutdown();
+      log.info({ event: 'stopped', state: deadbolt.current }, `lock stopped, bolt ${deadbolt.current}`);
+      await ports.close();
+    },
+  };
+}

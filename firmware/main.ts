@@ -1,0 +1,129 @@
+// Process entry and the one composition root: config + boards.json -> IO plugin (by name, via
+// dynamic import) -> johnny-five drivers -> ports -> app. Handles SIGINT/SIGTERM so the bolt is
+// left as configured (fail-secure by default) and the motor is never left driven.
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { type BoardProfile, loadBoard } from '../hal/boards.js';
+import { createJohnnyFivePorts, openBoard } from '../hal/johnny-five/ports.js';
+import { systemClock } from '../hal/node/clock.js';
+import { cryptoRandom } from '../hal/node/random.js';
+import type { Clock } from '../hal/ports/clock.js';
+import type { RandomSource } from '../hal/ports/random.js';
+import { type App, createApp } from './app.js';
+import { type LockConfig, loadLockConfig } from './config.js';
+import { createLogger, type Logger } from './log.js';
+
+export interface BootOptions {
+  board: string;
+  boardsPath?: string;
+  config: LockConfig;
+  logger: Logger;
+  clock?: Clock;
+  random?: RandomSource;
+}
+
+export interface Booted {
+  app: App;
+  profile: BoardProfile;
+  /** What the IO plugin loader made besides the plugin: the simulated world, on the sim board. */
+  world: unknown;
+}
+
+interface LoadedPlugin {
+  io: unknown;
+  world?: unknown;
+}
+
+type PluginLoader = (profile: BoardProfile, clock: Clock, random: RandomSource) => Promise<LoadedPlugin>;
+
+/** IO plugins by the name boards.json gives them. Real-board plugins are optional installs. */
+const IO_PLUGINS: Record<string, PluginLoader> = {
+  async sim(profile, clock, random) {
+    const { SimBoard } = await import('../sim/board.js');
+    const world = new SimBoard(profile, { clock, random });
+    return { io: world.io, world };
+  },
+  'pi-io': (profile) => loadPackagePlugin('pi-io', profile),
+  'beaglebone-io': (profile) => loadPackagePlugin('beaglebone-io', profile),
+};
+
+async function loadPackagePlugin(name: string, profile: BoardProfile): Promise<LoadedPlugin> {
+  let mod: { default: new (options?: unknown) => unknown };
+  try {
+    mod = await import(name);
+  } catch (error) {
+    throw new Error(`this board needs the IO plugin package "${name}": run "npm install ${name}" on the board`, { cause: error });
+  }
+  return { io: new mod.default(profile.io.options) };
+}
+
+export async function boot(options: BootOptions): Promise<Booted> {
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? cryptoRandom;
+  const profile = loadBoard(options.boardsPath ?? 'boards.json', options.board);
+  const loader = IO_PLUGINS[profile.io.plugin];
+  if (!loader) throw new Error(`board "${options.board}": unknown IO plugin "${profile.io.plugin}"; known: ${Object.keys(IO_PLUGINS).join(', ')}`);
+  const { io, world } = await loader(profile, clock, random);
+  const board = await openBoard(io);
+  const ports = createJohnnyFivePorts(board, profile, clock);
+  await ports.ready();
+  const app = createApp({
+    ports, clock, random, logger: options.logger, config: options.config,
+    bolt: { travelTimeoutMs: profile.devices.bolt.travelTimeoutMs, backoffMs: profile.devices.bolt.backoffMs },
+  });
+  app.start();
+  return { app, profile, world };
+}
+
+/** Stop cleanly on the first signal; a second signal, or a stuck shutdown, forces the exit. */
+export function handleSignals(app: App, logger: Logger, exit: (code: number) => void = process.exit): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      exit(1);
+      return;
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.error('shutdown took too long: exiting');
+      exit(1);
+    }, 15_000);
+    app.stop().then(
+      () => {
+        clearTimeout(force);
+        exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      board: { type: 'string', default: 'sim' },
+      boards: { type: 'string', default: 'boards.json' },
+      config: { type: 'string' },
+      pretty: { type: 'boolean', default: process.stdout.isTTY === true },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const config = loadLockConfig(values.config ?? null);
+  const logger = createLogger({ level: config.logLevel, pretty: values.pretty && !values.json });
+  const { app } = await boot({ board: values.board!, boardsPath: values.boards, config, logger });
+  handleSignals(app, logger);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    console.error(`lock: ${(error as Error).message}`);
+    process.exit(1);
+  });
+}
