@@ -108,7 +108,12 @@ function servoMover(board: five.Board, config: Extract<BoltConfig, { kind: 'serv
   return {
     extend: () => servo.to(config.lockedDeg),
     retract: () => servo.to(config.unlockedDeg),
-    // A servo holds where it was last told; stopping means ending any sweep.
-    stop: () => servo.stop(),
+    // Servo.stop() only ends a sweep; a servo still pulsed keeps going to its last target.
+    // A pulse width of 0 turns the pulses off (pigpio's meaning): the servo goes limp where
+    // it is, and the thumb-turn can move the bolt by hand.
+    stop: () => {
+      servo.stop();
+      board.io.servoWrite(servo.pin as unknown as number, 0);
+    },
   };
 }

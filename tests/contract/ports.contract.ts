@@ -1,0 +1,311 @@
+// Contract suites, one factory per port: the same expectations run against the johnny-five
+// drivers on the simulated board always, and against a real board when one is attached
+// (a rig then provides the stimuli: a person or a jig turns, opens, presses).
+import { expect, it } from 'vitest';
+import type { BatteryMonitor } from '../../hal/ports/battery-monitor.js';
+import type { BoltActuator, BoltPosition } from '../../hal/ports/bolt-actuator.js';
+import type { CameraTrigger } from '../../hal/ports/camera-trigger.js';
+import type { DoorSensor, DoorState } from '../../hal/ports/door-sensor.js';
+import { HalError } from '../../hal/ports/errors.js';
+import type { Keypad, KeypadKey } from '../../hal/ports/keypad.js';
+import type { PairButton } from '../../hal/ports/pair-button.js';
+import type { StatusIndicator } from '../../hal/ports/status-indicator.js';
+import type { TamperSwitch } from '../../hal/ports/tamper-switch.js';
+
+/** What every rig offers: time passing, and the end of the test. */
+export interface Rig {
+  advance(ms: number): void;
+  release(): Promise<void> | void;
+}
+
+type Make<P, S> = () => Promise<{ port: P; rig: Rig & S }>;
+
+async function using<P, S>(make: Make<P, S>, body: (port: P, rig: Rig & S) => Promise<void> | void): Promise<void> {
+  const { port, rig } = await make();
+  try {
+    await body(port, rig);
+  } finally {
+    await rig.release();
+  }
+}
+
+export interface BoltStimuli {
+  travelTimeoutMs: number;
+  jam(): void;
+  turnByHand(to: 'locked' | 'unlocked'): void;
+  /** Whether the motor (or servo) is physically being driven. */
+  motorDriven(): boolean;
+}
+
+export function boltActuatorContract(make: Make<BoltActuator, BoltStimuli>): void {
+  it('reports where the bolt is before anything moves it', () =>
+    using(make, (bolt) => {
+      expect(bolt.readPosition()).toBe('locked');
+      expect(bolt.driving).toBe('stop');
+    }));
+
+  it('retracts to the unlocked switch within the travel timeout, reporting each change once', () =>
+    using(make, (bolt, rig) => {
+      const seen: BoltPosition[] = [];
+      bolt.onPosition((p) => seen.push(p));
+      bolt.drive('retract');
+      expect(bolt.driving).toBe('retract');
+      rig.advance(rig.travelTimeoutMs);
+      expect(seen).toEqual(['between', 'unlocked']);
+      bolt.drive('stop');
+      expect(rig.motorDriven()).toBe(false);
+    }));
+
+  it('stops where it is told to stop', () =>
+    using(make, (bolt, rig) => {
+      bolt.drive('retract');
+      rig.advance(200);
+      bolt.drive('stop');
+      rig.advance(rig.travelTimeoutMs * 3);
+      expect(bolt.readPosition()).toBe('between');
+      expect(rig.motorDriven()).toBe(false);
+    }));
+
+  it('never reaches the end switch while jammed', () =>
+    using(make, (bolt, rig) => {
+      bolt.drive('retract');
+      rig.advance(100);
+      rig.jam();
+      rig.advance(rig.travelTimeoutMs * 2);
+      expect(bolt.readPosition()).toBe('between');
+      bolt.drive('stop');
+    }));
+
+  it('reports a thumb-turn by hand with no drive', () =>
+    using(make, (bolt, rig) => {
+      const seen: BoltPosition[] = [];
+      bolt.onPosition((p) => seen.push(p));
+      rig.turnByHand('unlocked');
+      rig.advance(1000);
+      expect(seen).toEqual(['between', 'unlocked']);
+      expect(bolt.driving).toBe('stop');
+    }));
+
+  it('refuses commands after close, with the motor stopped', () =>
+    using(make, (bolt, rig) => {
+      bolt.drive('retract');
+      bolt.close();
+      expect(rig.motorDriven()).toBe(false);
+      expect(() => bolt.drive('extend')).toThrow(HalError);
+      try {
+        bolt.drive('extend');
+      } catch (error) {
+        expect((error as HalError).code).toBe('E_CLOSED');
+      }
+    }));
+}
+
+export interface DoorStimuli {
+  unlockBolt(): void;
+  open(): void;
+  close(): void;
+}
+
+export function doorSensorContract(make: Make<DoorSensor, DoorStimuli>): void {
+  it('reads the door shut at rest, then one event per opening and closing despite contact bounce', () =>
+    using(make, (door, rig) => {
+      expect(door.read()).toBe('closed');
+      rig.unlockBolt();
+      const seen: DoorState[] = [];
+      door.onChange((s) => seen.push(s));
+      rig.open();
+      rig.advance(200);
+      expect(door.read()).toBe('open');
+      rig.close();
+      rig.advance(200);
+      expect(seen).toEqual(['open', 'closed']);
+    }));
+
+  it('stops reporting after unsubscribe', () =>
+    using(make, (door, rig) => {
+      rig.unlockBolt();
+      const seen: DoorState[] = [];
+      const off = door.onChange((s) => seen.push(s));
+      off();
+      rig.open();
+      rig.advance(200);
+      expect(seen).toEqual([]);
+    }));
+}
+
+export interface KeypadStimuli {
+  type(keys: string): number;
+  hold(key: string): void;
+  releaseAll(): void;
+}
+
+export function keypadContract(make: Make<Keypad, KeypadStimuli>): void {
+  it('reports each key typed, once, in order', () =>
+    using(make, (keypad, rig) => {
+      const seen: KeypadKey[] = [];
+      keypad.onKey((k) => seen.push(k));
+      rig.advance(rig.type('1597*0#') + 100);
+      expect(seen.join('')).toBe('1597*0#');
+    }));
+
+  it('reports a held key once', () =>
+    using(make, (keypad, rig) => {
+      const seen: KeypadKey[] = [];
+      keypad.onKey((k) => seen.push(k));
+      rig.hold('5');
+      rig.advance(3000);
+      rig.releaseAll();
+      rig.advance(100);
+      expect(seen).toEqual(['5']);
+    }));
+
+  it('drops a two-key chord rather than guess', () =>
+    using(make, (keypad, rig) => {
+      const seen: KeypadKey[] = [];
+      keypad.onKey((k) => seen.push(k));
+      rig.hold('1');
+      rig.hold('9');
+      rig.advance(500);
+      rig.releaseAll();
+      rig.advance(100);
+      expect(seen).toEqual([]);
+    }));
+}
+
+export interface CameraStimuli {
+  fail(): void;
+  kill(): void;
+  startDelayMs: number;
+}
+
+export function cameraTriggerContract(make: Make<CameraTrigger, CameraStimuli>): void {
+  it('confirms recording some time after the trigger, and its end after release', () =>
+    using(make, (camera, rig) => {
+      const seen: boolean[] = [];
+      camera.onRecording((r) => seen.push(r));
+      expect(camera.isRecording()).toBe(false);
+      camera.setRecording(true);
+      rig.advance(rig.startDelayMs + 100);
+      expect(camera.isRecording()).toBe(true);
+      camera.setRecording(false);
+      rig.advance(500);
+      expect(seen).toEqual([true, false]);
+    }));
+
+  it('never confirms when the camera is dead', () =>
+    using(make, (camera, rig) => {
+      rig.fail();
+      camera.setRecording(true);
+      rig.advance(10_000);
+      expect(camera.isRecording()).toBe(false);
+    }));
+
+  it('reports a camera that dies mid-recording', () =>
+    using(make, (camera, rig) => {
+      const seen: boolean[] = [];
+      camera.onRecording((r) => seen.push(r));
+      camera.setRecording(true);
+      rig.advance(rig.startDelayMs + 100);
+      rig.kill();
+      rig.advance(100);
+      expect(seen).toEqual([true, false]);
+      expect(camera.isRecording()).toBe(false);
+    }));
+}
+
+export interface IndicatorStimuli {
+  led(): boolean;
+  buzzer(): boolean;
+}
+
+export function statusIndicatorContract(make: Make<StatusIndicator, IndicatorStimuli>): void {
+  it('shows a one-shot signal and returns to idle', () =>
+    using(make, (status, rig) => {
+      status.show('accepted');
+      rig.advance(10);
+      expect(rig.led()).toBe(true);
+      expect(rig.buzzer()).toBe(true);
+      rig.advance(5000);
+      expect(status.current).toBe('idle');
+      expect(rig.led()).toBe(false);
+      expect(rig.buzzer()).toBe(false);
+    }));
+
+  it('repeats an alarm until replaced', () =>
+    using(make, (status, rig) => {
+      status.show('alarm');
+      let buzzes = 0;
+      for (let t = 0; t < 6000; t += 50) {
+        rig.advance(50);
+        if (rig.buzzer()) buzzes++;
+      }
+      expect(buzzes).toBeGreaterThan(20);
+      expect(status.current).toBe('alarm');
+      status.show('idle');
+      rig.advance(1000);
+      expect(rig.led() || rig.buzzer()).toBe(false);
+    }));
+}
+
+export interface BatteryStimuli {
+  set(percent: number): void;
+  sampleMs: number;
+}
+
+export function batteryMonitorContract(make: Make<BatteryMonitor, BatteryStimuli>): void {
+  it('reads the level after a sample and reports a change', () =>
+    using(make, (battery, rig) => {
+      rig.advance(rig.sampleMs + 10);
+      expect(battery.readLevel()).toBe(100);
+      const seen: number[] = [];
+      battery.onLevel((p) => seen.push(p));
+      rig.set(37);
+      rig.advance(rig.sampleMs + 10);
+      expect(seen).toEqual([37]);
+      expect(battery.readLevel()).toBe(37);
+    }));
+}
+
+export interface ContactStimuli {
+  set(active: boolean): void;
+}
+
+export function tamperSwitchContract(make: Make<TamperSwitch, ContactStimuli>): void {
+  it('reports the case opened and shut again', () =>
+    using(make, (tamper, rig) => {
+      expect(tamper.isTampered()).toBe(false);
+      const seen: boolean[] = [];
+      tamper.onChange((t) => seen.push(t));
+      rig.set(true);
+      rig.advance(100);
+      expect(tamper.isTampered()).toBe(true);
+      rig.set(false);
+      rig.advance(100);
+      expect(seen).toEqual([true, false]);
+    }));
+}
+
+export function pairButtonContract(make: Make<PairButton, ContactStimuli>): void {
+  it('reports press and release', () =>
+    using(make, (button, rig) => {
+      const seen: boolean[] = [];
+      button.onChange((p) => seen.push(p));
+      rig.set(true);
+      rig.advance(100);
+      expect(button.isPressed()).toBe(true);
+      rig.set(false);
+      rig.advance(100);
+      expect(seen).toEqual([true, false]);
+    }));
+
+  it('ignores a glitch shorter than its debounce time', () =>
+    using(make, (button, rig) => {
+      const seen: boolean[] = [];
+      button.onChange((p) => seen.push(p));
+      rig.set(true);
+      rig.advance(6);
+      rig.set(false);
+      rig.advance(200);
+      expect(seen).toEqual([]);
+    }));
+}

@@ -1,0 +1,126 @@
+// Test harness: the real firmware app on the real johnny-five drivers on the simulated board,
+// on simulated time. Tests act through `control` (the world) and observe `world` and `events`.
+import { Writable } from 'node:stream';
+import { createApp, type App } from '../../firmware/app.js';
+import { type LockConfig, parseLockConfig } from '../../firmware/config.js';
+import type { DeadboltEvents } from '../../firmware/lock/types.js';
+import { createLogger } from '../../firmware/log.js';
+import { type BoardProfile, loadBoard } from '../../hal/boards.js';
+import { createJohnnyFivePorts, type JohnnyFivePorts, openBoard } from '../../hal/johnny-five/ports.js';
+import { purgeJohnnyFive } from '../../hal/johnny-five/purge.js';
+import { seededRandom } from '../../hal/node/random.js';
+import { SimBoard, type SimBoardOptions } from '../../sim/board.js';
+import { SimControl } from '../../sim/control/control.js';
+import { installSimTime, type SimTime } from '../../sim/time.js';
+
+export type Recorded = { [K in keyof DeadboltEvents]: { type: K; at: number } & DeadboltEvents[K] }[keyof DeadboltEvents];
+
+export interface SimLock {
+  time: SimTime;
+  world: SimBoard;
+  control: SimControl;
+  ports: JohnnyFivePorts;
+  app: App;
+  profile: BoardProfile;
+  events: Recorded[];
+  logLines: string[];
+  close(): Promise<void>;
+}
+
+/** Wait for a promise that needs simulated time to pass, ticking the clock 1 ms at a time. */
+export async function settle<T>(promise: Promise<T>, time: SimTime, maxMs = 10_000): Promise<T> {
+  let done = false;
+  let value: T;
+  let failure: unknown = null;
+  promise.then(
+    (v) => {
+      done = true;
+      value = v;
+    },
+    (e: unknown) => {
+      done = true;
+      failure = e ?? new Error('rejected');
+    },
+  );
+  for (let spent = 0; !done && spent < maxMs; spent++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (!done) time.advance(1);
+  }
+  if (!done) throw new Error(`did not settle within ${maxMs} simulated ms`);
+  if (failure) throw failure;
+  return value!;
+}
+
+export interface SimPorts {
+  time: SimTime;
+  world: SimBoard;
+  control: SimControl;
+  ports: JohnnyFivePorts;
+  profile: BoardProfile;
+  /** Release the simulated board, the fake clock and johnny-five's caches. */
+  release(): void;
+}
+
+type WorldOptions = Partial<Omit<SimBoardOptions, 'clock' | 'random'>>;
+
+/** A simulated board of the given profile with every johnny-five driver on it, inputs read. */
+export async function startSimPorts(options: { board?: string; seed?: number; world?: WorldOptions } = {}): Promise<SimPorts> {
+  const time = installSimTime();
+  try {
+    const profile = loadBoard('boards.json', options.board ?? 'sim');
+    const world = new SimBoard(profile, { clock: time.clock, random: seededRandom(options.seed ?? 1), ...options.world });
+    const control = new SimControl(world, time.clock);
+    const board = await openBoard(world.io);
+    const ports = createJohnnyFivePorts(board, profile, time.clock);
+    await settle(ports.ready(), time);
+    const release = () => {
+      world.io.close();
+      time.uninstall();
+      purgeJohnnyFive();
+    };
+    return { time, world, control, ports, profile, release };
+  } catch (error) {
+    time.uninstall();
+    purgeJohnnyFive();
+    throw error;
+  }
+}
+
+/** Start a simulated board of the given profile, boot the firmware on it, and record its events. */
+export async function startSimLock(
+  options: { board?: string; config?: Partial<LockConfig>; seed?: number; world?: WorldOptions; start?: boolean } = {},
+): Promise<SimLock> {
+  const sim = await startSimPorts(options);
+  const { time, world, control, ports, profile } = sim;
+  const logLines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      logLines.push(String(chunk));
+      callback();
+    },
+  });
+  const logger = createLogger({ level: 'debug', destination });
+  const config = parseLockConfig(options.config ?? {});
+  const app = createApp({
+    ports, clock: time.clock, random: seededRandom(2), logger, config,
+    bolt: { travelTimeoutMs: profile.devices.bolt.travelTimeoutMs, backoffMs: profile.devices.bolt.backoffMs },
+  });
+  const events: Recorded[] = [];
+  for (const type of ['state', 'operation', 'alarm', 'manual', 'door'] as const) {
+    app.deadbolt.events.on(type, (payload) => events.push({ type, at: time.now(), ...payload } as Recorded));
+  }
+  if (options.start !== false) app.start();
+  return {
+    time, world, control, ports, app, profile, events, logLines,
+    async close() {
+      try {
+        await settle(app.stop(), time);
+      } finally {
+        sim.release();
+      }
+    },
+  };
+}
+
+export const alarmsRaised = (events: Recorded[], kind: string) =>
+  events.filter((e) => e.type === 'alarm' && e.kind === kind && e.active).length;
