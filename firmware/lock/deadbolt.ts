@@ -129,6 +129,12 @@ export class Deadbolt {
     this.cancelRelock();
     this.operation = { op, cause, startedAt: this.ports.clock.now(), retried: false, timer: null };
     this.setState(op === 'lock' ? 'locking' : 'unlocking', cause);
+    // Already at the end (its switch will not change): done without driving into the stop.
+    const target = op === 'lock' ? 'locked' : 'unlocked';
+    if (this.ports.bolt.readPosition() === target) {
+      this.finish('done', target);
+      return;
+    }
     this.driveToEnd();
   }
 
