@@ -38,9 +38,15 @@ export function createApp(options: AppOptions): App {
     },
   );
   const log = logger.child({ module: 'lock' });
-  deadbolt.events.on('state', (e) => log.info({ event: 'state', ...e }, `bolt ${e.from} -> ${e.to} (${e.cause})`));
-  deadbolt.events.on('operation', (e) => log.info({ event: 'operation', ...e }, `${e.op} ${e.outcome} in ${e.ms} ms`));
-  deadbolt.events.on('manual', (e) => log.info({ event: 'manual', ...e }, `thumb-turn moved the bolt to ${e.position}`));
+  deadbolt.events.on('state', (e) =>
+    log.info({ event: 'state', ...e }, `bolt ${e.from} -> ${e.to} (${e.cause})`),
+  );
+  deadbolt.events.on('operation', (e) =>
+    log.info({ event: 'operation', ...e }, `${e.op} ${e.outcome} in ${e.ms} ms`),
+  );
+  deadbolt.events.on('manual', (e) =>
+    log.info({ event: 'manual', ...e }, `thumb-turn moved the bolt to ${e.position}`),
+  );
   deadbolt.events.on('door', (e) => log.info({ event: 'door', ...e }, `door ${e.state}`));
   deadbolt.events.on('alarm', (e) => {
     const line = `alarm ${e.kind} ${e.active ? 'raised' : 'cleared'}`;

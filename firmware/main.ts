@@ -1,8 +1,9 @@
 // Process entry and the one composition root: config + boards.json -> IO plugin (by name, via
 // dynamic import) -> johnny-five drivers -> ports -> app. Handles SIGINT/SIGTERM so the bolt is
 // left as configured (fail-secure by default) and the motor is never left driven.
-import { parseArgs } from 'node:util';
+
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { type BoardProfile, loadBoard } from '../hal/boards.js';
 import { createJohnnyFivePorts, openBoard } from '../hal/johnny-five/ports.js';
 import { systemClock } from '../hal/node/clock.js';
@@ -52,7 +53,10 @@ async function loadPackagePlugin(name: string, profile: BoardProfile): Promise<L
   try {
     mod = await import(name);
   } catch (error) {
-    throw new Error(`this board needs the IO plugin package "${name}": run "npm install ${name}" on the board`, { cause: error });
+    throw new Error(
+      `this board needs the IO plugin package "${name}": run "npm install ${name}" on the board`,
+      { cause: error },
+    );
   }
   return { io: new mod.default(profile.io.options) };
 }
@@ -62,14 +66,24 @@ export async function boot(options: BootOptions): Promise<Booted> {
   const random = options.random ?? cryptoRandom;
   const profile = loadBoard(options.boardsPath ?? 'boards.json', options.board);
   const loader = IO_PLUGINS[profile.io.plugin];
-  if (!loader) throw new Error(`board "${options.board}": unknown IO plugin "${profile.io.plugin}"; known: ${Object.keys(IO_PLUGINS).join(', ')}`);
+  if (!loader)
+    throw new Error(
+      `board "${options.board}": unknown IO plugin "${profile.io.plugin}"; known: ${Object.keys(IO_PLUGINS).join(', ')}`,
+    );
   const { io, world } = await loader(profile, clock, random);
   const board = await openBoard(io);
   const ports = createJohnnyFivePorts(board, profile, clock);
   await ports.ready();
   const app = createApp({
-    ports, clock, random, logger: options.logger, config: options.config,
-    bolt: { travelTimeoutMs: profile.devices.bolt.travelTimeoutMs, backoffMs: profile.devices.bolt.backoffMs },
+    ports,
+    clock,
+    random,
+    logger: options.logger,
+    config: options.config,
+    bolt: {
+      travelTimeoutMs: profile.devices.bolt.travelTimeoutMs,
+      backoffMs: profile.devices.bolt.backoffMs,
+    },
   });
   app.start();
   return { app, profile, world };

@@ -39,7 +39,9 @@ const devices = z.strictObject({
   boltUnlockedSwitch: digitalInput,
   door: digitalInput,
   keypadRows: z.strictObject({ pins: z.array(pin).min(1).max(4), settleMs: ms(100).min(1) }).nullable(),
-  keypadColumns: z.strictObject({ pins: z.array(pin).min(1).max(4), pull: z.enum(['up', 'none']) }).nullable(),
+  keypadColumns: z
+    .strictObject({ pins: z.array(pin).min(1).max(4), pull: z.enum(['up', 'none']) })
+    .nullable(),
   keypadLayout: z.array(z.string().regex(/^[0-9*#A-D]+$/, 'keys must be 0-9, *, #, A-D')).nullable(),
   camera: digitalOutput.nullable(),
   cameraRecording: digitalInput.nullable(),
@@ -48,7 +50,12 @@ const devices = z.strictObject({
   statusLed: digitalOutput.nullable(),
   buzzer: digitalOutput.nullable(),
   battery: z
-    .strictObject({ pin, emptyRaw: z.number().int().min(0), fullRaw: z.number().int().min(1), sampleMs: ms(3_600_000).min(100) })
+    .strictObject({
+      pin,
+      emptyRaw: z.number().int().min(0),
+      fullRaw: z.number().int().min(1),
+      sampleMs: ms(3_600_000).min(100),
+    })
     .nullable(),
 });
 
@@ -86,7 +93,10 @@ export class BoardConfigError extends Error {
 }
 
 const fieldPath = (path: readonly PropertyKey[]): string =>
-  path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
 
 /** Parse and validate the whole file; returns every profile or throws on the first bad one. */
 export function parseBoards(raw: unknown, source = 'boards.json'): Map<string, BoardProfile> {
@@ -103,11 +113,21 @@ export function parseBoards(raw: unknown, source = 'boards.json'): Map<string, B
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const field = fieldPath(issue.path) || '(profile)';
-      throw new BoardConfigError(`${source}: board "${name}": ${field}: ${issue.message}`, name, field, known);
+      throw new BoardConfigError(
+        `${source}: board "${name}": ${field}: ${issue.message}`,
+        name,
+        field,
+        known,
+      );
     }
     const problem = checkConsistency(parsed.data);
     if (problem) {
-      throw new BoardConfigError(`${source}: board "${name}": ${problem.field}: ${problem.message}`, name, problem.field, known);
+      throw new BoardConfigError(
+        `${source}: board "${name}": ${problem.field}: ${problem.message}`,
+        name,
+        problem.field,
+        known,
+      );
     }
     out.set(name, parsed.data);
   }
@@ -127,7 +147,10 @@ function checkConsistency(profile: BoardProfile): { field: string; message: stri
   if (!profile.features.pullups) {
     for (const [role, input] of inputsOf(d)) {
       if (input.pull !== 'none') {
-        return { field: `devices.${role}.pull`, message: `"${input.pull}" needs internal pull resistors, which this board lacks: fit one and say "none"` };
+        return {
+          field: `devices.${role}.pull`,
+          message: `"${input.pull}" needs internal pull resistors, which this board lacks: fit one and say "none"`,
+        };
       }
     }
   }
@@ -141,7 +164,10 @@ function checkConsistency(profile: BoardProfile): { field: string; message: stri
   const cols = d.keypadColumns?.pins.length ?? 0;
   const layout = d.keypadLayout;
   if ((rows === 0) !== (cols === 0) || (rows === 0) !== (layout === null)) {
-    return { field: 'devices.keypadRows', message: 'keypadRows, keypadColumns and keypadLayout are all given or all null' };
+    return {
+      field: 'devices.keypadRows',
+      message: 'keypadRows, keypadColumns and keypadLayout are all given or all null',
+    };
   }
   if (layout && (layout.length !== rows || layout.some((r) => r.length !== cols))) {
     return { field: 'devices.keypadLayout', message: `must be ${rows} rows of ${cols} keys` };
@@ -159,7 +185,8 @@ function* pinsOf(d: BoardDevices): Generator<[string, PinName]> {
     yield ['devices.bolt.pin', d.bolt.pin];
   }
   for (const [role, value] of Object.entries(d)) {
-    if (value && typeof value === 'object' && 'pin' in value && role !== 'bolt') yield [`devices.${role}.pin`, value.pin as PinName];
+    if (value && typeof value === 'object' && 'pin' in value && role !== 'bolt')
+      yield [`devices.${role}.pin`, value.pin as PinName];
     if (value && typeof value === 'object' && 'pins' in value && role !== 'bolt') {
       for (const [i, p] of (value.pins as PinName[]).entries()) yield [`devices.${role}.pins[${i}]`, p];
     }
@@ -167,7 +194,14 @@ function* pinsOf(d: BoardDevices): Generator<[string, PinName]> {
 }
 
 function* inputsOf(d: BoardDevices): Generator<[string, { pull: string }]> {
-  for (const role of ['boltLockedSwitch', 'boltUnlockedSwitch', 'door', 'cameraRecording', 'tamper', 'pairButton'] as const) {
+  for (const role of [
+    'boltLockedSwitch',
+    'boltUnlockedSwitch',
+    'door',
+    'cameraRecording',
+    'tamper',
+    'pairButton',
+  ] as const) {
     const input = d[role];
     if (input) yield [role, input];
   }
@@ -186,7 +220,12 @@ export function loadBoard(path: string, name: string): BoardProfile {
   const profile = boards.get(name);
   if (!profile) {
     const known = [...boards.keys()];
-    throw new BoardConfigError(`unknown board "${name}"; known boards: ${known.join(', ')}`, name, null, known);
+    throw new BoardConfigError(
+      `unknown board "${name}"; known boards: ${known.join(', ')}`,
+      name,
+      null,
+      known,
+    );
   }
   return profile;
 }

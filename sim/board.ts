@@ -5,8 +5,8 @@ import type { Clock } from '../hal/ports/clock.js';
 import type { RandomSource } from '../hal/ports/random.js';
 import { SimIO } from './io/sim-io.js';
 import { BatteryPhysics } from './physics/battery.js';
-import { type BoltPhysicsOptions, BoltPhysics } from './physics/bolt.js';
-import { CameraPhysics, type CameraOptions } from './physics/camera.js';
+import { BoltPhysics, type BoltPhysicsOptions } from './physics/bolt.js';
+import { type CameraOptions, CameraPhysics } from './physics/camera.js';
 import { Contact } from './physics/contact.js';
 import { DoorPhysics } from './physics/door.js';
 import { KeypadPhysics } from './physics/keypad.js';
@@ -61,10 +61,34 @@ export class SimBoard {
     const unlockedSwitch = contact(d.boltUnlockedSwitch);
     const wiring =
       d.bolt.kind === 'motor'
-        ? { kind: 'motor' as const, enable: io.index(d.bolt.pins.enable), forward: io.index(d.bolt.pins.forward), reverse: io.index(d.bolt.pins.reverse) }
-        : { kind: 'servo' as const, pin: io.index(d.bolt.pin), lockedDeg: d.bolt.lockedDeg, unlockedDeg: d.bolt.unlockedDeg };
-    this.bolt = new BoltPhysics(io, options.clock, wiring, lockedSwitch, unlockedSwitch, options.bolt, options.boltStart ?? 1);
-    this.door = new DoorPhysics(contact(d.door), options.clock, options.random, () => !this.bolt.isWithdrawn && this.bolt.position > 0.1, options.doorBounce);
+        ? {
+            kind: 'motor' as const,
+            enable: io.index(d.bolt.pins.enable),
+            forward: io.index(d.bolt.pins.forward),
+            reverse: io.index(d.bolt.pins.reverse),
+          }
+        : {
+            kind: 'servo' as const,
+            pin: io.index(d.bolt.pin),
+            lockedDeg: d.bolt.lockedDeg,
+            unlockedDeg: d.bolt.unlockedDeg,
+          };
+    this.bolt = new BoltPhysics(
+      io,
+      options.clock,
+      wiring,
+      lockedSwitch,
+      unlockedSwitch,
+      options.bolt,
+      options.boltStart ?? 1,
+    );
+    this.door = new DoorPhysics(
+      contact(d.door),
+      options.clock,
+      options.random,
+      () => !this.bolt.isWithdrawn && this.bolt.position > 0.1,
+      options.doorBounce,
+    );
     this.bolt.onChange(() => {
       if (this.door.isOpen && this.bolt.isThrown && this.bolt.drive === 'extend') {
         this.violations.push({ at: options.clock.now(), kind: 'bolt-thrown-into-open-door' });
@@ -72,15 +96,29 @@ export class SimBoard {
     });
     this.keypad =
       d.keypadRows && d.keypadColumns && d.keypadLayout
-        ? new KeypadPhysics(io, d.keypadRows.pins.map((p) => io.index(p)), d.keypadColumns.pins.map((p) => io.index(p)), d.keypadLayout)
+        ? new KeypadPhysics(
+            io,
+            d.keypadRows.pins.map((p) => io.index(p)),
+            d.keypadColumns.pins.map((p) => io.index(p)),
+            d.keypadLayout,
+          )
         : null;
     this.camera =
       d.camera && d.cameraRecording
-        ? new CameraPhysics(io, options.clock, io.index(d.camera.pin), d.camera.activeLow, contact(d.cameraRecording), options.camera)
+        ? new CameraPhysics(
+            io,
+            options.clock,
+            io.index(d.camera.pin),
+            d.camera.activeLow,
+            contact(d.cameraRecording),
+            options.camera,
+          )
         : null;
     this.tamper = d.tamper ? contact(d.tamper) : null;
     this.pairButton = d.pairButton ? contact(d.pairButton) : null;
-    this.battery = d.battery ? new BatteryPhysics(io, io.index(d.battery.pin), d.battery.emptyRaw, d.battery.fullRaw) : null;
+    this.battery = d.battery
+      ? new BatteryPhysics(io, io.index(d.battery.pin), d.battery.emptyRaw, d.battery.fullRaw)
+      : null;
     this.ledPin = d.statusLed ? io.index(d.statusLed.pin) : null;
     this.ledActiveLow = d.statusLed?.activeLow ?? false;
     this.buzzerPin = d.buzzer ? io.index(d.buzzer.pin) : null;
@@ -97,7 +135,7 @@ export class SimBoard {
 
   private outputActive(pin: number | null, activeLow: boolean): boolean {
     if (pin === null || this.io.modeOf(pin) === undefined) return false;
-    return (this.io.readOutput(pin) > 0) !== activeLow;
+    return this.io.readOutput(pin) > 0 !== activeLow;
   }
 }
 
@@ -111,7 +149,8 @@ function collectPins(profile: BoardProfile): PinName[] {
     if (value && typeof value === 'object') {
       for (const [k, v] of Object.entries(value)) {
         if (k === 'pin') out.push(v as PinName);
-        else if (k === 'pins' && v && typeof v === 'object' && !Array.isArray(v)) out.push(...(Object.values(v) as PinName[]));
+        else if (k === 'pins' && v && typeof v === 'object' && !Array.isArray(v))
+          out.push(...(Object.values(v) as PinName[]));
         else visit(v, k);
       }
     }

@@ -18,7 +18,11 @@ const HELP = `
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { config: { type: 'string' }, board: { type: 'string', default: 'sim' }, json: { type: 'boolean', default: false } },
+    options: {
+      config: { type: 'string' },
+      board: { type: 'string', default: 'sim' },
+      json: { type: 'boolean', default: false },
+    },
   });
   const config = loadLockConfig(values.config ?? null);
   const logger = createLogger({ level: config.logLevel, pretty: !values.json });
@@ -39,18 +43,44 @@ async function main(): Promise<void> {
       const to = control.snapshot().bolt.position > 0.5 ? 'unlocked' : 'locked';
       say(`thumb-turn to ${to}: ${control.turnThumbTurn(to) ? 'turning' : 'will not turn'}`);
     },
-    j: () => (control.jamBolt(false), say('bolt jammed')),
-    k: () => (control.jamBolt(true), say('bolt briefly jammed')),
-    g: () => (control.clearJam(), say('jam cleared')),
-    p: () => (control.pressPairButton(), say('pair button pressed')),
-    x: () => ((tampered = !tampered), control.setTamper(tampered), say(`tamper ${tampered ? 'on' : 'off'}`)),
+    j: () => {
+      control.jamBolt(false);
+      say('bolt jammed');
+    },
+    k: () => {
+      control.jamBolt(true);
+      say('bolt briefly jammed');
+    },
+    g: () => {
+      control.clearJam();
+      say('jam cleared');
+    },
+    p: () => {
+      control.pressPairButton();
+      say('pair button pressed');
+    },
+    x: () => {
+      tampered = !tampered;
+      control.setTamper(tampered);
+      say(`tamper ${tampered ? 'on' : 'off'}`);
+    },
     b: () => {
       const next = Math.max(0, (control.snapshot().battery ?? 100) - 10);
       control.setBattery(next);
       say(`battery set to ${next}%`);
     },
-    v: () => (control.failCamera(), say('camera will not record')),
-    s: () => say(JSON.stringify({ lock: lock.current, alarms: [...lock.activeAlarms], world: control.snapshot() }, null, 2)),
+    v: () => {
+      control.failCamera();
+      say('camera will not record');
+    },
+    s: () =>
+      say(
+        JSON.stringify(
+          { lock: lock.current, alarms: [...lock.activeAlarms], world: control.snapshot() },
+          null,
+          2,
+        ),
+      ),
     h: () => say(HELP),
   };
 

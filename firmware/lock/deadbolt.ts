@@ -7,7 +7,15 @@ import type { DoorSensor } from '../../hal/ports/door-sensor.js';
 import type { Unsubscribe } from '../../hal/ports/errors.js';
 import type { TamperSwitch } from '../../hal/ports/tamper-switch.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
-import type { AlarmKind, Cause, CommandResult, DeadboltConfig, DeadboltEvents, LockState, OperationOutcome } from './types.js';
+import type {
+  AlarmKind,
+  Cause,
+  CommandResult,
+  DeadboltConfig,
+  DeadboltEvents,
+  LockState,
+  OperationOutcome,
+} from './types.js';
 
 export interface DeadboltPorts {
   bolt: BoltActuator;
@@ -110,7 +118,8 @@ export class Deadbolt {
     this.cancelRelock();
     this.ajarTimer?.cancel();
     if (this.operation?.op === 'unlock') this.finish('shutdown', null);
-    if (this.config.shutdownPosition === 'locked' && this.state !== 'locked' && !this.operation) this.lock('shutdown');
+    if (this.config.shutdownPosition === 'locked' && this.state !== 'locked' && !this.operation)
+      this.lock('shutdown');
     if (this.operation) {
       await new Promise<void>((resolve) => {
         const off = this.events.on('operation', () => {
@@ -172,7 +181,13 @@ export class Deadbolt {
     if (outcome === 'jammed') this.setAlarm('jammed', true);
     if (outcome === 'done') this.setAlarm('jammed', false);
     const ms = this.ports.clock.now() - operation.startedAt;
-    this.events.emit('operation', { op: operation.op, cause: operation.cause, outcome, ms, retried: operation.retried });
+    this.events.emit('operation', {
+      op: operation.op,
+      cause: operation.cause,
+      outcome,
+      ms,
+      retried: operation.retried,
+    });
     this.armRelock();
   }
 
@@ -208,7 +223,8 @@ export class Deadbolt {
   private onDoor(state: 'open' | 'closed'): void {
     this.events.emit('door', { state });
     if (state === 'open') {
-      if (this.state === 'locked' || this.ports.bolt.readPosition() === 'locked') this.setAlarm('forced-entry', true);
+      if (this.state === 'locked' || this.ports.bolt.readPosition() === 'locked')
+        this.setAlarm('forced-entry', true);
       this.cancelRelock();
       this.startAjarTimer();
       if (this.operation?.op === 'lock') {

@@ -14,7 +14,13 @@ export type AlarmKind = 'jammed' | 'door-ajar' | 'forced-entry' | 'tamper' | 'bo
  */
 export type CommandResult = 'started' | 'already' | 'door-open' | 'busy' | 'stopped';
 
-export type OperationOutcome = 'done' | 'jammed' | 'aborted-door-open' | 'preempted' | 'sensor-fault' | 'shutdown';
+export type OperationOutcome =
+  | 'done'
+  | 'jammed'
+  | 'aborted-door-open'
+  | 'preempted'
+  | 'sensor-fault'
+  | 'shutdown';
 
 export interface DeadboltEvents {
   state: { from: LockState; to: LockState; cause: Cause | 'manual' | 'sensor' };

@@ -10,7 +10,11 @@ export class JohnnyFiveBattery implements BatteryMonitor {
   private readonly listeners = new Set<(percent: number) => void>();
 
   constructor(board: five.Board, config: NonNullable<BoardDevices['battery']>) {
-    this.sensor = new five.Sensor({ pin: config.pin, board, freq: config.sampleMs } as unknown as five.SensorOption);
+    this.sensor = new five.Sensor({
+      pin: config.pin,
+      board,
+      freq: config.sampleMs,
+    } as unknown as five.SensorOption);
     this.sensor.on('data', () => {
       const raw = (this.sensor as unknown as { raw: number | null }).raw;
       if (raw === null || raw === undefined) return;

@@ -24,7 +24,12 @@ export class DigitalInput {
       this.resolveFirst = resolve;
     });
     // Switch "NO" asks the board for a pull-up (Firmata convention); "NC" asks for nothing.
-    const options = { pin: config.pin, board, type: config.pull === 'up' ? 'NO' : 'NC', invert: config.activeLow };
+    const options = {
+      pin: config.pin,
+      board,
+      type: config.pull === 'up' ? 'NO' : 'NC',
+      invert: config.activeLow,
+    };
     this.sw = new five.Switch(options as unknown as five.SwitchOption);
     if (config.pull === 'down') board.io.digitalWrite(this.sw.pin as unknown as number, 0);
     const onRaw = () => this.onRaw();
@@ -86,7 +91,12 @@ export class DigitalOutput {
     pin: string | number,
     private readonly activeLow: boolean,
   ) {
-    this.pin = new five.Pin({ pin, board, type: 'digital', mode: five.Pin.OUTPUT } as unknown as five.PinOption);
+    this.pin = new five.Pin({
+      pin,
+      board,
+      type: 'digital',
+      mode: five.Pin.OUTPUT,
+    } as unknown as five.PinOption);
     this.set(false);
   }
 

@@ -1,7 +1,7 @@
 // Matrix keypad scanner (johnny-five has none). Idle: all rows driven LOW, so any press pulls
 // its column LOW and wakes the scanner. Scanning: one row LOW at a time, columns read after a
 // settle time longer than the board's input poll. One key event per press; chords are dropped.
-import five from 'johnny-five';
+import type five from 'johnny-five';
 import type { BoardDevices } from '../boards.js';
 import type { Clock, TimerHandle } from '../ports/clock.js';
 import type { Unsubscribe } from '../ports/errors.js';
@@ -32,7 +32,8 @@ export class MatrixKeypad implements Keypad {
     this.rows = wiring.rows.pins.map((pin) => new DigitalOutput(board, pin, true));
     // Columns are pulled up and read LOW when a key joins them to a driven row.
     this.cols = wiring.columns.pins.map(
-      (pin) => new DigitalInput(board, { pin, activeLow: true, pull: wiring.columns.pull, debounceMs: 0 }, clock),
+      (pin) =>
+        new DigitalInput(board, { pin, activeLow: true, pull: wiring.columns.pull, debounceMs: 0 }, clock),
     );
     this.idle();
     for (const col of this.cols) col.onChange(() => this.wake());
@@ -61,7 +62,9 @@ export class MatrixKeypad implements Keypad {
   }
 
   private scanRow(row: number, found: Set<string>): void {
-    this.rows.forEach((out, i) => out.set(i === row));
+    this.rows.forEach((out, i) => {
+      out.set(i === row);
+    });
     this.scanning = this.clock.after(this.wiring.rows.settleMs, () => {
       this.cols.forEach((col, c) => {
         if (col.raw) found.add(this.wiring.layout[row]![c]!);

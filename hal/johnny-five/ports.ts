@@ -31,23 +31,49 @@ export interface JohnnyFivePorts extends BoardPorts {
   ready(): Promise<void>;
 }
 
-export function createJohnnyFivePorts(board: five.Board, profile: BoardProfile, clock: Clock): JohnnyFivePorts {
+export function createJohnnyFivePorts(
+  board: five.Board,
+  profile: BoardProfile,
+  clock: Clock,
+): JohnnyFivePorts {
   const d = profile.devices;
-  const bolt = new JohnnyFiveBolt(board, d.bolt, { locked: d.boltLockedSwitch, unlocked: d.boltUnlockedSwitch }, clock);
+  const bolt = new JohnnyFiveBolt(
+    board,
+    d.bolt,
+    { locked: d.boltLockedSwitch, unlocked: d.boltUnlockedSwitch },
+    clock,
+  );
   const door = new JohnnyFiveDoor(board, d.door, clock);
   const keypad =
     d.keypadRows && d.keypadColumns && d.keypadLayout
-      ? new MatrixKeypad(board, { rows: d.keypadRows, columns: d.keypadColumns, layout: d.keypadLayout }, clock)
+      ? new MatrixKeypad(
+          board,
+          { rows: d.keypadRows, columns: d.keypadColumns, layout: d.keypadLayout },
+          clock,
+        )
       : undefined;
-  const camera = d.camera && d.cameraRecording ? new JohnnyFiveCamera(board, d.camera, d.cameraRecording, clock) : undefined;
+  const camera =
+    d.camera && d.cameraRecording
+      ? new JohnnyFiveCamera(board, d.camera, d.cameraRecording, clock)
+      : undefined;
   const tamper = d.tamper ? new JohnnyFiveTamper(board, d.tamper, clock) : undefined;
   const pairButton = d.pairButton ? new JohnnyFivePairButton(board, d.pairButton, clock) : undefined;
-  const status = d.statusLed || d.buzzer ? new JohnnyFiveStatus(board, d.statusLed, d.buzzer, clock) : undefined;
+  const status =
+    d.statusLed || d.buzzer ? new JohnnyFiveStatus(board, d.statusLed, d.buzzer, clock) : undefined;
   const battery = d.battery ? new JohnnyFiveBattery(board, d.battery) : undefined;
-  const inputs = [door.input, camera?.recording, tamper?.input, pairButton?.input].filter((x) => x !== undefined);
+  const inputs = [door.input, camera?.recording, tamper?.input, pairButton?.input].filter(
+    (x) => x !== undefined,
+  );
 
   return {
-    bolt, door, keypad, camera, tamper, pairButton, status, battery,
+    bolt,
+    door,
+    keypad,
+    camera,
+    tamper,
+    pairButton,
+    status,
+    battery,
     async ready() {
       await Promise.all([bolt.ready(), ...inputs.map((input) => input.ready())]);
     },

@@ -10,16 +10,60 @@ type Step = readonly [led: boolean, buzzer: boolean, ms: number];
 
 const PATTERNS: Record<StatusSignal, { steps: readonly Step[]; repeat: boolean }> = {
   idle: { steps: [[false, false, 0]], repeat: false },
-  key: { steps: [[true, true, 40], [false, false, 0]], repeat: false },
-  busy: { steps: [[true, false, 250], [false, false, 250]], repeat: true },
-  accepted: { steps: [[true, true, 150], [true, false, 1850], [false, false, 0]], repeat: false },
-  refused: {
-    steps: [[true, true, 120], [false, false, 120], [true, true, 120], [false, false, 120], [true, true, 120], [false, false, 0]],
+  key: {
+    steps: [
+      [true, true, 40],
+      [false, false, 0],
+    ],
     repeat: false,
   },
-  'locked-out': { steps: [[true, false, 100], [false, false, 100]], repeat: true },
-  alarm: { steps: [[true, true, 300], [false, false, 300]], repeat: true },
-  pairing: { steps: [[true, false, 500], [false, false, 500]], repeat: true },
+  busy: {
+    steps: [
+      [true, false, 250],
+      [false, false, 250],
+    ],
+    repeat: true,
+  },
+  accepted: {
+    steps: [
+      [true, true, 150],
+      [true, false, 1850],
+      [false, false, 0],
+    ],
+    repeat: false,
+  },
+  refused: {
+    steps: [
+      [true, true, 120],
+      [false, false, 120],
+      [true, true, 120],
+      [false, false, 120],
+      [true, true, 120],
+      [false, false, 0],
+    ],
+    repeat: false,
+  },
+  'locked-out': {
+    steps: [
+      [true, false, 100],
+      [false, false, 100],
+    ],
+    repeat: true,
+  },
+  alarm: {
+    steps: [
+      [true, true, 300],
+      [false, false, 300],
+    ],
+    repeat: true,
+  },
+  pairing: {
+    steps: [
+      [true, false, 500],
+      [false, false, 500],
+    ],
+    repeat: true,
+  },
 };
 
 export class JohnnyFiveStatus implements StatusIndicator {
@@ -28,7 +72,12 @@ export class JohnnyFiveStatus implements StatusIndicator {
   private timer: TimerHandle | null = null;
   private shown: StatusSignal = 'idle';
 
-  constructor(board: five.Board, led: DigitalOutputConfig | null, buzzer: DigitalOutputConfig | null, private readonly clock: Clock) {
+  constructor(
+    board: five.Board,
+    led: DigitalOutputConfig | null,
+    buzzer: DigitalOutputConfig | null,
+    private readonly clock: Clock,
+  ) {
     this.led = led ? new DigitalOutput(board, led.pin, led.activeLow) : null;
     this.buzzer = buzzer ? new DigitalOutput(board, buzzer.pin, buzzer.activeLow) : null;
   }

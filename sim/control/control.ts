@@ -5,7 +5,13 @@ import type { SimBoard } from '../board.js';
 import type { DoorRefusal } from '../physics/door.js';
 
 export interface WorldSnapshot {
-  bolt: { position: number; thrown: boolean; withdrawn: boolean; drive: 'extend' | 'retract' | 'stop'; jammed: boolean };
+  bolt: {
+    position: number;
+    thrown: boolean;
+    withdrawn: boolean;
+    drive: 'extend' | 'retract' | 'stop';
+    jammed: boolean;
+  };
   door: { open: boolean; forced: boolean };
   camera: { triggered: boolean; recording: boolean } | null;
   tamper: boolean | null;
@@ -51,7 +57,9 @@ export class SimControl {
   }
   /** Type a sequence of keys, one every `gapMs`, each held `holdMs`. Returns the time it takes. */
   typeKeys(keys: string, gapMs = 200, holdMs = 80): number {
-    [...keys].forEach((key, i) => this.clock.after(i * gapMs + 1, () => this.pressKey(key, holdMs)));
+    [...keys].forEach((key, i) => {
+      this.clock.after(i * gapMs + 1, () => this.pressKey(key, holdMs));
+    });
     return keys.length * gapMs + holdMs;
   }
   holdKey(key: string): void {
@@ -87,7 +95,13 @@ export class SimControl {
   snapshot(): WorldSnapshot {
     const b = this.board;
     return {
-      bolt: { position: b.bolt.position, thrown: b.bolt.isThrown, withdrawn: b.bolt.isWithdrawn, drive: b.bolt.drive, jammed: b.bolt.isJammed },
+      bolt: {
+        position: b.bolt.position,
+        thrown: b.bolt.isThrown,
+        withdrawn: b.bolt.isWithdrawn,
+        drive: b.bolt.drive,
+        jammed: b.bolt.isJammed,
+      },
       door: { open: b.door.isOpen, forced: b.door.forced },
       camera: b.camera ? { triggered: b.camera.triggered, recording: b.camera.isRecording } : null,
       tamper: b.tamper?.isActive ?? null,

@@ -72,7 +72,8 @@ export class SimIO extends EventEmitter {
     super();
     this.clock = options.clock;
     this.rules = { pollMs: 5, pullups: true, lockModes: true, ...options.rules };
-    for (const name of options.digitalPins) this.addPin(name, [MODES.INPUT, MODES.OUTPUT, MODES.PWM, MODES.SERVO], 127);
+    for (const name of options.digitalPins)
+      this.addPin(name, [MODES.INPUT, MODES.OUTPUT, MODES.PWM, MODES.SERVO], 127);
     options.analogPins.forEach((name, channel) => {
       this.analogPins.push(this.addPin(name, [MODES.ANALOG], channel));
     });
@@ -81,8 +82,16 @@ export class SimIO extends EventEmitter {
   private addPin(name: string, supportedModes: Mode[], analogChannel: number): number {
     const index = this.pins.length;
     this.pins.push({
-      name, supportedModes, mode: undefined, value: 0, report: 0, analogChannel,
-      level: 0, lastReported: null, pending: null, pull: 'none',
+      name,
+      supportedModes,
+      mode: undefined,
+      value: 0,
+      report: 0,
+      analogChannel,
+      level: 0,
+      lastReported: null,
+      pending: null,
+      pull: 'none',
     });
     this.byName.set(name, index);
     return index;
@@ -107,7 +116,10 @@ export class SimIO extends EventEmitter {
       throw new SimIOError('E_MODE_UNSUPPORTED', `pin ${p.name} does not support mode ${mode}`);
     }
     if (this.rules.lockModes && p.mode !== undefined && p.mode !== mode) {
-      throw new SimIOError('E_MODE_LOCKED', `pin ${p.name} is already in mode ${p.mode}; linux-io cannot change it`);
+      throw new SimIOError(
+        'E_MODE_LOCKED',
+        `pin ${p.name} is already in mode ${p.mode}; linux-io cannot change it`,
+      );
     }
     p.mode = mode as Mode;
     return this;
@@ -229,7 +241,10 @@ export class SimIO extends EventEmitter {
 
   private setPull(p: PinRecord, pull: 'up' | 'down'): void {
     if (!this.rules.pullups) {
-      throw new SimIOError('E_PULLUP_UNSUPPORTED', `pin ${p.name}: this board cannot enable internal pull resistors`);
+      throw new SimIOError(
+        'E_PULLUP_UNSUPPORTED',
+        `pin ${p.name}: this board cannot enable internal pull resistors`,
+      );
     }
     p.pull = pull;
   }

@@ -22,6 +22,9 @@ export class BatteryPhysics {
   }
 
   private apply(): void {
-    this.io.setInput(this.pin, Math.round(this.emptyRaw + (this.level / 100) * (this.fullRaw - this.emptyRaw)));
+    this.io.setInput(
+      this.pin,
+      Math.round(this.emptyRaw + (this.level / 100) * (this.fullRaw - this.emptyRaw)),
+    );
   }
 }

@@ -53,7 +53,9 @@ export class DoorPhysics {
 
   private bounce(closed: boolean): void {
     const { bounceMs, bounces } = this.options;
-    const offsets = Array.from({ length: bounces }, () => this.random.float() * bounceMs).sort((a, b) => a - b);
+    const offsets = Array.from({ length: bounces }, () => this.random.float() * bounceMs).sort(
+      (a, b) => a - b,
+    );
     let level = closed;
     this.contact.glitch(level);
     for (const offset of offsets) {

@@ -13,7 +13,9 @@ export class KeypadPhysics {
     layout: readonly string[],
   ) {
     layout.forEach((line, row) => {
-      [...line].forEach((key, col) => this.where.set(key, { row, col }));
+      [...line].forEach((key, col) => {
+        this.where.set(key, { row, col });
+      });
     });
     for (const pin of rows) io.onOutput(pin, () => this.apply());
     this.apply();
@@ -47,6 +49,8 @@ export class KeypadPhysics {
       const rowPin = this.rows[at.row]!;
       if (this.io.modeOf(rowPin) !== undefined && this.io.readOutput(rowPin) === 0) low.add(at.col);
     }
-    this.cols.forEach((pin, col) => this.io.setInput(pin, low.has(col) ? 0 : 1));
+    this.cols.forEach((pin, col) => {
+      this.io.setInput(pin, low.has(col) ? 0 : 1);
+    });
   }
 }

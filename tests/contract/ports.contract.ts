@@ -20,7 +20,10 @@ export interface Rig {
 
 type Make<P, S> = () => Promise<{ port: P; rig: Rig & S }>;
 
-async function using<P, S>(make: Make<P, S>, body: (port: P, rig: Rig & S) => Promise<void> | void): Promise<void> {
+async function using<P, S>(
+  make: Make<P, S>,
+  body: (port: P, rig: Rig & S) => Promise<void> | void,
+): Promise<void> {
   const { port, rig } = await make();
   try {
     await body(port, rig);

@@ -14,14 +14,22 @@ export interface CycleReport {
 
 const STEP_MS = 10;
 
-export function runCycles(lock: SimLock, cycles: number, seed: number, trace?: (cycle: number, line: string) => void): CycleReport {
+export function runCycles(
+  lock: SimLock,
+  cycles: number,
+  seed: number,
+  trace?: (cycle: number, line: string) => void,
+): CycleReport {
   const { app, control, world, time } = lock;
   const deadbolt = app.deadbolt;
   const random = seededRandom(seed);
   const failures: string[] = [];
   const counts: Record<string, number> = {};
   const count = (what: string) => {
-    trace?.(cycle, `${time.now() - began} ${what} pos=${world.bolt.position.toFixed(3)} door=${world.door.isOpen} jam=${world.bolt.isJammed}`);
+    trace?.(
+      cycle,
+      `${time.now() - began} ${what} pos=${world.bolt.position.toFixed(3)} door=${world.door.isOpen} jam=${world.bolt.isJammed}`,
+    );
     counts[what] = (counts[what] ?? 0) + 1;
   };
   const began = time.now();
@@ -47,7 +55,8 @@ export function runCycles(lock: SimLock, cycles: number, seed: number, trace?: (
     for (let spent = 0; spent < ms; spent += STEP_MS) {
       time.advance(STEP_MS);
       const s = deadbolt.current;
-      if (world.bolt.drive !== 'stop' && s !== 'locking' && s !== 'unlocking') fail(`motor driven (${world.bolt.drive}) in state ${s}`);
+      if (world.bolt.drive !== 'stop' && s !== 'locking' && s !== 'unlocking')
+        fail(`motor driven (${world.bolt.drive}) in state ${s}`);
     }
   };
   const busy = () => deadbolt.current === 'locking' || deadbolt.current === 'unlocking';
@@ -63,7 +72,11 @@ export function runCycles(lock: SimLock, cycles: number, seed: number, trace?: (
   const checkAtRest = () => {
     const s = deadbolt.current;
     const { thrown, withdrawn } = { thrown: world.bolt.isThrown, withdrawn: world.bolt.isWithdrawn };
-    const ok = thrown ? s === 'locked' || s === 'jammed' : withdrawn ? s === 'unlocked' || s === 'jammed' : s === 'jammed' || s === 'unknown';
+    const ok = thrown
+      ? s === 'locked' || s === 'jammed'
+      : withdrawn
+        ? s === 'unlocked' || s === 'jammed'
+        : s === 'jammed' || s === 'unknown';
     if (!ok) fail(`state ${s} but bolt at ${world.bolt.position.toFixed(3)}`);
     if (world.violations.length) fail(`world saw ${world.violations.map((v) => v.kind).join(', ')}`);
   };
@@ -106,7 +119,8 @@ export function runCycles(lock: SimLock, cycles: number, seed: number, trace?: (
       if (world.bolt.isThrown && !world.door.isOpen && deadbolt.current === 'locked') {
         control.forceDoor();
         step(200);
-        if (!deadbolt.activeAlarms.has('forced-entry')) fail('door forced past the bolt without a forced-entry alarm');
+        if (!deadbolt.activeAlarms.has('forced-entry'))
+          fail('door forced past the bolt without a forced-entry alarm');
         count('forced entry');
         closeDoor();
       }
@@ -118,14 +132,16 @@ export function runCycles(lock: SimLock, cycles: number, seed: number, trace?: (
     checkAtRest();
     if (episode) {
       const expected = Math.min(1, episode.jammedOps);
-      if (episode.alarms !== expected) fail(`jam raised ${episode.alarms} alarms for ${episode.jammedOps} jammed operations`);
+      if (episode.alarms !== expected)
+        fail(`jam raised ${episode.alarms} alarms for ${episode.jammedOps} jammed operations`);
       control.clearJam();
       episode = null;
       if (deadbolt.current === 'jammed') {
         deadbolt.unlock('command');
         quiesce();
       }
-      if (deadbolt.activeAlarms.has('jammed')) fail('jam alarm still active after the jam was cleared and the bolt moved');
+      if (deadbolt.activeAlarms.has('jammed'))
+        fail('jam alarm still active after the jam was cleared and the bolt moved');
     }
   }
   return { cycles, simulatedMs: time.now() - began, counts, failures };

@@ -1,7 +1,7 @@
 // Test harness: the real firmware app on the real johnny-five drivers on the simulated board,
 // on simulated time. Tests act through `control` (the world) and observe `world` and `events`.
 import { Writable } from 'node:stream';
-import { createApp, type App } from '../../firmware/app.js';
+import { type App, createApp } from '../../firmware/app.js';
 import { type LockConfig, parseLockConfig } from '../../firmware/config.js';
 import type { DeadboltEvents } from '../../firmware/lock/types.js';
 import { createLogger } from '../../firmware/log.js';
@@ -13,7 +13,9 @@ import { SimBoard, type SimBoardOptions } from '../../sim/board.js';
 import { SimControl } from '../../sim/control/control.js';
 import { installSimTime, type SimTime } from '../../sim/time.js';
 
-export type Recorded = { [K in keyof DeadboltEvents]: { type: K; at: number } & DeadboltEvents[K] }[keyof DeadboltEvents];
+export type Recorded = {
+  [K in keyof DeadboltEvents]: { type: K; at: number } & DeadboltEvents[K];
+}[keyof DeadboltEvents];
 
 export interface SimLock {
   time: SimTime;
@@ -64,11 +66,17 @@ export interface SimPorts {
 type WorldOptions = Partial<Omit<SimBoardOptions, 'clock' | 'random'>>;
 
 /** A simulated board of the given profile with every johnny-five driver on it, inputs read. */
-export async function startSimPorts(options: { board?: string; seed?: number; world?: WorldOptions } = {}): Promise<SimPorts> {
+export async function startSimPorts(
+  options: { board?: string; seed?: number; world?: WorldOptions } = {},
+): Promise<SimPorts> {
   const time = installSimTime();
   try {
     const profile = loadBoard('boards.json', options.board ?? 'sim');
-    const world = new SimBoard(profile, { clock: time.clock, random: seededRandom(options.seed ?? 1), ...options.world });
+    const world = new SimBoard(profile, {
+      clock: time.clock,
+      random: seededRandom(options.seed ?? 1),
+      ...options.world,
+    });
     const control = new SimControl(world, time.clock);
     const board = await openBoard(world.io);
     const ports = createJohnnyFivePorts(board, profile, time.clock);
@@ -88,7 +96,13 @@ export async function startSimPorts(options: { board?: string; seed?: number; wo
 
 /** Start a simulated board of the given profile, boot the firmware on it, and record its events. */
 export async function startSimLock(
-  options: { board?: string; config?: Partial<LockConfig>; seed?: number; world?: WorldOptions; start?: boolean } = {},
+  options: {
+    board?: string;
+    config?: Partial<LockConfig>;
+    seed?: number;
+    world?: WorldOptions;
+    start?: boolean;
+  } = {},
 ): Promise<SimLock> {
   const sim = await startSimPorts(options);
   const { time, world, control, ports, profile } = sim;
@@ -102,8 +116,15 @@ export async function startSimLock(
   const logger = createLogger({ level: 'debug', destination });
   const config = parseLockConfig(options.config ?? {});
   const app = createApp({
-    ports, clock: time.clock, random: seededRandom(2), logger, config,
-    bolt: { travelTimeoutMs: profile.devices.bolt.travelTimeoutMs, backoffMs: profile.devices.bolt.backoffMs },
+    ports,
+    clock: time.clock,
+    random: seededRandom(2),
+    logger,
+    config,
+    bolt: {
+      travelTimeoutMs: profile.devices.bolt.travelTimeoutMs,
+      backoffMs: profile.devices.bolt.backoffMs,
+    },
   });
   const events: Recorded[] = [];
   for (const type of ['state', 'operation', 'alarm', 'manual', 'door'] as const) {
@@ -111,7 +132,14 @@ export async function startSimLock(
   }
   if (options.start !== false) app.start();
   return {
-    time, world, control, ports, app, profile, events, logLines,
+    time,
+    world,
+    control,
+    ports,
+    app,
+    profile,
+    events,
+    logLines,
     async close() {
       try {
         await settle(app.stop(), time);

@@ -11,9 +11,11 @@ describe('random lock life', () => {
       const report = runCycles(lock, 10_000, 2026);
       expect(report.failures).toEqual([]);
       // The run really exercised what it claims to (seeded, so these counts are fixed).
-      expect(report.counts['jam']).toBeGreaterThan(400);
+      expect(report.counts.jam).toBeGreaterThan(400);
       expect(report.counts['brief jam']).toBeGreaterThan(400);
-      expect((report.counts['lock:jammed'] ?? 0) + (report.counts['unlock:jammed'] ?? 0)).toBeGreaterThan(200);
+      expect((report.counts['lock:jammed'] ?? 0) + (report.counts['unlock:jammed'] ?? 0)).toBeGreaterThan(
+        200,
+      );
       expect(report.counts['thumb-turn']).toBeGreaterThan(500);
       expect(report.counts['door opened']).toBeGreaterThan(250);
       expect(report.counts['forced entry']).toBeGreaterThan(100);

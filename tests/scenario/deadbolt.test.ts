@@ -14,7 +14,8 @@ const start = async (options: Parameters<typeof startSimLock>[0] = {}) => {
   lock = await startSimLock(options);
   return lock;
 };
-const states = (l: SimLock) => l.events.filter((e) => e.type === 'state').map((e) => (e.type === 'state' ? e.to : ''));
+const states = (l: SimLock) =>
+  l.events.filter((e) => e.type === 'state').map((e) => (e.type === 'state' ? e.to : ''));
 const ops = (l: SimLock) => l.events.filter((e) => e.type === 'operation');
 const unlockAndWait = (l: SimLock) => {
   expect(l.app.deadbolt.unlock()).toBe('started');
@@ -90,7 +91,11 @@ describe('lock and unlock', () => {
     l.time.advance(1500);
     expect(l.app.deadbolt.current).toBe('unlocked');
     expect(l.world.bolt.isWithdrawn).toBe(true);
-    expect(ops(l).slice(-2).map((o) => o.type === 'operation' && `${o.op}:${o.outcome}`)).toEqual(['lock:aborted-door-open', 'unlock:done']);
+    expect(
+      ops(l)
+        .slice(-2)
+        .map((o) => o.type === 'operation' && `${o.op}:${o.outcome}`),
+    ).toEqual(['lock:aborted-door-open', 'unlock:done']);
     expect(l.world.violations).toEqual([]);
   });
 
@@ -102,7 +107,11 @@ describe('lock and unlock', () => {
     expect(l.app.deadbolt.unlock()).toBe('started');
     l.time.advance(1000);
     expect(l.app.deadbolt.current).toBe('unlocked');
-    expect(ops(l).slice(-2).map((o) => o.type === 'operation' && o.outcome)).toEqual(['preempted', 'done']);
+    expect(
+      ops(l)
+        .slice(-2)
+        .map((o) => o.type === 'operation' && o.outcome),
+    ).toEqual(['preempted', 'done']);
   });
 });
 
@@ -231,7 +240,9 @@ describe('thumb-turn', () => {
     expect(l.control.turnThumbTurn('unlocked')).toBe(true);
     l.time.advance(1000);
     expect(l.app.deadbolt.current).toBe('unlocked');
-    expect(l.events.filter((e) => e.type === 'manual')).toEqual([expect.objectContaining({ position: 'unlocked' })]);
+    expect(l.events.filter((e) => e.type === 'manual')).toEqual([
+      expect.objectContaining({ position: 'unlocked' }),
+    ]);
     expect(states(l)).toEqual(['locked', 'unknown', 'unlocked']);
     expect(ops(l)).toEqual([]);
   });
@@ -286,7 +297,8 @@ describe('shutdown', () => {
       expect(l.world.bolt.drive).toBe('stop');
     } finally {
       for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-        for (const listener of process.listeners(signal).slice(signal === 'SIGINT' ? before : 0)) process.off(signal, listener);
+        for (const listener of process.listeners(signal).slice(signal === 'SIGINT' ? before : 0))
+          process.off(signal, listener);
       }
       lock = null; // app.stop() already closed the ports
       l.world.io.close();

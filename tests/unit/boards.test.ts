@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { BoardConfigError, loadBoard, parseBoards } from '../../hal/boards.js';
 
 const shipped = JSON.parse(readFileSync('boards.json', 'utf8'));
-const clone = () => structuredClone(shipped) as { boards: Record<string, { devices: Record<string, unknown>; features: Record<string, unknown> }> };
+const clone = () =>
+  structuredClone(shipped) as {
+    boards: Record<string, { devices: Record<string, unknown>; features: Record<string, unknown> }>;
+  };
 
 function refusal(mutate: (file: ReturnType<typeof clone>) => void): BoardConfigError {
   const file = clone();
@@ -32,7 +35,9 @@ describe('boards.json', () => {
         return e as BoardConfigError;
       }
     })()!;
-    expect(error.message).toBe('unknown board "rpi5"; known boards: sim, rpi4, rpi-zero-2w, beaglebone-black');
+    expect(error.message).toBe(
+      'unknown board "rpi5"; known boards: sim, rpi4, rpi-zero-2w, beaglebone-black',
+    );
     expect(error.known).toEqual(['sim', 'rpi4', 'rpi-zero-2w', 'beaglebone-black']);
   });
 

@@ -16,7 +16,7 @@ function* files(dir: string): Generator<string> {
   }
 }
 
-export function importsOf(source: string): string[] {
+function importsOf(source: string): string[] {
   const specs: string[] = [];
   const patterns = [
     /\bimport\s+(?:type\s+)?(?:[^'"]*?\s+from\s+)?['"]([^'"]+)['"]/g,
@@ -28,7 +28,7 @@ export function importsOf(source: string): string[] {
   return specs;
 }
 
-export function violations(root: string, forbiddenDirs = FORBIDDEN_DIRS): string[] {
+function violations(root: string, forbiddenDirs = FORBIDDEN_DIRS): string[] {
   const out: string[] = [];
   for (const file of files(root)) {
     if (relative(root, file) === 'main.ts') continue;
@@ -53,7 +53,10 @@ describe('import rule', () => {
   it('fails on a tree that breaks the rule, and lets main.ts through', () => {
     const top = mkdtempSync(join(tmpdir(), 'import-rule-'));
     mkdirSync(join(top, 'firmware', 'lock'), { recursive: true });
-    writeFileSync(join(top, 'firmware', 'lock', 'a.ts'), `import { SimIO } from '../../sim/io/sim-io.js';\nimport x from 'johnny-five';\n`);
+    writeFileSync(
+      join(top, 'firmware', 'lock', 'a.ts'),
+      `import { SimIO } from '../../sim/io/sim-io.js';\nimport x from 'johnny-five';\n`,
+    );
     writeFileSync(join(top, 'firmware', 'main.ts'), `import five from 'johnny-five';\n`);
     const found = violations(join(top, 'firmware'), [join(top, 'sim'), join(top, 'hal/johnny-five')]);
     expect(found).toHaveLength(2);
@@ -65,6 +68,8 @@ describe('import rule', () => {
     expect(importsOf(`import five from 'johnny-five';`)).toEqual(['johnny-five']);
     expect(importsOf(`import type { X } from "../sim/board.js";`)).toEqual(['../sim/board.js']);
     expect(importsOf(`const m = await import('serialport');`)).toEqual(['serialport']);
-    expect(importsOf(`export { a } from '../hal/johnny-five/ports.js';`)).toEqual(['../hal/johnny-five/ports.js']);
+    expect(importsOf(`export { a } from '../hal/johnny-five/ports.js';`)).toEqual([
+      '../hal/johnny-five/ports.js',
+    ]);
   });
 });
