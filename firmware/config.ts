@@ -1,17 +1,19 @@
 // The lock's own settings (not the board's wiring): relock and alarm timings, boot and shutdown
 // behaviour. Validated at load; a bad file names the field.
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as v from 'valibot';
 
-const lockConfig = z.strictObject({
-  autoRelockMs: z.number().int().min(1000).max(3_600_000).nullable().default(30_000),
-  doorAjarMs: z.number().int().min(1000).max(3_600_000).default(60_000),
-  bootAction: z.enum(['lock-if-closed', 'none']).default('lock-if-closed'),
-  shutdownPosition: z.enum(['locked', 'as-is']).default('locked'),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+const ms = v.pipe(v.number(), v.integer(), v.minValue(1000), v.maxValue(3_600_000));
+
+const lockConfig = v.strictObject({
+  autoRelockMs: v.optional(v.nullable(ms), 30_000),
+  doorAjarMs: v.optional(ms, 60_000),
+  bootAction: v.optional(v.picklist(['lock-if-closed', 'none']), 'lock-if-closed'),
+  shutdownPosition: v.optional(v.picklist(['locked', 'as-is']), 'locked'),
+  logLevel: v.optional(v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
 });
 
-export type LockConfig = z.infer<typeof lockConfig>;
+export type LockConfig = v.InferOutput<typeof lockConfig>;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -25,10 +27,10 @@ export class ConfigError extends Error {
 }
 
 export function parseLockConfig(raw: unknown, source = 'config'): LockConfig {
-  const parsed = lockConfig.safeParse(raw ?? {});
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const field = issue.path.map(String).join('.') || '(top level)';
+  const parsed = v.safeParse(lockConfig, raw ?? {});
+  if (parsed.success) return parsed.output;
+  const issue = parsed.issues[0];
+  const field = (issue.path ?? []).map((item) => String(item.key)).join('.') || '(top level)';
   throw new ConfigError(`${source}: ${field}: ${issue.message}`, field);
 }
 

@@ -1,82 +1,87 @@
 // boards.json: the schema of a board profile, loading, and validation that names the board and field.
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as v from 'valibot';
 
-const pin = z.union([z.string().min(1), z.number().int().nonnegative()]);
-const ms = (max: number) => z.number().int().nonnegative().max(max);
+const pin = v.union([v.pipe(v.string(), v.minLength(1)), v.pipe(v.number(), v.integer(), v.minValue(0))]);
+const ms = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 
-const digitalInput = z.strictObject({
+const digitalInput = v.strictObject({
   pin,
   /** true when the contact reads LOW while active (closed, pressed, bolt home). */
-  activeLow: z.boolean(),
+  activeLow: v.boolean(),
   /** `up`/`down` ask the board for an internal resistor; `none` means one is fitted on the carrier. */
-  pull: z.enum(['up', 'down', 'none']),
-  debounceMs: ms(1000),
+  pull: v.picklist(['up', 'down', 'none']),
+  debounceMs: ms(0, 1000),
 });
 
-const digitalOutput = z.strictObject({ pin, activeLow: z.boolean() });
+const digitalOutput = v.strictObject({ pin, activeLow: v.boolean() });
 
-const motorBolt = z.strictObject({
-  kind: z.literal('motor'),
-  pins: z.strictObject({ enable: pin, forward: pin, reverse: pin }),
-  speed: z.number().int().min(1).max(255),
-  travelTimeoutMs: ms(30_000).min(100),
-  backoffMs: ms(5_000),
+const motorBolt = v.strictObject({
+  kind: v.literal('motor'),
+  pins: v.strictObject({ enable: pin, forward: pin, reverse: pin }),
+  speed: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(255)),
+  travelTimeoutMs: ms(100, 30_000),
+  backoffMs: ms(0, 5_000),
 });
 
-const servoBolt = z.strictObject({
-  kind: z.literal('servo'),
+const servoBolt = v.strictObject({
+  kind: v.literal('servo'),
   pin,
-  lockedDeg: z.number().min(0).max(180),
-  unlockedDeg: z.number().min(0).max(180),
-  travelTimeoutMs: ms(30_000).min(100),
-  backoffMs: ms(5_000),
+  lockedDeg: v.pipe(v.number(), v.minValue(0), v.maxValue(180)),
+  unlockedDeg: v.pipe(v.number(), v.minValue(0), v.maxValue(180)),
+  travelTimeoutMs: ms(100, 30_000),
+  backoffMs: ms(0, 5_000),
 });
 
-const devices = z.strictObject({
-  bolt: z.discriminatedUnion('kind', [motorBolt, servoBolt]),
+const pinList = v.pipe(v.array(pin), v.minLength(1), v.maxLength(4));
+
+const devices = v.strictObject({
+  bolt: v.variant('kind', [motorBolt, servoBolt]),
   boltLockedSwitch: digitalInput,
   boltUnlockedSwitch: digitalInput,
   door: digitalInput,
-  keypadRows: z.strictObject({ pins: z.array(pin).min(1).max(4), settleMs: ms(100).min(1) }).nullable(),
-  keypadColumns: z
-    .strictObject({ pins: z.array(pin).min(1).max(4), pull: z.enum(['up', 'none']) })
-    .nullable(),
-  keypadLayout: z.array(z.string().regex(/^[0-9*#A-D]+$/, 'keys must be 0-9, *, #, A-D')).nullable(),
-  camera: digitalOutput.nullable(),
-  cameraRecording: digitalInput.nullable(),
-  tamper: digitalInput.nullable(),
-  pairButton: digitalInput.nullable(),
-  statusLed: digitalOutput.nullable(),
-  buzzer: digitalOutput.nullable(),
-  battery: z
-    .strictObject({
+  keypadRows: v.nullable(v.strictObject({ pins: pinList, settleMs: ms(1, 100) })),
+  keypadColumns: v.nullable(v.strictObject({ pins: pinList, pull: v.picklist(['up', 'none']) })),
+  keypadLayout: v.nullable(
+    v.array(v.pipe(v.string(), v.regex(/^[0-9*#A-D]+$/, 'keys must be 0-9, *, #, A-D'))),
+  ),
+  camera: v.nullable(digitalOutput),
+  cameraRecording: v.nullable(digitalInput),
+  tamper: v.nullable(digitalInput),
+  pairButton: v.nullable(digitalInput),
+  statusLed: v.nullable(digitalOutput),
+  buzzer: v.nullable(digitalOutput),
+  battery: v.nullable(
+    v.strictObject({
       pin,
-      emptyRaw: z.number().int().min(0),
-      fullRaw: z.number().int().min(1),
-      sampleMs: ms(3_600_000).min(100),
-    })
-    .nullable(),
+      emptyRaw: v.pipe(v.number(), v.integer(), v.minValue(0)),
+      fullRaw: v.pipe(v.number(), v.integer(), v.minValue(1)),
+      sampleMs: ms(100, 3_600_000),
+    }),
+  ),
 });
 
-const boardProfile = z.strictObject({
-  description: z.string(),
-  io: z.strictObject({ plugin: z.string().min(1), options: z.record(z.string(), z.unknown()).optional() }),
-  features: z.strictObject({ pullups: z.boolean(), analogIn: z.boolean(), pwm: z.boolean() }),
+const boardProfile = v.strictObject({
+  description: v.string(),
+  io: v.strictObject({
+    plugin: v.pipe(v.string(), v.minLength(1)),
+    options: v.optional(v.record(v.string(), v.unknown())),
+  }),
+  features: v.strictObject({ pullups: v.boolean(), analogIn: v.boolean(), pwm: v.boolean() }),
   devices,
 });
 
-const boardsFile = z.strictObject({
-  $comment: z.string().optional(),
-  boards: z.record(z.string(), z.unknown()),
+const boardsFile = v.strictObject({
+  $comment: v.optional(v.string()),
+  boards: v.record(v.string(), v.unknown()),
 });
 
-export type BoardProfile = z.infer<typeof boardProfile>;
-export type BoardDevices = z.infer<typeof devices>;
-export type DigitalInputConfig = z.infer<typeof digitalInput>;
-export type DigitalOutputConfig = z.infer<typeof digitalOutput>;
+export type BoardProfile = v.InferOutput<typeof boardProfile>;
+export type BoardDevices = v.InferOutput<typeof devices>;
+export type DigitalInputConfig = v.InferOutput<typeof digitalInput>;
+export type DigitalOutputConfig = v.InferOutput<typeof digitalOutput>;
 export type BoltConfig = BoardDevices['bolt'];
-export type PinName = z.infer<typeof pin>;
+export type PinName = v.InferOutput<typeof pin>;
 
 /** A boards.json problem. `board` and `field` say where; `known` lists the valid board names. */
 export class BoardConfigError extends Error {
@@ -92,27 +97,30 @@ export class BoardConfigError extends Error {
   }
 }
 
-const fieldPath = (path: readonly PropertyKey[]): string =>
-  path
-    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+/** "devices.keypadRows.pins[2]" for an issue, from the keys along its path. */
+function fieldPath(issue: v.BaseIssue<unknown>): string {
+  const keys = (issue.path ?? []).map((item) => item.key as PropertyKey);
+  return keys
+    .map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`))
     .join('')
     .replace(/^\./, '');
+}
 
 /** Parse and validate the whole file; returns every profile or throws on the first bad one. */
 export function parseBoards(raw: unknown, source = 'boards.json'): Map<string, BoardProfile> {
-  const file = boardsFile.safeParse(raw);
+  const file = v.safeParse(boardsFile, raw);
   if (!file.success) {
-    const issue = file.error.issues[0]!;
-    const field = fieldPath(issue.path) || '(top level)';
+    const issue = file.issues[0];
+    const field = fieldPath(issue) || '(top level)';
     throw new BoardConfigError(`${source}: ${field}: ${issue.message}`, null, field, []);
   }
-  const known = Object.keys(file.data.boards);
+  const known = Object.keys(file.output.boards);
   const out = new Map<string, BoardProfile>();
   for (const name of known) {
-    const parsed = boardProfile.safeParse(file.data.boards[name]);
+    const parsed = v.safeParse(boardProfile, file.output.boards[name]);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const field = fieldPath(issue.path) || '(profile)';
+      const issue = parsed.issues[0];
+      const field = fieldPath(issue) || '(profile)';
       throw new BoardConfigError(
         `${source}: board "${name}": ${field}: ${issue.message}`,
         name,
@@ -120,7 +128,7 @@ export function parseBoards(raw: unknown, source = 'boards.json'): Map<string, B
         known,
       );
     }
-    const problem = checkConsistency(parsed.data);
+    const problem = checkConsistency(parsed.output);
     if (problem) {
       throw new BoardConfigError(
         `${source}: board "${name}": ${problem.field}: ${problem.message}`,
@@ -129,7 +137,7 @@ export function parseBoards(raw: unknown, source = 'boards.json'): Map<string, B
         known,
       );
     }
-    out.set(name, parsed.data);
+    out.set(name, parsed.output);
   }
   return out;
 }

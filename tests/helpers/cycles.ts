@@ -14,12 +14,12 @@ export interface CycleReport {
 
 const STEP_MS = 10;
 
-export function runCycles(
+export async function runCycles(
   lock: SimLock,
   cycles: number,
   seed: number,
   trace?: (cycle: number, line: string) => void,
-): CycleReport {
+): Promise<CycleReport> {
   const { app, control, world, time } = lock;
   const deadbolt = app.deadbolt;
   const random = seededRandom(seed);
@@ -91,6 +91,9 @@ export function runCycles(
   };
 
   for (cycle = 0; cycle < cycles; cycle++) {
+    // Yield to the event loop now and then, as a running lock does: johnny-five emits motor
+    // events on process.nextTick, and a loop that never yields would hoard them.
+    if (cycle % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
     const jamRoll = random.float();
     if (jamRoll < 0.12) {
       const hard = jamRoll < 0.06;

@@ -102,6 +102,8 @@ export async function startSimLock(
     seed?: number;
     world?: WorldOptions;
     start?: boolean;
+    /** Keep every event and log line (tests); off for long benchmark runs. */
+    record?: boolean;
   } = {},
 ): Promise<SimLock> {
   const sim = await startSimPorts(options);
@@ -113,7 +115,8 @@ export async function startSimLock(
       callback();
     },
   });
-  const logger = createLogger({ level: 'debug', destination });
+  const record = options.record !== false;
+  const logger = createLogger({ level: record ? 'debug' : 'silent', destination });
   const config = parseLockConfig(options.config ?? {});
   const app = createApp({
     ports,
@@ -127,7 +130,7 @@ export async function startSimLock(
     },
   });
   const events: Recorded[] = [];
-  for (const type of ['state', 'operation', 'alarm', 'manual', 'door'] as const) {
+  for (const type of record ? (['state', 'operation', 'alarm', 'manual', 'door'] as const) : []) {
     app.deadbolt.events.on(type, (payload) => events.push({ type, at: time.now(), ...payload } as Recorded));
   }
   if (options.start !== false) app.start();

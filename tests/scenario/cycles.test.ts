@@ -8,7 +8,7 @@ describe('random lock life', () => {
   it('keeps every promise over 10,000 cycles', async () => {
     const lock = await startSimLock({ config: { autoRelockMs: 3000 }, seed: 7 });
     try {
-      const report = runCycles(lock, 10_000, 2026);
+      const report = await runCycles(lock, 10_000, 2026);
       expect(report.failures).toEqual([]);
       // The run really exercised what it claims to (seeded, so these counts are fixed).
       expect(report.counts.jam).toBeGreaterThan(400);

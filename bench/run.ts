@@ -1,0 +1,21 @@
+// `npm run bench [-- boot|cycles] [--cycles N] [--boots N]`: prints every figure with its bar.
+// Benchmarks measure; tests never time anything.
+import { parseArgs } from 'node:util';
+import { benchBoot, benchProcessBoot } from './boot.js';
+import { benchCycles } from './cycles.js';
+import { printFigures } from './figures.js';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { cycles: { type: 'string', default: '1000000' }, boots: { type: 'string', default: '21' } },
+});
+const only = new Set(positionals);
+const want = (name: string) => only.size === 0 || only.has(name);
+
+console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
+if (want('boot')) {
+  const figures = [...(await benchBoot(Number(values.boots))), ...(await benchProcessBoot(5))];
+  printFigures('Boot (simulated board, real time)', figures);
+}
+if (want('cycles'))
+  printFigures('Lock life (simulated board, simulated time)', await benchCycles(Number(values.cycles)));

@@ -1,0 +1,68 @@
+// The main job as a person uses it: `npm run sim` in a real process, commands typed on its stdin,
+// the log read from its stdout. Waits on output lines (with a generous deadline), never on sleeps.
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { afterEach, describe, expect, it } from 'vitest';
+
+let child: ChildProcessWithoutNullStreams | null = null;
+afterEach(() => {
+  child?.kill('SIGKILL');
+  child = null;
+});
+
+function startSim() {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'sim/main.ts', '--json'], {
+    env: { ...process.env, IS_TEST_MODE: '' },
+  });
+  child = proc;
+  const lines: string[] = [];
+  const waiters: { test: (line: string) => boolean; resolve: (line: string) => void }[] = [];
+  createInterface({ input: proc.stdout }).on('line', (line) => {
+    lines.push(line);
+    for (const w of [...waiters]) {
+      if (w.test(line)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
+    }
+  });
+  const waitFor = (test: (line: string) => boolean, what: string) =>
+    new Promise<string>((resolve, reject) => {
+      const seen = lines.find(test);
+      if (seen) return resolve(seen);
+      const timer = setTimeout(
+        () => reject(new Error(`no line with ${what}; got:\n${lines.join('\n')}`)),
+        20_000,
+      );
+      waiters.push({ test, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+    });
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  return { proc, lines, waitFor, exited, type: (keys: string) => proc.stdin.write(`${keys}\n`) };
+}
+
+const jsonWith = (fields: Record<string, unknown>) => (line: string) => {
+  try {
+    const o = JSON.parse(line);
+    return Object.entries(fields).every(([k, v]) => o[k] === v);
+  } catch {
+    return false;
+  }
+};
+
+describe('npm run sim', () => {
+  it('boots, obeys typed commands, and leaves the bolt locked on quit', async () => {
+    const sim = startSim();
+    await sim.waitFor(jsonWith({ event: 'ready', state: 'locked' }), 'ready');
+    sim.type('u');
+    await sim.waitFor(jsonWith({ event: 'operation', op: 'unlock', outcome: 'done' }), 'unlock done');
+    sim.type('o');
+    await sim.waitFor(jsonWith({ event: 'door', state: 'open' }), 'door open');
+    sim.type('l');
+    await sim.waitFor((l) => l === 'lock: door-open', 'lock refused');
+    sim.type('c');
+    await sim.waitFor(jsonWith({ event: 'door', state: 'closed' }), 'door closed');
+    sim.type('q');
+    await sim.waitFor(jsonWith({ event: 'stopped', state: 'locked' }), 'stopped locked');
+    expect(await sim.exited).toBe(0);
+  }, 60_000);
+});
