@@ -34,7 +34,13 @@ function startSim() {
         () => reject(new Error(`no line with ${what}; got:\n${lines.join('\n')}`)),
         20_000,
       );
-      waiters.push({ test, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+      waiters.push({
+        test,
+        resolve: (l) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      });
     });
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   return { proc, lines, waitFor, exited, type: (keys: string) => proc.stdin.write(`${keys}\n`) };
