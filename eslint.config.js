@@ -1,0 +1,20 @@
+// Lint rules: ESLint's and typescript-eslint's recommended sets (pure JavaScript, so `npm ci`
+// installs them on any machine), with the few local choices named.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'scratch/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      // Unused arguments are fine when prefixed with _ (callback signatures).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Non-null assertions follow bounds checks we have made; the compiler cannot see them.
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      eqeqeq: ['error', 'always'],
+      'no-console': 'off',
+    },
+  },
+);
