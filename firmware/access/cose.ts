@@ -1,0 +1,89 @@
+// COSE_Sign1 (RFC 9052 §4.2) with EdDSA (alg -8) only: decoding under bounds, the Sig_structure
+// that is signed, and encoding for the tools that mint messages.
+import { Tag } from 'cbor-x';
+import { type CborLimits, DEFAULT_LIMITS, decodeScanned, encodeDeterministic, scanCbor } from './cbor.js';
+
+export const ALG_EDDSA = -8;
+export const HEADER_ALG = 1;
+export const HEADER_KID = 4;
+export const TAG_COSE_SIGN1 = 18;
+
+export interface Sign1 {
+  /** The protected header exactly as received: the bytes that were signed. */
+  protectedBytes: Uint8Array;
+  protectedHeader: Map<unknown, unknown>;
+  unprotectedHeader: Map<unknown, unknown>;
+  payload: Uint8Array;
+  signature: Uint8Array;
+}
+
+export type CoseRefusal = 'too-large' | 'malformed' | 'not-sign1' | 'unsupported-alg' | 'no-kid';
+
+export type Decoded<T, R> = { ok: true; value: T } | { ok: false; reason: R };
+
+/** Decode a tagged COSE_Sign1. Structure only: no policy, no signature check. Never throws. */
+export function decodeSign1(bytes: Uint8Array, limits: CborLimits = DEFAULT_LIMITS): Decoded<Sign1, CoseRefusal> {
+  // A tag other than 18 up front (COSE_Sign is 98, COSE_Mac0 17...) is another COSE message.
+  if (bytes.length > 0 && bytes[0]! >> 5 === 6 && bytes[0] !== 0xc0 + TAG_COSE_SIGN1) return { ok: false, reason: 'not-sign1' };
+  const scan = scanCbor(bytes, limits);
+  if (scan === 'too-large') return { ok: false, reason: 'too-large' };
+  if (scan) return { ok: false, reason: 'malformed' };
+  let item: unknown;
+  try {
+    item = decodeScanned(bytes);
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+  if (!(item instanceof Tag) || item.tag !== TAG_COSE_SIGN1) return { ok: false, reason: 'not-sign1' };
+  const parts = item.value as unknown;
+  if (!Array.isArray(parts) || parts.length !== 4) return { ok: false, reason: 'not-sign1' };
+  const [protectedBytes, unprotectedHeader, payload, signature] = parts as unknown[];
+  if (!isBytes(protectedBytes) || !(unprotectedHeader instanceof Map) || !isBytes(payload) || !isBytes(signature)) {
+    return { ok: false, reason: 'not-sign1' };
+  }
+  let protectedHeader: unknown = new Map();
+  if (protectedBytes.length > 0) {
+    if (scanCbor(protectedBytes, limits, [])) return { ok: false, reason: 'malformed' };
+    protectedHeader = decodeScanned(protectedBytes);
+    if (!(protectedHeader instanceof Map)) return { ok: false, reason: 'malformed' };
+  }
+  return {
+    ok: true,
+    value: {
+      protectedBytes: Uint8Array.from(protectedBytes),
+      protectedHeader: protectedHeader as Map<unknown, unknown>,
+      unprotectedHeader,
+      payload: Uint8Array.from(payload),
+      signature: Uint8Array.from(signature),
+    },
+  };
+}
+
+/** Our profile: alg EdDSA and a 32-byte kid (the signer's public key), both protected. */
+export function signerOf(message: Sign1): Decoded<Uint8Array, 'unsupported-alg' | 'no-kid'> {
+  if (message.protectedHeader.get(HEADER_ALG) !== ALG_EDDSA) return { ok: false, reason: 'unsupported-alg' };
+  const kid = message.protectedHeader.get(HEADER_KID);
+  if (!isBytes(kid) || kid.length !== 32) return { ok: false, reason: 'no-kid' };
+  return { ok: true, value: Uint8Array.from(kid) };
+}
+
+/** Sig_structure for COSE_Sign1 with empty external AAD: the bytes the signature covers. */
+export function sigStructure(protectedBytes: Uint8Array, payload: Uint8Array, externalAad: Uint8Array = new Uint8Array(0)): Uint8Array {
+  return encodeDeterministic(['Signature1', protectedBytes, externalAad, payload]);
+}
+
+/** Build a tagged COSE_Sign1 signed by `sign` (tools and tests; the lock only signs with its device key). */
+export function encodeSign1(kid: Uint8Array, payload: Uint8Array, sign: (toBeSigned: Uint8Array) => Uint8Array): Uint8Array {
+  const protectedBytes = encodeDeterministic(
+    new Map<number, unknown>([
+      [HEADER_ALG, ALG_EDDSA],
+      [HEADER_KID, kid],
+    ]),
+  );
+  const signature = sign(sigStructure(protectedBytes, payload));
+  return encodeDeterministic(new Tag([protectedBytes, new Map(), payload, signature], TAG_COSE_SIGN1));
+}
+
+export function isBytes(value: unknown): value is Uint8Array {
+  return value instanceof Uint8Array;
+}
