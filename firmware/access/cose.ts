@@ -6,6 +6,8 @@ import { type CborLimits, DEFAULT_LIMITS, decodeScanned, encodeDeterministic, sc
 export const ALG_EDDSA = -8;
 export const HEADER_ALG = 1;
 export const HEADER_KID = 4;
+/** COSE "typ" header parameter (RFC 9596): which of our messages this is. */
+export const HEADER_TYP = 16;
 export const TAG_COSE_SIGN1 = 18;
 
 export interface Sign1 {
@@ -73,11 +75,12 @@ export function sigStructure(protectedBytes: Uint8Array, payload: Uint8Array, ex
 }
 
 /** Build a tagged COSE_Sign1 signed by `sign` (tools and tests; the lock only signs with its device key). */
-export function encodeSign1(kid: Uint8Array, payload: Uint8Array, sign: (toBeSigned: Uint8Array) => Uint8Array): Uint8Array {
+export function encodeSign1(kid: Uint8Array, typ: string, payload: Uint8Array, sign: (toBeSigned: Uint8Array) => Uint8Array): Uint8Array {
   const protectedBytes = encodeDeterministic(
     new Map<number, unknown>([
       [HEADER_ALG, ALG_EDDSA],
       [HEADER_KID, kid],
+      [HEADER_TYP, typ],
     ]),
   );
   const signature = sign(sigStructure(protectedBytes, payload));

@@ -1,0 +1,76 @@
+// A grant chain, root first: [delegation, (delegation,)] grant. The root is signed by an owner key;
+// each later link by the key its parent delegated to (the parent's cnf); every child may only
+// narrow its parent: time, schedule, roles, uses, depth, and obligations it must keep.
+import type { Ed25519Verifier } from './ed25519.js';
+import { type Claims, parseClaims, type Obligations } from './grant.js';
+import { openSigned, TYP } from './messages.js';
+import { scheduleWithin } from './schedule.js';
+
+export interface Link {
+  signer: Uint8Array;
+  claims: Claims;
+}
+
+export type ChainRefusal = 'malformed' | 'too-large' | 'bad-signature' | 'unsupported-alg' | 'unknown-issuer' | 'broken-chain' | 'delegation-widens' | 'not-a-grant';
+
+const equal = (a: Uint8Array | null, b: Uint8Array | null) => a !== null && b !== null && Buffer.compare(a, b) === 0;
+
+/** Verify every link's signature and its place in the chain. Time, audience and revocation are the caller's. */
+export function verifyChain(chain: readonly Uint8Array[], isOwnerKey: (key: Uint8Array) => boolean, verifier: Ed25519Verifier): { ok: true; links: Link[] } | { ok: false; reason: ChainRefusal } {
+  const links: Link[] = [];
+  for (const [i, bytes] of chain.entries()) {
+    const opened = openSigned(bytes, TYP.grant, verifier);
+    if (!opened.ok) return { ok: false, reason: opened.reason === 'wrong-type' ? 'malformed' : opened.reason };
+    const claims = parseClaims(opened.value.payload);
+    if (!claims.ok) return { ok: false, reason: 'malformed' };
+    const link = { signer: opened.value.signer, claims: claims.value };
+    if (i === 0) {
+      if (!isOwnerKey(link.signer)) return { ok: false, reason: 'unknown-issuer' };
+    } else {
+      const parent = links[i - 1]!;
+      if (!parent.claims.delegation || !equal(parent.claims.holderKey, link.signer)) return { ok: false, reason: 'broken-chain' };
+      if (!narrows(link.claims, parent.claims)) return { ok: false, reason: 'delegation-widens' };
+    }
+    links.push(link);
+  }
+  const leaf = links.at(-1)!.claims;
+  if (leaf.delegation) return { ok: false, reason: 'not-a-grant' };
+  return { ok: true, links };
+}
+
+/** Does `child` stay inside what `parent` (a delegation) allows? */
+export function narrows(child: Claims, parent: Claims): boolean {
+  const bounds = parent.delegation!;
+  if (child.aud !== parent.aud) return false;
+  if (parent.nbf !== null && (child.nbf === null || child.nbf < parent.nbf)) return false;
+  if (parent.exp !== null && (child.exp === null || child.exp > parent.exp)) return false;
+  if (!scheduleWithin(child.schedule, parent.schedule)) return false;
+  if (!keepsObligations(child.obligations, parent.obligations)) return false;
+  if (child.delegation) {
+    if (bounds.maxDepth < 1 || child.delegation.maxDepth > bounds.maxDepth - 1) return false;
+    if (!child.delegation.roles.every((r) => bounds.roles.includes(r))) return false;
+    if (bounds.maxUses !== null && (child.delegation.maxUses === null || child.delegation.maxUses > bounds.maxUses)) return false;
+    return true;
+  }
+  if (child.role === null || !bounds.roles.includes(child.role)) return false;
+  if (bounds.maxUses !== null && (child.maxUses === null || child.maxUses > bounds.maxUses)) return false;
+  return true;
+}
+
+function keepsObligations(child: Obligations, parent: Obligations): boolean {
+  if (parent.record && !child.record) return false;
+  if (parent.relockWithinS !== null && (child.relockWithinS === null || child.relockWithinS > parent.relockWithinS)) return false;
+  return true;
+}
+
+/** The strictest obligations along the chain: any link's recording, the shortest relock deadline. */
+export function effectiveObligations(links: readonly Link[]): Obligations {
+  let record = false;
+  let relock: number | null = null;
+  for (const { claims } of links) {
+    record ||= claims.obligations.record;
+    const r = claims.obligations.relockWithinS;
+    if (r !== null) relock = relock === null ? r : Math.min(relock, r);
+  }
+  return { record, relockWithinS: relock };
+}

@@ -1,0 +1,264 @@
+// The access core: decides offline whether a presentation opens this door now, and why not.
+// Untrusted bytes never throw out of here; every refusal is a reason from a closed set. A use is
+// committed durably before an allow is returned. Revocation lists and heartbeats arrive signed
+// by an owner key, bound to this lock, and only move forward.
+import type { Clock } from '../../hal/ports/clock.js';
+import type { RandomSource } from '../../hal/ports/random.js';
+import { type AccessStore, StoreError } from '../store/store.js';
+import { TypedEmitter } from '../util/typed-emitter.js';
+import { ChallengeBook } from './challenges.js';
+import { effectiveObligations, type Link, verifyChain } from './chain.js';
+import { checkTrustedKey, createVerifier, type Ed25519Provider, type Ed25519Verifier } from './ed25519.js';
+import { NO_OBLIGATIONS, type Obligations, type Role } from './grant.js';
+import { type Command, type Heartbeat, openSigned, parseCommand, parseHeartbeat, parsePresentation, parseProof, parseRevocations, REVOCATION_LIMITS, TYP } from './messages.js';
+import { RevocationState } from './revocations.js';
+import { inSchedule } from './schedule.js';
+
+export const DENY_REASONS = [
+  'too-large', 'malformed', 'chain-too-long', 'not-a-grant', 'unsupported-alg', 'bad-signature', 'unknown-issuer',
+  'broken-chain', 'delegation-widens', 'wrong-lock', 'not-yet-valid', 'expired', 'outside-schedule', 'revoked-grant',
+  'revoked-holder', 'revoked-issuer', 'revocations-stale', 'holder-proof-missing', 'bad-proof', 'challenge-unknown',
+  'challenge-expired', 'challenge-replayed', 'uses-exhausted', 'store-failure',
+] as const;
+export type DenyReason = (typeof DENY_REASONS)[number];
+
+export interface GrantSummary {
+  /** Grant id (cti), hex. */
+  id: string;
+  role: Role;
+  /** The leaf's signer (owner or delegated issuer), hex. */
+  issuer: string;
+  chainLength: number;
+}
+
+export interface Decision {
+  allow: boolean;
+  reason: 'ok' | DenyReason;
+  grant: GrantSummary | null;
+  obligations: Obligations;
+}
+
+export interface AccessConfig {
+  lockId: string;
+  /** IANA zone the grants' weekly windows are read in. */
+  timeZone: string;
+  ownerKeys: readonly Uint8Array[];
+  provider: Ed25519Provider;
+  clockSkewS: number;
+  /** Per role, the oldest a heartbeat may be (seconds) before the role is refused. Owner is never refused. */
+  maxRevocationAgeS: Partial<Record<Exclude<Role, 'owner'>, number>>;
+  /** How far the clock may fall behind the trusted floor before it counts as set back. */
+  clockBackToleranceMs: number;
+}
+
+export const DEFAULT_ACCESS: Omit<AccessConfig, 'lockId' | 'timeZone' | 'ownerKeys'> = {
+  provider: 'node',
+  clockSkewS: 60,
+  maxRevocationAgeS: { guest: 7 * 86_400, service: 7 * 86_400, delivery: 86_400 },
+  clockBackToleranceMs: 5_000,
+};
+
+export type UpdateRefusal = 'too-large' | 'malformed' | 'wrong-type' | 'unsupported-alg' | 'bad-signature' | 'not-owner' | 'wrong-lock' | 'rollback' | 'store-failure';
+export type UpdateResult = { ok: true; seq: number } | { ok: false; reason: UpdateRefusal };
+
+export interface AccessEvents {
+  'clock-set-back': { clock: number; floor: number };
+  revocations: { seq: number; grants: number; holders: number; issuers: number };
+  'revocations-refused': { reason: UpdateRefusal };
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+export class AccessCore {
+  readonly events = new TypedEmitter<AccessEvents>();
+  readonly challenges: ChallengeBook;
+  private readonly verifier: Ed25519Verifier;
+  private readonly owners: Set<string>;
+  private revocations = RevocationState.empty();
+  private heartbeat: Heartbeat | null = null;
+  private clockBack = false;
+  private readonly commandNonces = new Map<string, number>();
+
+  constructor(
+    readonly config: AccessConfig,
+    private readonly deps: { clock: Clock; random: RandomSource; store: AccessStore },
+  ) {
+    for (const key of config.ownerKeys) {
+      const refusal = checkTrustedKey(key);
+      if (refusal) throw new Error(`owner key ${hex(key)} refused: ${refusal}`);
+    }
+    this.owners = new Set(config.ownerKeys.map(hex));
+    this.verifier = createVerifier(config.provider);
+    this.challenges = new ChallengeBook(deps.clock, deps.random);
+    // Persisted signed state is re-verified at boot, never trusted as bytes on disk.
+    const savedList = deps.store.loadSnapshot('revocations');
+    if (savedList) this.applyRevocations(savedList, false);
+    const savedBeat = deps.store.loadSnapshot('heartbeat');
+    if (savedBeat) this.applyHeartbeat(savedBeat, false);
+  }
+
+  get revocationSeq(): number {
+    return this.revocations.seq;
+  }
+
+  get lastHeartbeat(): Heartbeat | null {
+    return this.heartbeat;
+  }
+
+  /** Trusted time (ms): never earlier than the persisted floor; a clock set back is reported. */
+  now(): number {
+    const raw = this.deps.clock.now();
+    const floor = this.deps.store.timeFloor();
+    if (raw < floor - this.config.clockBackToleranceMs) {
+      if (!this.clockBack) this.events.emit('clock-set-back', { clock: raw, floor });
+      this.clockBack = true;
+      return floor;
+    }
+    this.clockBack = false;
+    if (raw > floor) this.deps.store.raiseTimeFloor(raw);
+    return Math.max(raw, floor);
+  }
+
+  issueChallenge(): Uint8Array {
+    return this.challenges.issue();
+  }
+
+  /** Decide on a presentation (chain + holder proof). Never throws. */
+  decide(presentation: Uint8Array): Decision {
+    try {
+      return this.decideUnsafe(presentation);
+    } catch (error) {
+      if (error instanceof StoreError) return deny('store-failure');
+      return deny('malformed'); // a decoder fault on hostile bytes: refuse, keep running
+    }
+  }
+
+  private decideUnsafe(bytes: Uint8Array): Decision {
+    const parsed = parsePresentation(bytes);
+    if (!parsed.ok) return deny(parsed.reason);
+    const chain = verifyChain(parsed.value.chain, (k) => this.owners.has(hex(k)), this.verifier);
+    if (!chain.ok) return deny(chain.reason);
+    const links = chain.links;
+    const leaf = links.at(-1)!.claims;
+    const now = this.now();
+    const refusal = this.checkLinks(links, now);
+    if (refusal) return deny(refusal);
+    const stale = this.staleFor(leaf.role!, links.length, now);
+    if (stale) return deny(stale);
+
+    if (!leaf.holderKey) return deny('holder-proof-missing');
+    const proof = openSigned(parsed.value.proof, TYP.proof, this.verifier);
+    if (!proof.ok || Buffer.compare(proof.value.signer, leaf.holderKey) !== 0) return deny('bad-proof');
+    const claims = parseProof(proof.value.payload);
+    if (!claims || claims.aud !== this.config.lockId || Buffer.compare(claims.cti, leaf.cti) !== 0) return deny('bad-proof');
+    const challenge = this.challenges.take(claims.challenge);
+    if (challenge) return deny(challenge);
+
+    if (leaf.maxUses !== null && !this.deps.store.commitUse(leaf.cti, leaf.maxUses)) return deny('uses-exhausted');
+    return {
+      allow: true,
+      reason: 'ok',
+      grant: { id: hex(leaf.cti), role: leaf.role!, issuer: hex(links.at(-1)!.signer), chainLength: links.length },
+      obligations: effectiveObligations(links),
+    };
+  }
+
+  /** Audience, validity period, schedule and revocation of every link. */
+  private checkLinks(links: readonly Link[], now: number): DenyReason | null {
+    const seconds = Math.floor(now / 1000);
+    const skew = this.config.clockSkewS;
+    for (const { claims, signer } of links) {
+      if (claims.aud !== this.config.lockId) return 'wrong-lock';
+      if (claims.nbf !== null && seconds + skew < claims.nbf) return 'not-yet-valid';
+      if (claims.exp !== null && seconds - skew >= claims.exp) return 'expired';
+      if (claims.schedule && !inSchedule(claims.schedule, now, this.config.timeZone)) return 'outside-schedule';
+      if (this.revocations.grants.has(claims.cti)) return 'revoked-grant';
+      if (!this.owners.has(hex(signer)) && this.revocations.issuers.has(signer)) return 'revoked-issuer';
+      if (claims.holderKey) {
+        const set = claims.delegation ? this.revocations.issuers : this.revocations.holders;
+        if (set.has(claims.holderKey)) return claims.delegation ? 'revoked-issuer' : 'revoked-holder';
+      }
+    }
+    return null;
+  }
+
+  /** The freshness rule: a role with a maximum age needs a recent heartbeat and the list it names. */
+  private staleFor(role: Role, chainLength: number, now: number): DenyReason | null {
+    if (role === 'owner' && chainLength === 1) return null;
+    const maxAge = role === 'owner' ? undefined : this.config.maxRevocationAgeS[role];
+    if (maxAge === undefined) return null;
+    const beat = this.heartbeat;
+    if (!beat || now - beat.time * 1000 > maxAge * 1000 || beat.seq > this.revocations.seq) return 'revocations-stale';
+    return null;
+  }
+
+  /** Apply an owner-signed revocation list; a lower sequence than the current one is refused. */
+  applyRevocations(bytes: Uint8Array, persist = true): UpdateResult {
+    const result = this.openOwnerSigned(bytes, TYP.revocations);
+    if (!result.ok) return this.refuseList(result.reason);
+    const list = parseRevocations(result.payload);
+    if (!list) return this.refuseList('malformed');
+    if (list.aud !== this.config.lockId) return this.refuseList('wrong-lock');
+    if (list.seq < this.revocations.seq) return this.refuseList('rollback');
+    if (list.seq === this.revocations.seq && this.revocations.seq > 0) return { ok: true, seq: list.seq };
+    try {
+      if (persist) this.deps.store.saveSnapshot('revocations', bytes);
+    } catch {
+      return this.refuseList('store-failure');
+    }
+    this.revocations = RevocationState.fromList(list);
+    this.events.emit('revocations', { seq: list.seq, ...this.revocations.counts });
+    return { ok: true, seq: list.seq };
+  }
+
+  /** Apply an owner-signed heartbeat (time + the revocation sequence the owner has published). */
+  applyHeartbeat(bytes: Uint8Array, persist = true): UpdateResult {
+    const result = this.openOwnerSigned(bytes, TYP.heartbeat);
+    if (!result.ok) return { ok: false, reason: result.reason };
+    const beat = parseHeartbeat(result.payload);
+    if (!beat) return { ok: false, reason: 'malformed' };
+    if (beat.aud !== this.config.lockId) return { ok: false, reason: 'wrong-lock' };
+    if (this.heartbeat && beat.time < this.heartbeat.time) return { ok: false, reason: 'rollback' };
+    try {
+      if (persist) this.deps.store.saveSnapshot('heartbeat', bytes);
+    } catch {
+      return { ok: false, reason: 'store-failure' };
+    }
+    this.heartbeat = beat;
+    this.deps.store.raiseTimeFloor(beat.time * 1000);
+    return { ok: true, seq: beat.seq };
+  }
+
+  /** Verify an owner-signed remote command: this lock, fresh (at most 5 minutes long), never seen before. */
+  verifyCommand(bytes: Uint8Array): { ok: true; command: Command } | { ok: false; reason: UpdateRefusal | 'expired' | 'not-yet-valid' | 'replayed' } {
+    const result = this.openOwnerSigned(bytes, TYP.command);
+    if (!result.ok) return { ok: false, reason: result.reason };
+    const command = parseCommand(result.payload);
+    if (!command || command.exp - command.iat > 300) return { ok: false, reason: 'malformed' };
+    if (command.aud !== this.config.lockId) return { ok: false, reason: 'wrong-lock' };
+    const seconds = Math.floor(this.now() / 1000);
+    if (seconds - this.config.clockSkewS >= command.exp) return { ok: false, reason: 'expired' };
+    if (seconds + this.config.clockSkewS < command.iat) return { ok: false, reason: 'not-yet-valid' };
+    for (const [nonce, exp] of this.commandNonces) if (exp + this.config.clockSkewS < seconds) this.commandNonces.delete(nonce);
+    const nonce = hex(command.nonce);
+    if (this.commandNonces.has(nonce)) return { ok: false, reason: 'replayed' };
+    this.commandNonces.set(nonce, command.exp);
+    return { ok: true, command };
+  }
+
+  private openOwnerSigned(bytes: Uint8Array, typ: (typeof TYP)[keyof typeof TYP]): { ok: true; payload: unknown } | { ok: false; reason: UpdateRefusal } {
+    const opened = openSigned(bytes, typ, this.verifier, typ === TYP.revocations ? REVOCATION_LIMITS : undefined);
+    if (!opened.ok) return { ok: false, reason: opened.reason };
+    if (!this.owners.has(hex(opened.value.signer))) return { ok: false, reason: 'not-owner' };
+    return { ok: true, payload: opened.value.payload };
+  }
+
+  private refuseList(reason: UpdateRefusal): UpdateResult {
+    this.events.emit('revocations-refused', { reason });
+    return { ok: false, reason };
+  }
+}
+
+function deny(reason: DenyReason): Decision {
+  return { allow: false, reason, grant: null, obligations: NO_OBLIGATIONS };
+}

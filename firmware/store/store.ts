@@ -1,0 +1,57 @@
+// The durable state the access core needs, as a port: use counters committed before the bolt
+// moves, the trusted-time floor, and signed snapshots (revocation list, heartbeat).
+
+export type SnapshotName = 'revocations' | 'heartbeat';
+
+/** An infrastructure fault in durable storage; the access core denies rather than guess. */
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  readonly code = 'E_STORE';
+}
+
+export interface AccessStore {
+  /** Uses committed so far for a grant id (16 bytes). */
+  usesOf(cti: Uint8Array): number;
+  /**
+   * Durably record one more use if fewer than `max` are recorded: true once the record is on
+   * stable storage, false when the grant is used up. Throws StoreError when it cannot write.
+   */
+  commitUse(cti: Uint8Array, max: number): boolean;
+  /** The highest trusted time seen (ms), as persisted. */
+  timeFloor(): number;
+  /** Raise the floor; persisted lazily (at least every minute of advance, and with every use). */
+  raiseTimeFloor(ms: number): void;
+  loadSnapshot(name: SnapshotName): Uint8Array | null;
+  /** Replace a snapshot atomically. Throws StoreError. */
+  saveSnapshot(name: SnapshotName, bytes: Uint8Array): void;
+}
+
+/** In memory: for tests and benchmarks. */
+export class MemoryStore implements AccessStore {
+  private readonly uses = new Map<string, number>();
+  private floor = 0;
+  private readonly snapshots = new Map<SnapshotName, Uint8Array>();
+
+  usesOf(cti: Uint8Array): number {
+    return this.uses.get(Buffer.from(cti).toString('hex')) ?? 0;
+  }
+  commitUse(cti: Uint8Array, max: number): boolean {
+    const id = Buffer.from(cti).toString('hex');
+    const used = this.uses.get(id) ?? 0;
+    if (used >= max) return false;
+    this.uses.set(id, used + 1);
+    return true;
+  }
+  timeFloor(): number {
+    return this.floor;
+  }
+  raiseTimeFloor(ms: number): void {
+    this.floor = Math.max(this.floor, ms);
+  }
+  loadSnapshot(name: SnapshotName): Uint8Array | null {
+    return this.snapshots.get(name) ?? null;
+  }
+  saveSnapshot(name: SnapshotName, bytes: Uint8Array): void {
+    this.snapshots.set(name, Uint8Array.from(bytes));
+  }
+}
