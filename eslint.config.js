@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'scratch/', 'coverage/'] },
+  { ignores: ['dist/', 'node_modules/', 'scratch/', 'coverage/', 'tools/npm/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
