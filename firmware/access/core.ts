@@ -78,6 +78,8 @@ export class AccessCore {
   private heartbeat: Heartbeat | null = null;
   private clockBack = false;
   private readonly commandNonces = new Map<string, number>();
+  /** Exceptions caught at the boundary: a decoder bug on hostile bytes. Tests hold this at zero. */
+  faults = 0;
 
   constructor(
     readonly config: AccessConfig,
@@ -129,6 +131,7 @@ export class AccessCore {
       return this.decideUnsafe(presentation);
     } catch (error) {
       if (error instanceof StoreError) return deny('store-failure');
+      this.faults++;
       return deny('malformed'); // a decoder fault on hostile bytes: refuse, keep running
     }
   }
