@@ -1,0 +1,57 @@
+// lockctl end to end: what it mints, the access core accepts; what it is given wrong, it names.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AccessCore, DEFAULT_ACCESS } from '../../firmware/access/core.js';
+import { MemoryStore } from '../../firmware/store/store.js';
+import type { RandomSource } from '../../hal/ports/random.js';
+import { UsageError } from '../../tools/lib/args.js';
+import { run } from '../../tools/lockctl.js';
+
+const NOW = Date.parse('2026-06-01T10:00:00Z'); // Monday, 12:00 in Berlin
+const dir = mkdtempSync(join(tmpdir(), 'lockctl-'));
+const f = (name: string) => join(dir, name);
+const hex = (s: string) => Uint8Array.from(Buffer.from(s.trim(), 'hex'));
+
+describe('lockctl', () => {
+  it('keygen, delegate, grant, heartbeat and present make a chain the lock accepts', () => {
+    for (const k of ['owner', 'carrier', 'courier']) run(['keygen', '--out', f(`${k}.key`)], NOW);
+    const pub = (k: string) => run(['pubkey', '--key', f(`${k}.key`)], NOW);
+    run(['delegate', '--key', f('owner.key'), '--lock', 'front-door', '--to', pub('carrier'), '--roles', 'delivery', '--uses', '1', '--until', '+1d', '--record', '--relock-within', '120', '--out', f('d.cose')], NOW);
+    run(['grant', '--key', f('carrier.key'), '--lock', 'front-door', '--role', 'delivery', '--holder', pub('courier'), '--uses', '1', '--from', 'now', '--until', '+2h', '--schedule', 'Mon 08:00-18:00', '--record', '--relock-within', '90', '--out', f('g.cose')], NOW);
+    const beat = run(['heartbeat', '--key', f('owner.key'), '--lock', 'front-door', '--seq', '0'], NOW);
+
+    const challenge = new Uint8Array(32).fill(9);
+    const random: RandomSource = { bytes: () => challenge, float: () => 0 };
+    const clock = { now: () => NOW, after: () => ({ cancel() {} }), every: () => ({ cancel() {} }) };
+    const core = new AccessCore({ ...DEFAULT_ACCESS, lockId: 'front-door', timeZone: 'Europe/Berlin', ownerKeys: [hex(pub('owner'))] }, { clock, random, store: new MemoryStore() });
+    expect(core.applyHeartbeat(hex(beat))).toEqual({ ok: true, seq: 0 });
+    core.issueChallenge();
+    const presentation = run(['present', '--key', f('courier.key'), '--lock', 'front-door', '--challenge', Buffer.from(challenge).toString('hex'), '--chain', `${f('d.cose')},${f('g.cose')}`], NOW);
+    expect(core.decide(hex(presentation))).toMatchObject({ allow: true, grant: { role: 'delivery', chainLength: 2 }, obligations: { record: true, relockWithinS: 90 } });
+
+    const report = run(['inspect', '--hex', presentation, '--lock', 'front-door', '--owner', pub('owner'), '--tz', 'Europe/Berlin', '--at', '2026-06-01T10:00:00Z'], NOW);
+    expect(report).toContain('chain of 2');
+    expect(report).toContain('no problem found');
+    const late = run(['inspect', f('g.cose'), '--at', '2026-06-02T10:00:00Z', '--tz', 'Europe/Berlin'], NOW);
+    expect(late).toContain('expired at 2026-06-01T12:00:00.000Z');
+    expect(late).toContain('outside its weekly windows');
+  });
+
+  it.each([
+    [['grant', '--key', f('owner.key'), '--lock', 'x', '--role', 'admin', '--holder', '00'], /--role must be one of owner, resident, guest, service, delivery/],
+    [['grant', '--key', f('owner.key'), '--lock', 'x', '--role', 'guest'], /needs --holder PUBHEX .* or --pin-digest/],
+    [['grant', '--key', f('owner.key'), '--lock', 'x', '--role', 'guest', '--holder', 'abcd'], /--holder must be 32 bytes/],
+    [['grant', '--key', f('owner.key'), '--lock', 'x', '--role', 'guest', '--holder', '00'.repeat(32), '--schedule', 'Fri 18:00-09:00'], /must run forwards within one day/],
+    [['grant', '--key', f('owner.key'), '--lock', 'x', '--role', 'guest', '--holder', '00'.repeat(32), '--until', 'tomorrow'], /--until must be an ISO date-time/],
+    [['delegate', '--key', f('owner.key'), '--lock', 'x', '--to', '00'.repeat(32), '--roles', 'owner'], /owner role cannot be delegated/],
+    [['revoke', '--key', f('missing.key'), '--lock', 'x', '--seq', '1'], /cannot read/],
+    [['heartbeat', '--key', f('owner.key'), '--seq', '1'], /--lock is required/],
+    [['frobnicate'], /unknown command "frobnicate"/],
+    [['grant', '--bogus'], /Unknown option '--bogus'/],
+  ])('refuses %j with a clear message', (argv, message) => {
+    expect(() => run(argv as string[], NOW)).toThrow(UsageError);
+    expect(() => run(argv as string[], NOW)).toThrow(message);
+  });
+});

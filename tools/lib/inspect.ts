@@ -1,0 +1,127 @@
+// `lockctl inspect`: any of the lock's messages as readable text, with what a lock would refuse.
+import { decodeScanned, scanCbor } from '../../firmware/access/cbor.js';
+import { narrows } from '../../firmware/access/chain.js';
+import { decodeSign1, HEADER_TYP, sigStructure, signerOf } from '../../firmware/access/cose.js';
+import { checkTrustedKey, nodeVerifier } from '../../firmware/access/ed25519.js';
+import { type Claims, parseClaims } from '../../firmware/access/grant.js';
+import { parseCommand, parseHeartbeat, parsePresentation, parseProof, parseRevocations, REVOCATION_LIMITS, TYP } from '../../firmware/access/messages.js';
+import { inSchedule } from '../../firmware/access/schedule.js';
+import { describeWindow } from './args.js';
+
+export interface InspectContext {
+  lockId?: string;
+  ownerKeys?: Uint8Array[];
+  timeZone?: string;
+  now: number;
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const date = (s: number | null) => (s === null ? 'none' : new Date(s * 1000).toISOString());
+
+export function inspect(bytes: Uint8Array, ctx: InspectContext): { text: string; problems: string[] } {
+  const lines: string[] = [];
+  const problems: string[] = [];
+  if (bytes[0] === 0x83) {
+    const p = parsePresentation(bytes);
+    if (!p.ok) return { text: `presentation: refused (${p.reason})`, problems: [p.reason] };
+    lines.push(`presentation: chain of ${p.value.chain.length}, proof ${p.value.proof.length} bytes`);
+    let parent: Claims | null = null;
+    for (const [i, link] of p.value.chain.entries()) {
+      const r = inspectSigned(link, ctx, `link ${i + 1}`, parent);
+      lines.push(r.text);
+      problems.push(...r.problems);
+      parent = r.claims;
+    }
+    const r = inspectSigned(p.value.proof, ctx, 'proof', null);
+    lines.push(r.text);
+    problems.push(...r.problems);
+  } else {
+    const r = inspectSigned(bytes, ctx, 'message', null);
+    lines.push(r.text);
+    problems.push(...r.problems);
+  }
+  lines.push(problems.length ? `a lock would refuse this: ${problems.join('; ')}` : 'no problem found for the context given');
+  return { text: lines.join('\n'), problems };
+}
+
+function inspectSigned(bytes: Uint8Array, ctx: InspectContext, label: string, parent: Claims | null): { text: string; problems: string[]; claims: Claims | null } {
+  const problems: string[] = [];
+  const decoded = decodeSign1(bytes, REVOCATION_LIMITS);
+  if (!decoded.ok) return { text: `${label}: not a COSE_Sign1 we read (${decoded.reason})`, problems: [`${label}: ${decoded.reason}`], claims: null };
+  const m = decoded.value;
+  const typ = m.protectedHeader.get(HEADER_TYP);
+  const signer = signerOf(m);
+  const lines = [`${label}: COSE_Sign1, typ ${JSON.stringify(typ)}, ${bytes.length} bytes`];
+  if (!signer.ok) problems.push(`${label}: ${signer.reason}`);
+  else {
+    const key = signer.value;
+    const bad = nodeVerifier().verify(key, sigStructure(m.protectedBytes, m.payload), m.signature);
+    lines.push(`  signer ${hex(key)}${ctx.ownerKeys?.some((k) => Buffer.compare(k, key) === 0) ? ' (an owner key)' : ''}; signature ${bad ?? 'valid'}`);
+    if (bad) problems.push(`${label}: signature ${bad}`);
+    const weak = checkTrustedKey(key);
+    if (weak) problems.push(`${label}: signer key ${weak}`);
+  }
+  if (scanCbor(m.payload, REVOCATION_LIMITS, [])) return { text: lines.join('\n'), problems: [...problems, `${label}: payload malformed`], claims: null };
+  const payload = decodeScanned(m.payload);
+  let claims: Claims | null = null;
+  const aud = (value: string) => {
+    if (ctx.lockId && value !== ctx.lockId) problems.push(`${label}: for lock "${value}", not "${ctx.lockId}"`);
+  };
+  if (typ === TYP.grant) {
+    const parsed = parseClaims(payload);
+    if (!parsed.ok) problems.push(`${label}: ${parsed.detail}`);
+    else {
+      claims = parsed.value;
+      lines.push(...describeClaims(claims));
+      aud(claims.aud);
+      const seconds = Math.floor(ctx.now / 1000);
+      if (claims.nbf !== null && seconds < claims.nbf) problems.push(`${label}: not valid before ${date(claims.nbf)}`);
+      if (claims.exp !== null && seconds >= claims.exp) problems.push(`${label}: expired at ${date(claims.exp)}`);
+      if (claims.schedule && ctx.timeZone && !inSchedule(claims.schedule, ctx.now, ctx.timeZone)) problems.push(`${label}: outside its weekly windows now in ${ctx.timeZone}`);
+      if (parent && !narrows(claims, parent)) problems.push(`${label}: widens its parent delegation`);
+    }
+  } else if (typ === TYP.revocations) {
+    const list = parseRevocations(payload);
+    if (!list) problems.push(`${label}: malformed revocation list`);
+    else {
+      lines.push(`  revocation list seq ${list.seq} for "${list.aud}" issued ${date(list.iat)}: ${list.grants.length / 16} grant ids, ${list.holders.length / 32} holder keys, ${list.issuers.length / 32} issuer keys`);
+      aud(list.aud);
+    }
+  } else if (typ === TYP.heartbeat) {
+    const beat = parseHeartbeat(payload);
+    if (!beat) problems.push(`${label}: malformed heartbeat`);
+    else {
+      lines.push(`  heartbeat for "${beat.aud}": time ${date(beat.time)}, revocation seq ${beat.seq}`);
+      aud(beat.aud);
+    }
+  } else if (typ === TYP.proof) {
+    const proof = parseProof(payload);
+    if (!proof) problems.push(`${label}: malformed proof`);
+    else lines.push(`  proof for "${proof.aud}", grant ${hex(proof.cti)}, challenge ${hex(proof.challenge)}`);
+  } else if (typ === TYP.command) {
+    const command = parseCommand(payload);
+    if (!command) problems.push(`${label}: malformed command`);
+    else {
+      lines.push(`  command ${command.action}${command.mode ? ` ${command.mode}` : ''} for "${command.aud}", nonce ${hex(command.nonce)}, ${date(command.iat)} to ${date(command.exp)}`);
+      aud(command.aud);
+      if (Math.floor(ctx.now / 1000) >= command.exp) problems.push(`${label}: expired`);
+    }
+  } else {
+    problems.push(`${label}: unknown typ ${JSON.stringify(typ)}`);
+  }
+  return { text: lines.join('\n'), problems, claims };
+}
+
+function describeClaims(c: Claims): string[] {
+  const out = [`  ${c.delegation ? 'delegation' : 'grant'} ${hex(c.cti)} for lock "${c.aud}"${c.sub ? `, holder "${c.sub}"` : ''}${c.iss ? `, issuer "${c.iss}"` : ''}`];
+  if (c.role) out.push(`  role ${c.role}`);
+  if (c.holderKey) out.push(`  ${c.delegation ? 'delegate' : 'holder'} key ${hex(c.holderKey)}`);
+  if (c.credential) out.push(`  credential ${c.credential.kind}: ${c.credential.digests.length} keyed digest(s)`);
+  out.push(`  valid from ${date(c.nbf)} until ${date(c.exp)}`);
+  if (c.schedule) out.push(`  weekly: ${c.schedule.map(describeWindow).join('; ')}`);
+  if (c.maxUses !== null) out.push(`  at most ${c.maxUses} use(s)`);
+  if (c.obligations.record) out.push('  camera must be recording before the bolt moves');
+  if (c.obligations.relockWithinS !== null) out.push(`  door must be relocked within ${c.obligations.relockWithinS} s`);
+  if (c.delegation) out.push(`  may grant: ${c.delegation.roles.join(', ')}; uses at most ${c.delegation.maxUses ?? 'unbounded'}; further delegation depth ${c.delegation.maxDepth}`);
+  return out;
+}

@@ -1,0 +1,188 @@
+// lockctl: the owner's and installer's command line. Makes keys, grants, delegations, revocation
+// lists, heartbeats, commands and presentations, and reads any of them back (`inspect`).
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DEFAULT_LIMITS, decodeScanned, scanCbor } from '../firmware/access/cbor.js';
+import { decodeSign1 } from '../firmware/access/cose.js';
+import { parseClaims, ROLES } from '../firmware/access/grant.js';
+import { hexBytes, readKey, role, roles, time, uint, UsageError, window } from './lib/args.js';
+import { inspect } from './lib/inspect.js';
+import { keyFromSeed, mintCommand, mintGrant, mintHeartbeat, mintRevocations, present } from './lib/mint.js';
+
+const HELP = `lockctl <command> [options]
+
+  keygen     --out FILE                       new Ed25519 key (seed file, mode 0600); prints the public key
+  pubkey     --key FILE                       print a key file's public key
+  grant      --key OWNER.key --lock ID --role ${ROLES.join('|')} (--holder PUBHEX | --pin-digest HEX...)
+             [--sub NAME] [--from T] [--until T] [--schedule "Mon-Fri 09:00-17:00"]... [--uses N]
+             [--record] [--relock-within S] [--id HEX] [--out FILE]
+  delegate   --key OWNER.key --lock ID --to PUBHEX --roles delivery[,guest...] [--uses N] [--depth 0-2]
+             [--from T] [--until T] [--schedule ...]... [--record] [--relock-within S] [--out FILE]
+  revoke     --key OWNER.key --lock ID --seq N [--grant IDHEX]... [--holder PUBHEX]... [--issuer PUBHEX]... [--out FILE]
+  heartbeat  --key OWNER.key --lock ID --seq N [--time T] [--out FILE]
+  command    --key OWNER.key --lock ID --action lock|unlock|set-mode [--mode NAME] [--valid S] [--out FILE]
+  present    --key HOLDER.key --lock ID --challenge HEX --chain A.cose[,B.cose...] [--out FILE]
+  inspect    (FILE | --hex HEX) [--lock ID] [--owner PUBHEX]... [--tz ZONE] [--at T]
+
+  T is an ISO date-time (2026-06-01T09:00:00Z), "now", or "+30m"/"+2h"/"+7d".
+  Without --out, messages are printed as hex.`;
+
+const options = {
+  out: { type: 'string' }, key: { type: 'string' }, lock: { type: 'string' }, role: { type: 'string' }, holder: { type: 'string' },
+  'pin-digest': { type: 'string', multiple: true }, sub: { type: 'string' }, from: { type: 'string' }, until: { type: 'string' },
+  schedule: { type: 'string', multiple: true }, uses: { type: 'string' }, record: { type: 'boolean' }, 'relock-within': { type: 'string' },
+  id: { type: 'string' }, to: { type: 'string' }, roles: { type: 'string' }, depth: { type: 'string' }, seq: { type: 'string' },
+  grant: { type: 'string', multiple: true }, issuer: { type: 'string', multiple: true }, time: { type: 'string' }, action: { type: 'string' },
+  mode: { type: 'string' }, valid: { type: 'string' }, challenge: { type: 'string' }, chain: { type: 'string' }, hex: { type: 'string' },
+  owner: { type: 'string', multiple: true }, tz: { type: 'string' }, at: { type: 'string' }, help: { type: 'boolean' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
+
+export function run(argv: string[], now = Date.now()): string {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (!command || values.help) return HELP;
+  const lock = () => {
+    if (!values.lock) throw new UsageError('--lock is required: the lock id the message is for');
+    return values.lock;
+  };
+  const emit = (bytes: Uint8Array) => {
+    if (values.out) {
+      writeFileSync(values.out, bytes);
+      return `wrote ${bytes.length} bytes to ${values.out}`;
+    }
+    return Buffer.from(bytes).toString('hex');
+  };
+  switch (command) {
+    case 'keygen': {
+      if (!values.out) throw new UsageError('keygen needs --out FILE for the new key');
+      const seed = randomBytes(32);
+      writeFileSync(values.out, `${seed.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+      return `key written to ${values.out}\npublic key ${Buffer.from(keyFromSeed(seed).publicKey).toString('hex')}`;
+    }
+    case 'pubkey':
+      return Buffer.from(readKey(values.key).publicKey).toString('hex');
+    case 'grant':
+      return emit(grant(values, lock(), now));
+    case 'delegate': {
+      if (!values.to) throw new UsageError('delegate needs --to PUBHEX: the issuer key being delegated to');
+      return emit(
+        mintGrant(readKey(values.key), {
+          ...common(values, lock(), now),
+          holderKey: hexBytes(values.to, '--to', 32),
+          delegation: { roles: roles(values.roles), maxUses: uint(values.uses, '--uses', 1, 1_000_000), maxDepth: uint(values.depth, '--depth', 0, 2) ?? 0 },
+        }),
+      );
+    }
+    case 'revoke':
+      return emit(
+        mintRevocations(readKey(values.key), {
+          seq: required(uint(values.seq, '--seq', 0, 0xffffffff), '--seq'),
+          aud: lock(),
+          iat: Math.floor(now / 1000),
+          grants: (values.grant ?? []).map((g) => hexBytes(g, '--grant', 16)),
+          holders: (values.holder ? [values.holder] : []).map((h) => hexBytes(h, '--holder', 32)),
+          issuers: (values.issuer ?? []).map((k) => hexBytes(k, '--issuer', 32)),
+        }),
+      );
+    case 'heartbeat':
+      return emit(mintHeartbeat(readKey(values.key), { time: time(values.time ?? 'now', '--time', now)!, seq: required(uint(values.seq, '--seq', 0, 0xffffffff), '--seq'), aud: lock() }));
+    case 'command': {
+      const action = values.action;
+      if (action !== 'lock' && action !== 'unlock' && action !== 'set-mode') throw new UsageError('--action must be lock, unlock or set-mode');
+      if ((action === 'set-mode') !== (values.mode !== undefined)) throw new UsageError('--mode goes with --action set-mode, and only with it');
+      const iat = Math.floor(now / 1000);
+      const valid = uint(values.valid, '--valid', 1, 300) ?? 60;
+      return emit(mintCommand(readKey(values.key), { aud: lock(), nonce: randomBytes(16), iat, exp: iat + valid, action, mode: values.mode }));
+    }
+    case 'present': {
+      if (!values.challenge || !values.chain) throw new UsageError('present needs --challenge HEX (from the lock) and --chain FILE[,FILE...] (root first)');
+      const chain = values.chain.split(',').map((f) => readBytes(f));
+      const leafCti = leafId(chain.at(-1)!);
+      return emit(present(chain, readKey(values.key), lock(), hexBytes(values.challenge, '--challenge', 32), leafCti));
+    }
+    case 'inspect': {
+      const bytes = values.hex ? hexBytes(values.hex, '--hex') : rest[0] ? readBytes(rest[0]) : null;
+      if (!bytes) throw new UsageError('inspect needs a FILE or --hex HEX');
+      const report = inspect(bytes, {
+        lockId: values.lock,
+        ownerKeys: (values.owner ?? []).map((o) => hexBytes(o, '--owner', 32)),
+        timeZone: values.tz,
+        now: values.at ? time(values.at, '--at', now)! * 1000 : now,
+      });
+      return report.text;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"; run lockctl --help`);
+  }
+}
+
+function common(values: Values, aud: string, now: number) {
+  const relock = uint(values['relock-within'], '--relock-within', 1, 86_400);
+  return {
+    aud,
+    sub: values.sub ?? null,
+    nbf: time(values.from, '--from', now),
+    exp: time(values.until, '--until', now),
+    iat: Math.floor(now / 1000),
+    cti: values.id ? hexBytes(values.id, '--id', 16) : Uint8Array.from(randomBytes(16)),
+    schedule: values.schedule?.length ? values.schedule.map(window) : null,
+    obligations: { record: values.record ?? false, relockWithinS: relock },
+  };
+}
+
+function grant(values: Values, aud: string, now: number): Uint8Array {
+  const digests = (values['pin-digest'] ?? []).map((d) => hexBytes(d, '--pin-digest', 32));
+  if (!values.holder && digests.length === 0) throw new UsageError('grant needs --holder PUBHEX (a phone key) or --pin-digest HEX (a keypad code digest)');
+  return mintGrant(readKey(values.key), {
+    ...common(values, aud, now),
+    role: role(values.role),
+    holderKey: values.holder ? hexBytes(values.holder, '--holder', 32) : null,
+    credential: digests.length ? { kind: 'pin', digests } : null,
+    maxUses: uint(values.uses, '--uses', 1, 1_000_000),
+  });
+}
+
+function required<T>(value: T | null, what: string): T {
+  if (value === null) throw new UsageError(`${what} is required`);
+  return value;
+}
+
+function readBytes(path: string): Uint8Array {
+  try {
+    const data = readFileSync(path);
+    const text = data.toString('utf8').trim();
+    return /^([0-9a-f]{2})+$/i.test(text) ? Uint8Array.from(Buffer.from(text, 'hex')) : new Uint8Array(data);
+  } catch {
+    throw new UsageError(`cannot read ${path}`);
+  }
+}
+
+function leafId(bytes: Uint8Array): Uint8Array {
+  const message = decodeSign1(bytes);
+  const payload = message.ok && !scanCbor(message.value.payload, DEFAULT_LIMITS, []) ? decodeScanned(message.value.payload) : null;
+  const claims = payload ? parseClaims(payload) : null;
+  if (!claims?.ok || claims.value.delegation) throw new UsageError('the last --chain file is not a grant');
+  return claims.value.cti;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    console.log(run(process.argv.slice(2)));
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`lockctl: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
