@@ -8,6 +8,7 @@ import { type AccessStore, StoreError } from '../store/store.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { ChallengeBook } from './challenges.js';
 import { effectiveObligations, type Link, verifyChain } from './chain.js';
+import { GrantStore } from './grant-store.js';
 import { checkTrustedKey, createVerifier, type Ed25519Provider, type Ed25519Verifier } from './ed25519.js';
 import { NO_OBLIGATIONS, type Obligations, type Role } from './grant.js';
 import { type Command, type Heartbeat, openSigned, parseCommand, parseHeartbeat, parsePresentation, parseProof, parseRevocations, REVOCATION_LIMITS, TYP } from './messages.js';
@@ -72,6 +73,8 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 export class AccessCore {
   readonly events = new TypedEmitter<AccessEvents>();
   readonly challenges: ChallengeBook;
+  /** Verified grants pushed to the lock (PIN and tracking grants, delegations). */
+  readonly grants = new GrantStore();
   private readonly verifier: Ed25519Verifier;
   private readonly owners: Set<string>;
   private revocations = RevocationState.empty();
@@ -167,14 +170,14 @@ export class AccessCore {
   }
 
   /** Audience, validity period, schedule and revocation of every link. */
-  private checkLinks(links: readonly Link[], now: number): DenyReason | null {
+  private checkLinks(links: readonly Link[], now: number, schedules = true): DenyReason | null {
     const seconds = Math.floor(now / 1000);
     const skew = this.config.clockSkewS;
     for (const { claims, signer } of links) {
       if (claims.aud !== this.config.lockId) return 'wrong-lock';
       if (claims.nbf !== null && seconds + skew < claims.nbf) return 'not-yet-valid';
       if (claims.exp !== null && seconds - skew >= claims.exp) return 'expired';
-      if (claims.schedule && !inSchedule(claims.schedule, now, this.config.timeZone)) return 'outside-schedule';
+      if (schedules && claims.schedule && !inSchedule(claims.schedule, now, this.config.timeZone)) return 'outside-schedule';
       if (this.revocations.grants.has(claims.cti)) return 'revoked-grant';
       if (!this.owners.has(hex(signer)) && this.revocations.issuers.has(signer)) return 'revoked-issuer';
       if (claims.holderKey) {
@@ -193,6 +196,27 @@ export class AccessCore {
     const beat = this.heartbeat;
     if (!beat || now - beat.time * 1000 > maxAge * 1000 || beat.seq > this.revocations.seq) return 'revocations-stale';
     return null;
+  }
+
+  /**
+   * Verify and keep a grant pushed to the lock (a chain, root first): signatures, chain rules,
+   * audience, not expired, not revoked. Schedules and uses are judged when it is used.
+   */
+  storeGrant(chain: Uint8Array[]): { ok: true; id: string } | { ok: false; reason: DenyReason | 'store-full' } {
+    try {
+      if (chain.length === 0) return { ok: false, reason: 'malformed' };
+      if (chain.length > 3) return { ok: false, reason: 'chain-too-long' };
+      const verified = verifyChain(chain, (k) => this.owners.has(hex(k)), this.verifier);
+      if (!verified.ok) return { ok: false, reason: verified.reason };
+      const now = this.now();
+      const refusal = this.checkLinks(verified.links, now, false);
+      if (refusal) return { ok: false, reason: refusal };
+      if (!this.grants.add({ chain, links: verified.links })) return { ok: false, reason: 'store-full' };
+      return { ok: true, id: hex(verified.links.at(-1)!.claims.cti) };
+    } catch {
+      this.faults++;
+      return { ok: false, reason: 'malformed' };
+    }
   }
 
   /** Apply an owner-signed revocation list; a lower sequence than the current one is refused. */

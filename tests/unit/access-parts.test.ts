@@ -1,0 +1,117 @@
+// Parts of the access core on their own: the journal's torn-tail cut, the grant store, the id set.
+import { appendFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AccessCore, DEFAULT_ACCESS } from '../../firmware/access/core.js';
+import { IdSet } from '../../firmware/access/id-set.js';
+import { FileStore } from '../../firmware/store/file-store.js';
+import { MemoryStore } from '../../firmware/store/store.js';
+import { seededRandom } from '../../hal/node/random.js';
+import { mintGrant, mintRevocations, testKey } from '../../tools/lib/mint.js';
+
+const cti = (n: number) => new Uint8Array(16).fill(n);
+
+describe('FileStore', () => {
+  it('keeps committed uses across a reopen and cuts a torn tail', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'store-'));
+    const a = new FileStore(dir);
+    expect(a.commitUse(cti(1), 2)).toBe(true);
+    expect(a.commitUse(cti(1), 2)).toBe(true);
+    expect(a.commitUse(cti(1), 2)).toBe(false);
+    a.raiseTimeFloor(Date.UTC(2026, 0, 1));
+    a.close();
+    const journal = join(dir, 'journal');
+    const good = statSync(journal).size;
+    appendFileSync(journal, Buffer.from([0, 0, 0, 21, 1, 2, 3])); // power lost mid-write
+    const b = new FileStore(dir);
+    expect(b.tornBytes).toBe(7);
+    expect(statSync(journal).size).toBe(good);
+    expect(b.usesOf(cti(1))).toBe(2);
+    expect(b.commitUse(cti(1), 2)).toBe(false);
+    expect(b.timeFloor()).toBe(Date.UTC(2026, 0, 1));
+    b.close();
+  });
+
+  it('stops at a record whose CRC does not match', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'store-'));
+    const a = new FileStore(dir);
+    a.commitUse(cti(2), 5);
+    a.commitUse(cti(3), 5);
+    a.close();
+    const journal = join(dir, 'journal');
+    const bytes = readFileSync(journal);
+    bytes[bytes.length - 6]! ^= 0xff; // corrupt the second record's payload
+    writeFileSync(journal, bytes);
+    const b = new FileStore(dir);
+    expect(b.usesOf(cti(2))).toBe(1);
+    expect(b.usesOf(cti(3))).toBe(0);
+    expect(b.tornBytes).toBeGreaterThan(0);
+    b.close();
+  });
+
+  it('writes snapshots whole, in a 0700 directory with 0600 files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'store-'));
+    const state = join(dir, 'state');
+    const s = new FileStore(state);
+    s.saveSnapshot('revocations', Uint8Array.from([1, 2, 3]));
+    s.saveSnapshot('revocations', Uint8Array.from([4, 5]));
+    expect([...s.loadSnapshot('revocations')!]).toEqual([4, 5]);
+    expect(statSync(state).mode & 0o777).toBe(0o700);
+    expect(statSync(join(state, 'revocations.cose')).mode & 0o777).toBe(0o600);
+    s.close();
+  });
+});
+
+describe('grant store', () => {
+  const owner = testKey('owner');
+  const now = Date.UTC(2026, 5, 1, 12);
+  const make = () =>
+    new AccessCore(
+      { ...DEFAULT_ACCESS, lockId: 'front-door', timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey] },
+      { clock: { now: () => now, after: () => ({ cancel() {} }), every: () => ({ cancel() {} }) }, random: seededRandom(1), store: new MemoryStore() },
+    );
+  const digest = new Uint8Array(32).fill(0x5a);
+
+  it('keeps a verified PIN grant, found by its keyed digest', () => {
+    const core = make();
+    const grant = mintGrant(owner, { aud: 'front-door', cti: cti(4), role: 'guest', credential: { kind: 'pin', digests: [digest] } });
+    expect(core.storeGrant([grant])).toEqual({ ok: true, id: '04'.repeat(16) });
+    expect(core.grants.findByDigest(digest)?.links[0]!.claims.role).toBe('guest');
+    expect(core.grants.findByDigest(new Uint8Array(32))).toBeUndefined();
+  });
+
+  it('refuses forged, foreign, expired and revoked grants', () => {
+    const core = make();
+    const stranger = testKey('someone-else');
+    const base = { aud: 'front-door', role: 'guest' as const, credential: { kind: 'pin' as const, digests: [digest] } };
+    expect(core.storeGrant([mintGrant(stranger, { ...base, cti: cti(5) })])).toEqual({ ok: false, reason: 'unknown-issuer' });
+    expect(core.storeGrant([mintGrant(owner, { ...base, cti: cti(6), aud: 'back-door' })])).toEqual({ ok: false, reason: 'wrong-lock' });
+    expect(core.storeGrant([mintGrant(owner, { ...base, cti: cti(7), exp: now / 1000 - 3600 })])).toEqual({ ok: false, reason: 'expired' });
+    core.applyRevocations(mintRevocations(owner, { seq: 1, aud: 'front-door', iat: now / 1000, grants: [cti(8)] }));
+    expect(core.storeGrant([mintGrant(owner, { ...base, cti: cti(8) })])).toEqual({ ok: false, reason: 'revoked-grant' });
+    expect(core.grants.size).toBe(0);
+  });
+});
+
+describe('IdSet', () => {
+  it('holds what was added and nothing else, including the all-zero id', () => {
+    const random = seededRandom(9);
+    const ids = Array.from({ length: 20_000 }, () => random.bytes(16));
+    const packed = Uint8Array.from(Buffer.concat([...ids, new Uint8Array(16)]));
+    const set = IdSet.fromPacked(packed, 16);
+    expect(set.size).toBe(20_001);
+    expect(ids.every((id) => set.has(id))).toBe(true);
+    expect(set.has(new Uint8Array(16))).toBe(true);
+    let falsePositives = 0;
+    for (let i = 0; i < 20_000; i++) if (set.has(random.bytes(16))) falsePositives++;
+    expect(falsePositives).toBe(0);
+  });
+
+  it('reads keys by their first 16 bytes', () => {
+    const key = new Uint8Array(32).map((_, i) => i + 1);
+    const set = IdSet.fromPacked(key, 32);
+    expect(set.has(key)).toBe(true);
+    expect(set.has(key.subarray(0, 8))).toBe(false);
+  });
+});
