@@ -1,6 +1,7 @@
-// `npm run bench [-- boot|cycles] [--cycles N] [--boots N]`: prints every figure with its bar.
+// `npm run bench [-- boot|access|cycles] [--cycles N] [--boots N]`: prints every figure with its bar.
 // Benchmarks measure; tests never time anything.
 import { parseArgs } from 'node:util';
+import { benchDecision, benchRevocationMemory, benchVerify } from './access.js';
 import { benchBoot, benchProcessBoot } from './boot.js';
 import { benchCycles } from './cycles.js';
 import { printFigures } from './figures.js';
@@ -16,6 +17,9 @@ console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
 if (want('boot')) {
   const figures = [...(await benchBoot(Number(values.boots))), ...(await benchProcessBoot(5))];
   printFigures('Boot (simulated board, real time)', figures);
+}
+if (want('access')) {
+  printFigures('Access core', [...benchVerify(), ...benchDecision(), ...benchRevocationMemory()]);
 }
 if (want('cycles'))
   printFigures('Lock life (simulated board, simulated time)', await benchCycles(Number(values.cycles)));

@@ -1,6 +1,7 @@
 // A grant chain, root first: [delegation, (delegation,)] grant. The root is signed by an owner key;
 // each later link by the key its parent delegated to (the parent's cnf); every child may only
 // narrow its parent: time, schedule, roles, uses, depth, and obligations it must keep.
+import { createHash } from 'node:crypto';
 import type { Ed25519Verifier } from './ed25519.js';
 import { type Claims, parseClaims, type Obligations } from './grant.js';
 import { openSigned, TYP } from './messages.js';
@@ -15,15 +16,43 @@ export type ChainRefusal = 'malformed' | 'too-large' | 'bad-signature' | 'unsupp
 
 const equal = (a: Uint8Array | null, b: Uint8Array | null) => a !== null && b !== null && Buffer.compare(a, b) === 0;
 
-/** Verify every link's signature and its place in the chain. Time, audience and revocation are the caller's. */
-export function verifyChain(chain: readonly Uint8Array[], isOwnerKey: (key: Uint8Array) => boolean, verifier: Ed25519Verifier): { ok: true; links: Link[] } | { ok: false; reason: ChainRefusal } {
-  const links: Link[] = [];
-  for (const [i, bytes] of chain.entries()) {
+/**
+ * Links already verified, by SHA-256 of their exact bytes. Grants and delegations are presented
+ * again and again as the same bytes, and verifying public bytes always gives the same answer, so
+ * the signature need not be checked twice. Only successes are kept; bounded, oldest out first.
+ */
+export class VerifiedLinks {
+  private readonly links = new Map<string, Link>();
+  constructor(private readonly capacity = 1024) {}
+
+  open(bytes: Uint8Array, verifier: Ed25519Verifier): { ok: true; link: Link } | { ok: false; reason: ChainRefusal } {
+    const id = createHash('sha256').update(bytes).digest('base64');
+    const known = this.links.get(id);
+    if (known) return { ok: true, link: known };
     const opened = openSigned(bytes, TYP.grant, verifier);
     if (!opened.ok) return { ok: false, reason: opened.reason === 'wrong-type' ? 'malformed' : opened.reason };
     const claims = parseClaims(opened.value.payload);
     if (!claims.ok) return { ok: false, reason: 'malformed' };
     const link = { signer: opened.value.signer, claims: claims.value };
+    if (this.capacity === 0) return { ok: true, link };
+    if (this.links.size >= this.capacity) this.links.delete(this.links.keys().next().value!);
+    this.links.set(id, link);
+    return { ok: true, link };
+  }
+}
+
+/** Verify every link's signature and its place in the chain. Time, audience and revocation are the caller's. */
+export function verifyChain(
+  chain: readonly Uint8Array[],
+  isOwnerKey: (key: Uint8Array) => boolean,
+  verifier: Ed25519Verifier,
+  cache: VerifiedLinks = new VerifiedLinks(0),
+): { ok: true; links: Link[] } | { ok: false; reason: ChainRefusal } {
+  const links: Link[] = [];
+  for (const [i, bytes] of chain.entries()) {
+    const opened = cache.open(bytes, verifier);
+    if (!opened.ok) return opened;
+    const link = opened.link;
     if (i === 0) {
       if (!isOwnerKey(link.signer)) return { ok: false, reason: 'unknown-issuer' };
     } else {

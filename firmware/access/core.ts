@@ -7,7 +7,7 @@ import type { RandomSource } from '../../hal/ports/random.js';
 import { type AccessStore, StoreError } from '../store/store.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { ChallengeBook } from './challenges.js';
-import { effectiveObligations, type Link, verifyChain } from './chain.js';
+import { effectiveObligations, type Link, VerifiedLinks, verifyChain } from './chain.js';
 import { GrantStore } from './grant-store.js';
 import { checkTrustedKey, createVerifier, type Ed25519Provider, type Ed25519Verifier } from './ed25519.js';
 import { NO_OBLIGATIONS, type Obligations, type Role } from './grant.js';
@@ -81,6 +81,7 @@ export class AccessCore {
   private heartbeat: Heartbeat | null = null;
   private clockBack = false;
   private readonly commandNonces = new Map<string, number>();
+  private readonly verified = new VerifiedLinks();
   /** Exceptions caught at the boundary: a decoder bug on hostile bytes. Tests hold this at zero. */
   faults = 0;
 
@@ -142,7 +143,7 @@ export class AccessCore {
   private decideUnsafe(bytes: Uint8Array): Decision {
     const parsed = parsePresentation(bytes);
     if (!parsed.ok) return deny(parsed.reason);
-    const chain = verifyChain(parsed.value.chain, (k) => this.owners.has(hex(k)), this.verifier);
+    const chain = verifyChain(parsed.value.chain, (k) => this.owners.has(hex(k)), this.verifier, this.verified);
     if (!chain.ok) return deny(chain.reason);
     const links = chain.links;
     const leaf = links.at(-1)!.claims;
@@ -206,7 +207,7 @@ export class AccessCore {
     try {
       if (chain.length === 0) return { ok: false, reason: 'malformed' };
       if (chain.length > 3) return { ok: false, reason: 'chain-too-long' };
-      const verified = verifyChain(chain, (k) => this.owners.has(hex(k)), this.verifier);
+      const verified = verifyChain(chain, (k) => this.owners.has(hex(k)), this.verifier, this.verified);
       if (!verified.ok) return { ok: false, reason: verified.reason };
       const now = this.now();
       const refusal = this.checkLinks(verified.links, now, false);
