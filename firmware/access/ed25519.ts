@@ -53,22 +53,36 @@ function lessThan(a: Uint8Array, offset: number, b: Uint8Array): boolean {
   return false;
 }
 
-/** A canonical point encoding: y < p, and not x = 0 with the sign bit set. */
+/** A canonical point encoding: y < p, and not x = 0 with the sign bit set. No allocation. */
 function canonicalPoint(bytes: Uint8Array, offset: number): boolean {
-  const y = Uint8Array.from(bytes.subarray(offset, offset + 32));
-  const sign = y[31]! & 0x80;
-  y[31]! &= 0x7f;
-  if (!lessThan(y, 0, P)) return false;
+  const top = bytes[offset + 31]!;
+  const sign = top & 0x80;
+  // y < p, comparing from the most significant byte with the sign bit masked off.
+  for (let i = 31; i >= 0; i--) {
+    const y = i === 31 ? top & 0x7f : bytes[offset + i]!;
+    const p = P[i]!;
+    if (y < p) break;
+    if (y > p || i === 0) return false; // y > p, or y == p
+  }
   if (sign) {
     // x = 0 exactly when y = 1 or y = p - 1; a set sign bit is then a second encoding.
-    const isOne = y[0] === 1 && y.subarray(1).every((b) => b === 0);
-    const isMinusOne = y[0] === 0xec && y.subarray(1, 31).every((b) => b === 0xff) && y[31] === 0x7f;
-    if (isOne || isMinusOne) return false;
+    let one = bytes[offset] === 1;
+    let minusOne = bytes[offset] === 0xec;
+    for (let i = 1; i < 31; i++) {
+      const b = bytes[offset + i]!;
+      one &&= b === 0;
+      minusOne &&= b === 0xff;
+    }
+    if ((one && (top & 0x7f) === 0) || (minusOne && (top & 0x7f) === 0x7f)) return false;
   }
   return true;
 }
 
+/** First bytes of the blocklisted encodings: most inputs are cleared by one byte compare. */
+const SMALL_ORDER_FIRST = new Set([...SMALL_ORDER].map((h) => Number.parseInt(h.slice(0, 2), 16)));
+
 function isSmallOrder(bytes: Uint8Array, offset: number): boolean {
+  if (!SMALL_ORDER_FIRST.has(bytes[offset]!)) return false;
   return SMALL_ORDER.has(Buffer.from(bytes.buffer, bytes.byteOffset + offset, 32).toString('hex'));
 }
 
@@ -111,7 +125,11 @@ export interface Ed25519Verifier {
 /** node:crypto (OpenSSL) with a bounded cache of key objects. */
 export function nodeVerifier(cacheSize = 4096): Ed25519Verifier {
   const keys = new Map<string, KeyObject | null>();
+  let lastBytes: Uint8Array | null = null;
+  let lastKey: KeyObject | null = null;
   const keyObject = (publicKey: Uint8Array): KeyObject | null => {
+    // The same key object is asked for again and again (one owner, one courier): try it first.
+    if (lastBytes && lastBytes.length === 32 && Buffer.compare(lastBytes, publicKey) === 0) return lastKey;
     const id = Buffer.from(publicKey).toString('base64url');
     let key = keys.get(id);
     if (key === undefined) {
@@ -123,6 +141,8 @@ export function nodeVerifier(cacheSize = 4096): Ed25519Verifier {
       if (keys.size >= cacheSize) keys.delete(keys.keys().next().value!);
       keys.set(id, key);
     }
+    lastBytes = Uint8Array.from(publicKey);
+    lastKey = key;
     return key;
   };
   return {
