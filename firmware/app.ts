@@ -3,7 +3,12 @@
 import type { Clock } from '../hal/ports/clock.js';
 import type { BoardPorts } from '../hal/ports/index.js';
 import type { RandomSource } from '../hal/ports/random.js';
+import type { AccessCore } from './access/core.js';
 import type { LockConfig } from './config.js';
+import type { EntryOptions } from './keypad/entry.js';
+import type { LockoutConfig } from './keypad/lockout.js';
+import { LocalAccess } from './local-access.js';
+import type { AccessStore } from './store/store.js';
 import { Deadbolt } from './lock/deadbolt.js';
 import type { Logger } from './log.js';
 
@@ -15,10 +20,14 @@ export interface AppOptions {
   config: LockConfig;
   /** From the board profile: how long a drive may run, and the backoff after a stall. */
   bolt: { travelTimeoutMs: number; backoffMs: number };
+  /** Access at the door, once the lock is paired: the core, its store and the keypad secret. */
+  access?: { core: AccessCore; store: AccessStore; keypadSecret: Uint8Array | null; lockout?: LockoutConfig; entry?: EntryOptions };
 }
 
 export interface App {
   readonly deadbolt: Deadbolt;
+  /** Keypad, reader and remote commands; null until the lock is paired. */
+  readonly local: LocalAccess | null;
   start(): void;
   /** Leave the bolt safe (see config.shutdownPosition), then release the board. */
   stop(): Promise<void>;
@@ -54,14 +63,28 @@ export function createApp(options: AppOptions): App {
     else log.info({ event: 'alarm', ...e }, line);
     ports.status?.show(deadbolt.activeAlarms.size > 0 ? 'alarm' : 'idle');
   });
-  // A key press is shown and beeped, never logged with its value: it may be part of a PIN.
-  ports.keypad?.onKey(() => ports.status?.show('key'));
+  const local = options.access
+    ? new LocalAccess({ ...options.access, deadbolt, clock, keypad: ports.keypad, reader: ports.credentials, status: ports.status })
+    : null;
+  if (local) {
+    const alog = logger.child({ module: 'access' });
+    // What was offered and the outcome; never the code, the PIN or the presentation bytes.
+    local.events.on('access', (e) => alog.info({ event: 'access', ...e }, `${e.via} ${e.kind}: ${e.allow ? 'allowed' : `refused (${e.reason})`}`));
+    local.events.on('lockout', (e) => alog.warn({ event: 'keypad-lockout', ...e }, `keypad locked out for ${e.forMs / 1000} s`));
+    local.events.on('mode', (e) => alog.info({ event: 'mode', ...e }, `mode ${e.mode}`));
+    options.access!.core.events.on('clock-set-back', (e) => alog.warn({ event: 'clock-set-back', ...e }, 'clock set back: using trusted time'));
+  } else {
+    // A key press is shown and beeped, never logged with its value: it may be part of a PIN.
+    ports.keypad?.onKey(() => ports.status?.show('key'));
+  }
   ports.battery?.onLevel((percent) => log.info({ event: 'battery', percent }, `battery ${percent}%`));
 
   return {
     deadbolt,
+    local,
     start() {
       deadbolt.start();
+      local?.start();
       log.info({ event: 'ready', state: deadbolt.current }, `lock ready, bolt ${deadbolt.current}`);
     },
     async stop() {

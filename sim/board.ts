@@ -3,6 +3,7 @@
 import type { BoardProfile, DigitalInputConfig, PinName } from '../hal/boards.js';
 import type { Clock } from '../hal/ports/clock.js';
 import type { RandomSource } from '../hal/ports/random.js';
+import { SimCredentialReader } from './devices/credential-reader.js';
 import { SimIO } from './io/sim-io.js';
 import { BatteryPhysics } from './physics/battery.js';
 import { BoltPhysics, type BoltPhysicsOptions } from './physics/bolt.js';
@@ -36,6 +37,8 @@ export class SimBoard {
   readonly tamper: Contact | null;
   readonly pairButton: Contact | null;
   readonly battery: BatteryPhysics | null;
+  /** The phone-credential reader: a port-level device (NFC/BLE modules are UART peripherals). */
+  readonly credentialReader: SimCredentialReader;
   readonly violations: Violation[] = [];
   private readonly ledPin: number | null;
   private readonly ledActiveLow: boolean;
@@ -119,6 +122,7 @@ export class SimBoard {
     this.battery = d.battery
       ? new BatteryPhysics(io, io.index(d.battery.pin), d.battery.emptyRaw, d.battery.fullRaw)
       : null;
+    this.credentialReader = new SimCredentialReader(options.clock);
     this.ledPin = d.statusLed ? io.index(d.statusLed.pin) : null;
     this.ledActiveLow = d.statusLed?.activeLow ?? false;
     this.buzzerPin = d.buzzer ? io.index(d.buzzer.pin) : null;

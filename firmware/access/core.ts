@@ -2,6 +2,7 @@
 // Untrusted bytes never throw out of here; every refusal is a reason from a closed set. A use is
 // committed durably before an allow is returned. Revocation lists and heartbeats arrive signed
 // by an owner key, bound to this lock, and only move forward.
+import { timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../hal/ports/clock.js';
 import type { RandomSource } from '../../hal/ports/random.js';
 import { type AccessStore, StoreError } from '../store/store.js';
@@ -19,7 +20,7 @@ export const DENY_REASONS = [
   'too-large', 'malformed', 'chain-too-long', 'not-a-grant', 'unsupported-alg', 'bad-signature', 'unknown-issuer',
   'broken-chain', 'delegation-widens', 'wrong-lock', 'not-yet-valid', 'expired', 'outside-schedule', 'revoked-grant',
   'revoked-holder', 'revoked-issuer', 'revocations-stale', 'holder-proof-missing', 'bad-proof', 'challenge-unknown',
-  'challenge-expired', 'challenge-replayed', 'uses-exhausted', 'store-failure',
+  'challenge-expired', 'challenge-replayed', 'uses-exhausted', 'store-failure', 'unknown-code',
 ] as const;
 export type DenyReason = (typeof DENY_REASONS)[number];
 
@@ -127,6 +128,35 @@ export class AccessCore {
 
   issueChallenge(): Uint8Array {
     return this.challenges.issue();
+  }
+
+  /**
+   * Decide on a credential entered at the lock (a PIN's or tracking number's keyed digest): the
+   * stored grant carrying it, under the same rules as a presentation, without a proof. The look-up
+   * is keyed by the digest (an HMAC: its timing says nothing about the code) and confirmed with a
+   * constant-time comparison. Never throws.
+   */
+  decideCredential(digest: Uint8Array, kind: 'pin' | 'tracking'): Decision {
+    try {
+      const stored = this.grants.findByDigest(digest);
+      const leaf = stored?.links.at(-1)!.claims;
+      const match = leaf?.credential?.kind === kind && leaf.credential.digests.some((d) => d.length === digest.length && timingSafeEqual(d, digest));
+      if (!stored || !leaf || !match) return deny('unknown-code');
+      const now = this.now();
+      const refusal = this.checkLinks(stored.links, now) ?? this.staleFor(leaf.role!, stored.links.length, now);
+      if (refusal) return deny(refusal);
+      if (leaf.maxUses !== null && !this.deps.store.commitUse(leaf.cti, leaf.maxUses)) return deny('uses-exhausted');
+      return {
+        allow: true,
+        reason: 'ok',
+        grant: { id: hex(leaf.cti), role: leaf.role!, issuer: hex(stored.links.at(-1)!.signer), chainLength: stored.links.length },
+        obligations: effectiveObligations(stored.links),
+      };
+    } catch (error) {
+      if (error instanceof StoreError) return deny('store-failure');
+      this.faults++;
+      return deny('malformed');
+    }
   }
 
   /** Decide on a presentation (chain + holder proof). Never throws. */

@@ -5,14 +5,16 @@
 import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { type AccessStore, type SnapshotName, StoreError } from './store.js';
+import { type AccessStore, type SnapshotName, STATE_NAMES, type StateName, StoreError } from './store.js';
 
 const RECORD_USE = 1;
 const RECORD_TIME = 2;
+const RECORD_STATE = 3;
 const TIME_PERSIST_STEP_MS = 60_000;
 
 export class FileStore implements AccessStore {
   private readonly uses = new Map<string, number>();
+  private readonly states = new Map<StateName, Uint8Array>();
   private floor = 0;
   private persistedFloor = 0;
   private readonly fd: number;
@@ -91,6 +93,16 @@ export class FileStore implements AccessStore {
     }
   }
 
+  getState(name: StateName): Uint8Array | null {
+    return this.states.get(name) ?? null;
+  }
+
+  putState(name: StateName, bytes: Uint8Array): void {
+    if (bytes.length > 32) throw new StoreError(`state ${name} is over 32 bytes`);
+    this.append(RECORD_STATE, Buffer.concat([Buffer.from([STATE_NAMES.indexOf(name)]), Buffer.from(bytes)]));
+    this.states.set(name, Uint8Array.from(bytes));
+  }
+
   close(): void {
     if (this.floor > this.persistedFloor) this.persistFloor();
     closeSync(this.fd);
@@ -131,6 +143,8 @@ export class FileStore implements AccessStore {
         this.uses.set(id, Math.max(this.uses.get(id) ?? 0, body.readUInt32BE(17)));
       } else if (type === RECORD_TIME && length === 9) {
         this.floor = Math.max(this.floor, Number(body.readBigUInt64BE(1)));
+      } else if (type === RECORD_STATE && length >= 2 && STATE_NAMES[body[1]!]) {
+        this.states.set(STATE_NAMES[body[1]!]!, Uint8Array.from(body.subarray(2)));
       } else {
         break;
       }

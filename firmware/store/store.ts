@@ -3,6 +3,10 @@
 
 export type SnapshotName = 'revocations' | 'heartbeat';
 
+/** Small named records kept in the journal (at most 32 bytes each): keypad lockout, operating mode. */
+export const STATE_NAMES = ['keypad', 'mode'] as const;
+export type StateName = (typeof STATE_NAMES)[number];
+
 /** An infrastructure fault in durable storage; the access core denies rather than guess. */
 export class StoreError extends Error {
   override readonly name = 'StoreError';
@@ -24,6 +28,10 @@ export interface AccessStore {
   loadSnapshot(name: SnapshotName): Uint8Array | null;
   /** Replace a snapshot atomically. Throws StoreError. */
   saveSnapshot(name: SnapshotName, bytes: Uint8Array): void;
+  /** The last value written under `name`, or null. */
+  getState(name: StateName): Uint8Array | null;
+  /** Durably replace a small state record (at most 32 bytes). Throws StoreError. */
+  putState(name: StateName, bytes: Uint8Array): void;
 }
 
 /** In memory: for tests and benchmarks. */
@@ -53,5 +61,12 @@ export class MemoryStore implements AccessStore {
   }
   saveSnapshot(name: SnapshotName, bytes: Uint8Array): void {
     this.snapshots.set(name, Uint8Array.from(bytes));
+  }
+  private readonly states = new Map<StateName, Uint8Array>();
+  getState(name: StateName): Uint8Array | null {
+    return this.states.get(name) ?? null;
+  }
+  putState(name: StateName, bytes: Uint8Array): void {
+    this.states.set(name, Uint8Array.from(bytes));
   }
 }

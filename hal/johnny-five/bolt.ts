@@ -3,7 +3,7 @@
 import five from 'johnny-five';
 import type { BoltConfig, DigitalInputConfig } from '../boards.js';
 import type { BoltActuator, BoltDrive, BoltPosition } from '../ports/bolt-actuator.js';
-import type { Clock } from '../ports/clock.js';
+import type { Clock, TimerHandle } from '../ports/clock.js';
 import { HalError, type Unsubscribe } from '../ports/errors.js';
 import { DigitalInput } from './digital-input.js';
 
@@ -21,6 +21,9 @@ export class JohnnyFiveBolt implements BoltActuator {
   private last: BoltPosition;
   private current: BoltDrive = 'stop';
   private closed = false;
+  private faultTimer: TimerHandle | null = null;
+  /** Both switches must stay active this long to count as a fault (see `changed`). */
+  private readonly faultConfirmMs: number;
 
   constructor(
     board: five.Board,
@@ -32,21 +35,48 @@ export class JohnnyFiveBolt implements BoltActuator {
     this.unlockedSwitch = new DigitalInput(board, switches.unlocked, clock);
     this.mover = config.kind === 'motor' ? motorMover(board, config) : servoMover(board, config);
     this.mover.stop();
-    this.last = this.readPosition();
+    this.faultConfirmMs = Math.max(switches.locked.debounceMs, switches.unlocked.debounceMs) + 50;
+    this.last = this.sensed();
+    // When both switches change between two polls (a fast stroke, or an event loop stalled by GC or
+    // I/O), their debounced views settle one after the other and can briefly both read active. A
+    // fault is reported only if it outlasts the slower switch's debounce; until then nothing changes.
     const changed = () => {
-      const now = this.readPosition();
-      if (now === this.last) return;
-      this.last = now;
-      for (const listener of this.listeners) listener(now);
+      const now = this.sensed();
+      if (now === 'fault') {
+        this.faultTimer ??= clock.after(this.faultConfirmMs, () => {
+          this.faultTimer = null;
+          if (this.sensed() === 'fault') this.report('fault');
+        });
+        return;
+      }
+      this.faultTimer?.cancel();
+      this.faultTimer = null;
+      this.report(now);
     };
     this.lockedSwitch.onChange(changed);
     this.unlockedSwitch.onChange(changed);
   }
 
+  private report(position: BoltPosition): void {
+    if (position === this.last) return;
+    this.last = position;
+    for (const listener of this.listeners) listener(position);
+  }
+
+  /** What the two debounced switches say right now, before fault confirmation. */
+  private sensed(): BoltPosition {
+    const locked = this.lockedSwitch.value === true;
+    const unlocked = this.unlockedSwitch.value === true;
+    if (locked && unlocked) return 'fault';
+    if (locked) return 'locked';
+    if (unlocked) return 'unlocked';
+    return 'between';
+  }
+
   /** Resolves once both limit switches have reported. */
   async ready(): Promise<void> {
     await Promise.all([this.lockedSwitch.ready(), this.unlockedSwitch.ready()]);
-    this.last = this.readPosition();
+    this.last = this.sensed(); // at boot the inputs are settled: both active is a real fault
   }
 
   get driving(): BoltDrive {
@@ -65,13 +95,9 @@ export class JohnnyFiveBolt implements BoltActuator {
     }
   }
 
+  /** The confirmed position: the last one reported. */
   readPosition(): BoltPosition {
-    const locked = this.lockedSwitch.value === true;
-    const unlocked = this.unlockedSwitch.value === true;
-    if (locked && unlocked) return 'fault';
-    if (locked) return 'locked';
-    if (unlocked) return 'unlocked';
-    return 'between';
+    return this.last;
   }
 
   onPosition(listener: (p: BoltPosition) => void): Unsubscribe {
@@ -86,6 +112,7 @@ export class JohnnyFiveBolt implements BoltActuator {
     } finally {
       this.current = 'stop';
       this.closed = true;
+      this.faultTimer?.cancel();
       this.lockedSwitch.close();
       this.unlockedSwitch.close();
       this.listeners.clear();

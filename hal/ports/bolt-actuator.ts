@@ -20,9 +20,13 @@ export interface BoltActuator {
   drive(direction: BoltDrive): void;
   /** The direction last commanded. Never throws. */
   readonly driving: BoltDrive;
-  /** The position the sensors report now. Never throws. */
+  /**
+   * The position the sensors report, debounced. `fault` only once both end switches have stayed
+   * active past their debounce: a moment where both read active while they settle is not reported.
+   * Never throws.
+   */
   readPosition(): BoltPosition;
-  /** Called on every change of reported position (debounced). */
+  /** Called on every change of reported position (debounced, faults confirmed). */
   onPosition(listener: (position: BoltPosition) => void): Unsubscribe;
   /** Stop the motor and release the pins. Idempotent. */
   close(): void;

@@ -2,6 +2,7 @@
 // It manipulates physics only, never the firmware's internals, and reports what is physically so.
 import type { Clock } from '../../hal/ports/clock.js';
 import type { SimBoard } from '../board.js';
+import type { SimPhone } from '../devices/credential-reader.js';
 import type { DoorRefusal } from '../physics/door.js';
 
 export interface WorldSnapshot {
@@ -67,6 +68,12 @@ export class SimControl {
   }
   releaseKeys(): void {
     this.need(this.board.keypad, 'keypad').releaseAll();
+  }
+
+  // ---- phone credentials ----
+  /** Bring a phone to the reader; it answers the lock's challenge as `phone.respond` says. */
+  tapPhone(phone: SimPhone): void {
+    this.board.credentialReader.tap(phone);
   }
 
   // ---- camera, tamper, pair button, battery ----

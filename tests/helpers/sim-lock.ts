@@ -1,6 +1,12 @@
 // Test harness: the real firmware app on the real johnny-five drivers on the simulated board,
 // on simulated time. Tests act through `control` (the world) and observe `world` and `events`.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { AccessCore, DEFAULT_ACCESS } from '../../firmware/access/core.js';
+import type { LockoutConfig } from '../../firmware/keypad/lockout.js';
+import { FileStore } from '../../firmware/store/file-store.js';
 import { type App, createApp } from '../../firmware/app.js';
 import { type LockConfig, parseLockConfig } from '../../firmware/config.js';
 import type { DeadboltEvents } from '../../firmware/lock/types.js';
@@ -17,6 +23,16 @@ export type Recorded = {
   [K in keyof DeadboltEvents]: { type: K; at: number } & DeadboltEvents[K];
 }[keyof DeadboltEvents];
 
+export interface SimAccessSetup {
+  lockId: string;
+  timeZone: string;
+  ownerKeys: Uint8Array[];
+  keypadSecret: Uint8Array;
+  /** State directory; a fresh temporary one when absent. */
+  stateDir?: string;
+  lockout?: LockoutConfig;
+}
+
 export interface SimLock {
   time: SimTime;
   world: SimBoard;
@@ -26,6 +42,10 @@ export interface SimLock {
   profile: BoardProfile;
   events: Recorded[];
   logLines: string[];
+  /** The access core, when the lock was started paired (`access` option). */
+  core: AccessCore | null;
+  /** Stop the firmware (shutdown as configured) and boot it again on the same world and state. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -67,11 +87,12 @@ type WorldOptions = Partial<Omit<SimBoardOptions, 'clock' | 'random'>>;
 
 /** A simulated board of the given profile with every johnny-five driver on it, inputs read. */
 export async function startSimPorts(
-  options: { board?: string; seed?: number; world?: WorldOptions } = {},
+  options: { board?: string; seed?: number; world?: WorldOptions; editProfile?: (p: BoardProfile) => void } = {},
 ): Promise<SimPorts> {
   const time = installSimTime();
   try {
-    const profile = loadBoard('boards.json', options.board ?? 'sim');
+    const profile = structuredClone(loadBoard('boards.json', options.board ?? 'sim'));
+    options.editProfile?.(profile);
     const world = new SimBoard(profile, {
       clock: time.clock,
       random: seededRandom(options.seed ?? 1),
@@ -104,10 +125,12 @@ export async function startSimLock(
     start?: boolean;
     /** Keep every event and log line (tests); off for long benchmark runs. */
     record?: boolean;
+    /** Boot paired: an access core on a FileStore, keypad and reader wired. */
+    access?: SimAccessSetup;
   } = {},
 ): Promise<SimLock> {
   const sim = await startSimPorts(options);
-  const { time, world, control, ports, profile } = sim;
+  const { time, world, control, profile } = sim;
   const logLines: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, callback) {
@@ -118,39 +141,54 @@ export async function startSimLock(
   const record = options.record !== false;
   const logger = createLogger({ level: record ? 'debug' : 'silent', destination });
   const config = parseLockConfig(options.config ?? {});
-  const app = createApp({
-    ports,
-    clock: time.clock,
-    random: seededRandom(2),
-    logger,
-    config,
-    bolt: {
-      travelTimeoutMs: profile.devices.bolt.travelTimeoutMs,
-      backoffMs: profile.devices.bolt.backoffMs,
-    },
-  });
+  const stateDir = options.access ? (options.access.stateDir ?? mkdtempSync(join(tmpdir(), 'lock-state-'))) : null;
   const events: Recorded[] = [];
-  for (const type of record ? (['state', 'operation', 'alarm', 'manual', 'door'] as const) : []) {
-    app.deadbolt.events.on(type, (payload) => events.push({ type, at: time.now(), ...payload } as Recorded));
-  }
-  if (options.start !== false) app.start();
-  return {
-    time,
-    world,
-    control,
-    ports,
-    app,
-    profile,
-    events,
-    logLines,
+
+  const bootApp = (ports: JohnnyFivePorts) => {
+    ports.credentials = world.credentialReader;
+    let core: AccessCore | null = null;
+    let store: FileStore | null = null;
+    if (options.access && stateDir) {
+      store = new FileStore(stateDir);
+      const a = options.access;
+      core = new AccessCore({ ...DEFAULT_ACCESS, lockId: a.lockId, timeZone: a.timeZone, ownerKeys: a.ownerKeys }, { clock: time.clock, random: seededRandom(3), store });
+    }
+    const app = createApp({
+      ports, clock: time.clock, random: seededRandom(2), logger, config,
+      bolt: { travelTimeoutMs: profile.devices.bolt.travelTimeoutMs, backoffMs: profile.devices.bolt.backoffMs },
+      access: core && store ? { core, store, keypadSecret: options.access!.keypadSecret, lockout: options.access!.lockout } : undefined,
+    });
+    for (const type of record ? (['state', 'operation', 'alarm', 'manual', 'door'] as const) : []) {
+      app.deadbolt.events.on(type, (payload) => events.push({ type, at: time.now(), ...payload } as Recorded));
+    }
+    return { app, core, store };
+  };
+
+  let booted = bootApp(sim.ports);
+  if (options.start !== false) booted.app.start();
+  const lock: SimLock = {
+    time, world, control, ports: sim.ports, app: booted.app, profile, events, logLines, core: booted.core,
+    async restart() {
+      await settle(booted.app.stop(), time);
+      booted.store?.close();
+      purgeJohnnyFive();
+      const board = await openBoard(world.io);
+      const ports = createJohnnyFivePorts(board, profile, time.clock);
+      await settle(ports.ready(), time);
+      booted = bootApp(ports);
+      booted.app.start();
+      Object.assign(lock, { ports, app: booted.app, core: booted.core });
+    },
     async close() {
       try {
-        await settle(app.stop(), time);
+        await settle(booted.app.stop(), time);
       } finally {
+        booted.store?.close();
         sim.release();
       }
     },
   };
+  return lock;
 }
 
 export const alarmsRaised = (events: Recorded[], kind: string) =>
