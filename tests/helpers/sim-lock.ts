@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { AccessCore, DEFAULT_ACCESS } from '../../firmware/access/core.js';
 import type { LockoutConfig } from '../../firmware/keypad/lockout.js';
+import type { AccessEvent } from '../../firmware/local-access.js';
 import { FileStore } from '../../firmware/store/file-store.js';
 import { type App, createApp } from '../../firmware/app.js';
 import { type LockConfig, parseLockConfig } from '../../firmware/config.js';
@@ -44,6 +45,8 @@ export interface SimLock {
   logLines: string[];
   /** The access core, when the lock was started paired (`access` option). */
   core: AccessCore | null;
+  /** Access, lockout and mode events of the paired lock, across restarts. */
+  localEvents: ({ type: 'access' } & AccessEvent | { type: 'lockout'; active: boolean; forMs: number } | { type: 'mode'; mode: string })[];
   /** Stop the firmware (shutdown as configured) and boot it again on the same world and state. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -87,9 +90,9 @@ type WorldOptions = Partial<Omit<SimBoardOptions, 'clock' | 'random'>>;
 
 /** A simulated board of the given profile with every johnny-five driver on it, inputs read. */
 export async function startSimPorts(
-  options: { board?: string; seed?: number; world?: WorldOptions; editProfile?: (p: BoardProfile) => void } = {},
+  options: { board?: string; seed?: number; world?: WorldOptions; editProfile?: (p: BoardProfile) => void; startMs?: number } = {},
 ): Promise<SimPorts> {
-  const time = installSimTime();
+  const time = installSimTime(options.startMs);
   try {
     const profile = structuredClone(loadBoard('boards.json', options.board ?? 'sim'));
     options.editProfile?.(profile);
@@ -127,6 +130,8 @@ export async function startSimLock(
     record?: boolean;
     /** Boot paired: an access core on a FileStore, keypad and reader wired. */
     access?: SimAccessSetup;
+    /** Simulated wall-clock start (ms since the epoch). */
+    startMs?: number;
   } = {},
 ): Promise<SimLock> {
   const sim = await startSimPorts(options);
@@ -143,6 +148,7 @@ export async function startSimLock(
   const config = parseLockConfig(options.config ?? {});
   const stateDir = options.access ? (options.access.stateDir ?? mkdtempSync(join(tmpdir(), 'lock-state-'))) : null;
   const events: Recorded[] = [];
+  const localEvents: SimLock['localEvents'] = [];
 
   const bootApp = (ports: JohnnyFivePorts) => {
     ports.credentials = world.credentialReader;
@@ -161,13 +167,16 @@ export async function startSimLock(
     for (const type of record ? (['state', 'operation', 'alarm', 'manual', 'door'] as const) : []) {
       app.deadbolt.events.on(type, (payload) => events.push({ type, at: time.now(), ...payload } as Recorded));
     }
+    app.local?.events.on('access', (e) => localEvents.push({ type: 'access', ...e }));
+    app.local?.events.on('lockout', (e) => localEvents.push({ type: 'lockout', ...e }));
+    app.local?.events.on('mode', (e) => localEvents.push({ type: 'mode', ...e }));
     return { app, core, store };
   };
 
   let booted = bootApp(sim.ports);
   if (options.start !== false) booted.app.start();
   const lock: SimLock = {
-    time, world, control, ports: sim.ports, app: booted.app, profile, events, logLines, core: booted.core,
+    time, world, control, ports: sim.ports, app: booted.app, profile, events, logLines, core: booted.core, localEvents,
     async restart() {
       await settle(booted.app.stop(), time);
       booted.store?.close();
