@@ -1,10 +1,11 @@
-// `npm run bench [-- boot|access|cycles] [--cycles N] [--boots N]`: prints every figure with its bar.
+// `npm run bench [-- boot|access|keypad|cycles] [--cycles N] [--boots N]`: prints every figure with its bar.
 // Benchmarks measure; tests never time anything.
 import { parseArgs } from 'node:util';
 import { benchDecision, benchRevocationMemory, benchVerify } from './access.js';
 import { benchBoot, benchProcessBoot } from './boot.js';
 import { benchCycles } from './cycles.js';
 import { printFigures } from './figures.js';
+import { benchKeypad } from './keypad.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -21,5 +22,6 @@ if (want('boot')) {
 if (want('access')) {
   printFigures('Access core', [...benchVerify(), ...benchDecision(), ...benchRevocationMemory()]);
 }
+if (want('keypad')) printFigures('Keypad', benchKeypad());
 if (want('cycles'))
   printFigures('Lock life (simulated board, simulated time)', await benchCycles(Number(values.cycles)));

@@ -28,6 +28,8 @@ export interface App {
   readonly deadbolt: Deadbolt;
   /** Keypad, reader and remote commands; null until the lock is paired. */
   readonly local: LocalAccess | null;
+  /** The access core (grants, revocations, heartbeats); null until the lock is paired. */
+  readonly core: AccessCore | null;
   start(): void;
   /** Leave the bolt safe (see config.shutdownPosition), then release the board. */
   stop(): Promise<void>;
@@ -82,6 +84,7 @@ export function createApp(options: AppOptions): App {
   return {
     deadbolt,
     local,
+    core: options.access?.core ?? null,
     start() {
       deadbolt.start();
       local?.start();

@@ -2,8 +2,22 @@
 // behaviour. Validated at load; a bad file names the field.
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
+import { isValidTimeZone } from './access/schedule.js';
 
 const ms = v.pipe(v.number(), v.integer(), v.minValue(1000), v.maxValue(3_600_000));
+const hexKey = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits (a 32-byte key)'));
+
+/** Set at pairing (issue 7); until then written by hand. Without it the lock runs unpaired: no access at the door. */
+const accessConfig = v.strictObject({
+  lockId: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+  timeZone: v.pipe(v.string(), v.check(isValidTimeZone, 'must be an IANA time zone such as Europe/Berlin')),
+  ownerKeys: v.pipe(v.array(hexKey), v.minLength(1), v.maxLength(8)),
+  /** The lock's state directory (0700): journal, snapshots. */
+  stateDir: v.pipe(v.string(), v.minLength(1)),
+  /** File holding the keypad secret as 64 hex digits (0600); absent: keypad codes are refused. */
+  keypadSecretFile: v.optional(v.pipe(v.string(), v.minLength(1))),
+  provider: v.optional(v.picklist(['node', 'tweetnacl']), 'node'),
+});
 
 const lockConfig = v.strictObject({
   autoRelockMs: v.optional(v.nullable(ms), 30_000),
@@ -11,6 +25,7 @@ const lockConfig = v.strictObject({
   bootAction: v.optional(v.picklist(['lock-if-closed', 'none']), 'lock-if-closed'),
   shutdownPosition: v.optional(v.picklist(['locked', 'as-is']), 'locked'),
   logLevel: v.optional(v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
+  access: v.optional(accessConfig),
 });
 
 export type LockConfig = v.InferOutput<typeof lockConfig>;

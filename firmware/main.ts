@@ -3,16 +3,20 @@
 // left as configured (fail-secure by default) and the motor is never left driven.
 
 import { pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type BoardProfile, loadBoard } from '../hal/boards.js';
 import { createJohnnyFivePorts, openBoard } from '../hal/johnny-five/ports.js';
 import { systemClock } from '../hal/node/clock.js';
 import { cryptoRandom } from '../hal/node/random.js';
 import type { Clock } from '../hal/ports/clock.js';
+import type { BoardPorts } from '../hal/ports/index.js';
 import type { RandomSource } from '../hal/ports/random.js';
+import { AccessCore, DEFAULT_ACCESS } from './access/core.js';
 import { type App, createApp } from './app.js';
 import { type LockConfig, loadLockConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
+import { FileStore } from './store/file-store.js';
 
 export interface BootOptions {
   board: string;
@@ -73,6 +77,10 @@ export async function boot(options: BootOptions): Promise<Booted> {
   const { io, world } = await loader(profile, clock, random);
   const board = await openBoard(io);
   const ports = createJohnnyFivePorts(board, profile, clock);
+  // The simulated board's phone reader is a port-level device (as an NFC module on a UART is).
+  if (world instanceof Object && 'credentialReader' in world) {
+    ports.credentials = (world as { credentialReader: BoardPorts['credentials'] }).credentialReader;
+  }
   await ports.ready();
   const app = createApp({
     ports,
@@ -84,9 +92,27 @@ export async function boot(options: BootOptions): Promise<Booted> {
       travelTimeoutMs: profile.devices.bolt.travelTimeoutMs,
       backoffMs: profile.devices.bolt.backoffMs,
     },
+    access: options.config.access ? openAccess(options.config.access, clock, random) : undefined,
   });
   app.start();
   return { app, profile, world };
+}
+
+/** The access core on the lock's state directory, from the `access` config section. */
+function openAccess(config: NonNullable<LockConfig['access']>, clock: Clock, random: RandomSource) {
+  const store = new FileStore(config.stateDir);
+  const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
+  const core = new AccessCore(
+    { ...DEFAULT_ACCESS, provider: config.provider, lockId: config.lockId, timeZone: config.timeZone, ownerKeys: config.ownerKeys.map(hex) },
+    { clock, random, store },
+  );
+  let keypadSecret: Uint8Array | null = null;
+  if (config.keypadSecretFile) {
+    const text = readFileSync(config.keypadSecretFile, 'utf8').trim();
+    if (!/^[0-9a-f]{64}$/.test(text)) throw new Error(`access.keypadSecretFile ${config.keypadSecretFile}: must hold 64 hex digits`);
+    keypadSecret = hex(text);
+  }
+  return { core, store, keypadSecret };
 }
 
 /** Stop cleanly on the first signal; a second signal, or a stuck shutdown, forces the exit. */

@@ -1,20 +1,59 @@
 // `npm run sim`: the firmware on the simulated board, in real time, with a terminal to act on the
 // world (door, thumb-turn, jams, keypad, tamper) and to command the lock, watching the log live.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { emitKeypressEvents } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { loadLockConfig } from '../firmware/config.js';
+import { decodeScanned } from '../firmware/access/cbor.js';
+import { decodeSign1 } from '../firmware/access/cose.js';
+import { parseClaims } from '../firmware/access/grant.js';
+import { type LockConfig, loadLockConfig } from '../firmware/config.js';
+import { offlineCode, pinDigest } from '../firmware/keypad/codes.js';
 import { createLogger } from '../firmware/log.js';
 import { boot, handleSignals } from '../firmware/main.js';
 import { systemClock } from '../hal/node/clock.js';
 import type { SimBoard } from './board.js';
+import { mintGrant, present, randomKey } from '../tools/lib/mint.js';
 import { SimControl } from './control/control.js';
+import type { SimPhone } from './devices/credential-reader.js';
 
 const HELP = `
  keys:  l lock   u unlock   o open door   c close door   f force door   t thumb-turn
         j jam bolt   k brief jam (frees on backoff)   g clear jam
-        0-9 * #  keypad   p pair button   x tamper on/off   b battery -10%   v camera fails
+        0-9 * #  keypad (# enters, * clears)   n phone with a grant at the reader
+        p pair button   x tamper on/off   b battery -10%   v camera fails
         s show world   h help   q quit
 `;
+
+/**
+ * Without an access config the simulator pairs itself for play: a fresh owner key, a keypad
+ * secret, a PIN grant and an offline code, in a temporary state directory. Demo only.
+ */
+function demoPairing(): { config: NonNullable<LockConfig['access']>; pin: string; code: string; phone: SimPhone } {
+  const dir = mkdtempSync(join(tmpdir(), 'lock-sim-'));
+  const owner = randomKey();
+  const holder = randomKey();
+  const secret = randomBytes(32);
+  writeFileSync(join(dir, 'keypad.secret'), secret.toString('hex'), { mode: 0o600 });
+  const config = { lockId: 'sim-door', timeZone: 'Europe/Berlin', ownerKeys: [Buffer.from(owner.publicKey).toString('hex')], stateDir: join(dir, 'state'), keypadSecretFile: join(dir, 'keypad.secret'), provider: 'node' as const };
+  const pin = '2580';
+  demoGrants.push(mintGrant(owner, { aud: 'sim-door', role: 'resident', sub: 'demo PIN', credential: { kind: 'pin', digests: [pinDigest(secret, pin)] } }));
+  const phoneGrant = mintGrant(owner, { aud: 'sim-door', role: 'resident', sub: 'demo phone', holderKey: holder.publicKey });
+  const leaf = decodeLeafId(phoneGrant);
+  const phone: SimPhone = { respond: (challenge) => present([phoneGrant], holder, 'sim-door', challenge, leaf) };
+  return { config, pin, code: offlineCode(secret, 'sim-door', Date.now(), 1), phone };
+}
+const demoGrants: Uint8Array[] = [];
+
+function decodeLeafId(grant: Uint8Array): Uint8Array {
+  const m = decodeSign1(grant);
+  if (!m.ok) throw new Error('demo grant');
+  const claims = parseClaims(decodeScanned(m.value.payload));
+  if (!claims.ok) throw new Error('demo grant');
+  return claims.value.cti;
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -25,8 +64,14 @@ async function main(): Promise<void> {
     },
   });
   const config = loadLockConfig(values.config ?? null);
+  const demo = config.access ? null : demoPairing();
+  if (demo) config.access = demo.config;
   const logger = createLogger({ level: config.logLevel, pretty: !values.json });
   const { app, world, profile } = await boot({ board: values.board!, config, logger });
+  for (const grant of demoGrants) {
+    const stored = app.core?.storeGrant([grant]);
+    if (stored && !stored.ok) throw new Error(`demo grant refused: ${stored.reason}`);
+  }
   if (profile.io.plugin !== 'sim') throw new Error(`board "${values.board}" is not simulated; use npm start`);
   const control = new SimControl(world as SimBoard, systemClock);
   const lock = app.deadbolt;
@@ -69,6 +114,11 @@ async function main(): Promise<void> {
       control.setBattery(next);
       say(`battery set to ${next}%`);
     },
+    n: () => {
+      if (!demo) return say('no demo phone: the lock was started with a real access config');
+      control.tapPhone(demo.phone);
+      say('phone at the reader');
+    },
     v: () => {
       control.failCamera();
       say('camera will not record');
@@ -86,6 +136,7 @@ async function main(): Promise<void> {
 
   handleSignals(app, logger);
   say(HELP);
+  if (demo) say(` demo pairing: PIN ${demo.pin}#, offline code ${demo.code}# (4 h), n = a phone with a resident grant\n`);
   const onKey = (text: string) => {
     if (text === 'q') {
       process.kill(process.pid, 'SIGINT');
@@ -105,10 +156,25 @@ async function main(): Promise<void> {
       else if (text) onKey(text);
     });
   } else {
-    // Piped input: one command per line (for scripts and tests).
+    // Piped input (scripts and tests): one key per character, 250 ms apart, as a person types.
     process.stdin.setEncoding('utf8');
+    const queue: string[] = [];
+    let typing = false;
+    const drain = () => {
+      const ch = queue.shift();
+      if (ch === undefined) {
+        typing = false;
+        return;
+      }
+      onKey(ch);
+      setTimeout(drain, 250);
+    };
     process.stdin.on('data', (chunk: string) => {
-      for (const ch of chunk.replace(/\s+/g, '')) onKey(ch);
+      queue.push(...chunk.replace(/\s+/g, ''));
+      if (!typing) {
+        typing = true;
+        drain();
+      }
     });
   }
   process.stdin.resume();

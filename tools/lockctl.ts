@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_LIMITS, decodeScanned, scanCbor } from '../firmware/access/cbor.js';
 import { decodeSign1 } from '../firmware/access/cose.js';
 import { parseClaims, ROLES } from '../firmware/access/grant.js';
+import { OFFLINE_CLASSES, offlineCode, PIN_MAX, PIN_MIN, pinDigest } from '../firmware/keypad/codes.js';
 import { hexBytes, readKey, role, roles, time, uint, UsageError, window } from './lib/args.js';
 import { inspect } from './lib/inspect.js';
 import { keyFromSeed, mintCommand, mintGrant, mintHeartbeat, mintRevocations, present } from './lib/mint.js';
@@ -23,6 +24,8 @@ const HELP = `lockctl <command> [options]
   revoke     --key OWNER.key --lock ID --seq N [--grant IDHEX]... [--holder PUBHEX]... [--issuer PUBHEX]... [--out FILE]
   heartbeat  --key OWNER.key --lock ID --seq N [--time T] [--out FILE]
   command    --key OWNER.key --lock ID --action lock|unlock|set-mode [--mode NAME] [--valid S] [--out FILE]
+  code       --secret-file F --lock ID --class 0-7 [--from T]   an offline keypad code (classes: docs/PROTOCOL.md §9)
+  pin-digest --secret-file F --pin DIGITS                      the keyed digest to put in a PIN grant (--pin-digest)
   present    --key HOLDER.key --lock ID --challenge HEX --chain A.cose[,B.cose...] [--out FILE]
   inspect    (FILE | --hex HEX) [--lock ID] [--owner PUBHEX]... [--tz ZONE] [--at T]
 
@@ -36,7 +39,7 @@ const options = {
   id: { type: 'string' }, to: { type: 'string' }, roles: { type: 'string' }, depth: { type: 'string' }, seq: { type: 'string' },
   grant: { type: 'string', multiple: true }, issuer: { type: 'string', multiple: true }, time: { type: 'string' }, action: { type: 'string' },
   mode: { type: 'string' }, valid: { type: 'string' }, challenge: { type: 'string' }, chain: { type: 'string' }, hex: { type: 'string' },
-  owner: { type: 'string', multiple: true }, tz: { type: 'string' }, at: { type: 'string' }, help: { type: 'boolean' },
+  owner: { type: 'string', multiple: true }, 'secret-file': { type: 'string' }, class: { type: 'string' }, pin: { type: 'string' }, tz: { type: 'string' }, at: { type: 'string' }, help: { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
@@ -104,6 +107,19 @@ export function run(argv: string[], now = Date.now()): string {
       const valid = uint(values.valid, '--valid', 1, 300) ?? 60;
       return emit(mintCommand(readKey(values.key), { aud: lock(), nonce: randomBytes(16), iat, exp: iat + valid, action, mode: values.mode }));
     }
+    case 'code': {
+      const cls = required(uint(values.class, '--class', 0, 7), '--class');
+      const from = time(values.from ?? 'now', '--from', now)! * 1000;
+      const kind = OFFLINE_CLASSES[cls]!;
+      const code = offlineCode(readSecret(values['secret-file']), lock(), from, cls);
+      const startHour = Math.floor(from / 3_600_000) * 3_600_000;
+      return `${code}\nvalid from ${new Date(startHour).toISOString()} for ${kind.hours} h${kind.singleUse ? ', one use' : ''}`;
+    }
+    case 'pin-digest': {
+      const pin = values.pin ?? '';
+      if (!new RegExp(`^[0-9]{${PIN_MIN},${PIN_MAX}}$`).test(pin)) throw new UsageError(`--pin must be ${PIN_MIN} to ${PIN_MAX} digits`);
+      return Buffer.from(pinDigest(readSecret(values['secret-file']), pin)).toString('hex');
+    }
     case 'present': {
       if (!values.challenge || !values.chain) throw new UsageError('present needs --challenge HEX (from the lock) and --chain FILE[,FILE...] (root first)');
       const chain = values.chain.split(',').map((f) => readBytes(f));
@@ -150,6 +166,17 @@ function grant(values: Values, aud: string, now: number): Uint8Array {
     credential: digests.length ? { kind: 'pin', digests } : null,
     maxUses: uint(values.uses, '--uses', 1, 1_000_000),
   });
+}
+
+function readSecret(path: string | undefined): Uint8Array {
+  if (!path) throw new UsageError('--secret-file is required: the lock\'s keypad secret (64 hex digits), set at pairing');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new UsageError(`--secret-file: cannot read ${path}`);
+  }
+  return hexBytes(text, `--secret-file ${path}`, 32);
 }
 
 function required<T>(value: T | null, what: string): T {

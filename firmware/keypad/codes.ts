@@ -9,7 +9,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const PIN_MIN = 4;
-export const PIN_MAX = 10;
+export const PIN_MAX = 8; // below the offline codes' 10 digits, so a code's length says which it is
 export const OFFLINE_CODE_LENGTH = 10;
 
 /** Offline code classes: validity from the start hour, and whether one use ends it. */

@@ -71,4 +71,22 @@ describe('npm run sim', () => {
     await sim.waitFor(jsonWith({ event: 'stopped', state: 'locked' }), 'stopped locked');
     expect(await sim.exited).toBe(0);
   }, 60_000);
+
+  it('pairs itself for play: the demo PIN on the keypad and the demo phone at the reader open the door', async () => {
+    const sim = startSim();
+    const demo = await sim.waitFor((l) => l.includes('demo pairing: PIN'), 'demo pairing');
+    const pin = /PIN (\d+)#/.exec(demo)![1]!;
+    await sim.waitFor(jsonWith({ event: 'ready', state: 'locked' }), 'ready');
+    sim.type(`${pin}#`);
+    await sim.waitFor(jsonWith({ event: 'access', via: 'keypad', kind: 'pin', allow: true }), 'PIN allowed');
+    await sim.waitFor(jsonWith({ event: 'operation', op: 'unlock', outcome: 'done' }), 'unlock done');
+    sim.type('l');
+    await sim.waitFor(jsonWith({ event: 'operation', op: 'lock', outcome: 'done' }), 'lock done');
+    sim.type('n');
+    await sim.waitFor(jsonWith({ event: 'access', via: 'reader', kind: 'phone', allow: true }), 'phone allowed');
+    sim.type('q');
+    await sim.waitFor(jsonWith({ event: 'stopped' }), 'stopped');
+    expect(await sim.exited).toBe(0);
+    expect(sim.lines.join('\n')).not.toContain(`"${pin}`);
+  }, 60_000);
 });

@@ -39,6 +39,21 @@ describe('lockctl', () => {
     expect(late).toContain('outside its weekly windows');
   });
 
+  it('code and pin-digest make what the lock checks', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { checkOfflineCode, pinDigest } = await import('../../firmware/keypad/codes.js');
+    const secret = new Uint8Array(32).fill(7);
+    writeFileSync(f('keypad.secret'), Buffer.from(secret).toString('hex'));
+    const out = run(['code', '--secret-file', f('keypad.secret'), '--lock', 'front-door', '--class', '5', '--from', '2026-06-01T09:20:00Z'], NOW);
+    const [code, note] = out.split('\n');
+    expect(note).toBe('valid from 2026-06-01T09:00:00.000Z for 4 h, one use');
+    expect(checkOfflineCode(secret, 'front-door', code!, Date.parse('2026-06-01T12:59:00Z'))).toMatchObject({ valid: true, singleUse: true });
+    expect(checkOfflineCode(secret, 'front-door', code!, Date.parse('2026-06-01T13:00:00Z')).valid).toBe(false);
+    expect(checkOfflineCode(secret, 'back-door', code!, Date.parse('2026-06-01T10:00:00Z')).valid).toBe(false);
+    expect(run(['pin-digest', '--secret-file', f('keypad.secret'), '--pin', '482913'], NOW)).toBe(Buffer.from(pinDigest(secret, '482913')).toString('hex'));
+    expect(() => run(['pin-digest', '--secret-file', f('keypad.secret'), '--pin', '12'], NOW)).toThrow(/--pin must be 4 to 8 digits/);
+  });
+
   it.each([
     [['grant', '--key', f('owner.key'), '--lock', 'x', '--role', 'admin', '--holder', '00'], /--role must be one of owner, resident, guest, service, delivery/],
     [['grant', '--key', f('owner.key'), '--lock', 'x', '--role', 'guest'], /needs --holder PUBHEX .* or --pin-digest/],
