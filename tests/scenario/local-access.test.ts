@@ -97,6 +97,41 @@ describe('PIN grants on the keypad', () => {
   });
 });
 
+describe('PIN grants: uses and feedback', () => {
+  it('a one-use PIN opens once', async () => {
+    const l = await start();
+    pinGrant(l, PIN_GUEST, { maxUses: 1 });
+    type(l, PIN_GUEST);
+    expect(boltOpen(l)).toBe(true);
+    l.time.advance(15_000);
+    type(l, PIN_GUEST);
+    expect(boltOpen(l)).toBe(false);
+    expect(lastAccess(l)).toMatchObject({ allow: false, reason: 'uses-exhausted' });
+  });
+
+  it('answers on the LED and buzzer: a beep per key, refusal beeps, and a blinking LED while locked out', async () => {
+    const l = await start();
+    l.control.pressKey('4');
+    l.time.advance(50); // a scan (~35 ms) later
+    expect(l.world.buzzerOn).toBe(true); // the key click
+    l.time.advance(5000); // the half code times out
+    const total = l.control.typeKeys('000000#');
+    l.time.advance(6 * 200 + 1 + 50); // '#' is the 7th key, pressed at 1201 ms; 50 ms later it has been scanned
+    expect(l.world.buzzerOn && l.world.ledOn).toBe(true); // refused: LED and buzzer together
+    l.time.advance(total + 2000);
+    for (let i = 0; i < 4; i++) type(l, `55555${i}`);
+    let ledChanges = 0;
+    let last = l.world.ledOn;
+    for (let t = 0; t < 2000; t += 25) {
+      l.time.advance(25);
+      if (l.world.ledOn !== last) ledChanges++;
+      last = l.world.ledOn;
+    }
+    expect(ledChanges).toBeGreaterThan(10); // locked-out: fast blink
+    expect(l.world.buzzerOn).toBe(false);
+  });
+});
+
 describe('offline codes', () => {
   it('open inside their window and not after it', async () => {
     const l = await start();
