@@ -19,6 +19,9 @@ import { TypedEmitter } from './util/typed-emitter.js';
 export type AccessVia = 'keypad' | 'reader' | 'remote';
 export type LocalReason = Decision['reason'] | 'keypad-locked-out' | 'refused-by-mode' | 'recording-unavailable' | 'not-paired';
 
+/** A decision at the door: the core's, or a refusal the door itself makes. */
+type DoorDecision = Omit<Decision, 'reason'> & { reason: LocalReason };
+
 export interface AccessEvent {
   via: AccessVia;
   /** What was offered, never its value. */
@@ -137,20 +140,20 @@ export class LocalAccess {
     }
   }
 
-  private pinDecision(code: string): Decision {
-    if (!this.o.keypadSecret) return { ...unknown(), reason: 'not-paired' as Decision['reason'] };
+  private pinDecision(code: string): DoorDecision {
+    if (!this.o.keypadSecret) return refuse('not-paired');
     if (code.length < PIN_MIN || code.length > PIN_MAX) return unknown();
     return this.o.core.decideCredential(pinDigest(this.o.keypadSecret, code), 'pin');
   }
 
-  private offlineDecision(code: string, now: number): Decision {
-    if (!this.o.keypadSecret) return { ...unknown(), reason: 'not-paired' as Decision['reason'] };
+  private offlineDecision(code: string, now: number): DoorDecision {
+    if (!this.o.keypadSecret) return refuse('not-paired');
     const check = checkOfflineCode(this.o.keypadSecret, this.o.core.config.lockId, code, now);
     if (!check.valid) return unknown();
     try {
-      if (check.singleUse && !this.o.store.commitUse(check.useId, 1)) return { ...unknown(), reason: 'uses-exhausted' };
+      if (check.singleUse && !this.o.store.commitUse(check.useId, 1)) return refuse('uses-exhausted');
     } catch (error) {
-      if (error instanceof StoreError) return { ...unknown(), reason: 'store-failure' };
+      if (error instanceof StoreError) return refuse('store-failure');
       throw error;
     }
     return { allow: true, reason: 'ok', grant: { id: 'offline-code', role: 'guest', issuer: 'owner', chainLength: 0 }, obligations: { record: false, relockWithinS: null } };
@@ -175,7 +178,7 @@ export class LocalAccess {
   // ---- outcome ----
 
   /** Apply the mode and obligations to a decision, move the bolt on allow, report, signal. */
-  private finish(via: Exclude<AccessVia, 'remote'>, kind: AccessEvent['kind'], decision: Decision): { allow: boolean } {
+  private finish(via: Exclude<AccessVia, 'remote'>, kind: AccessEvent['kind'], decision: DoorDecision): { allow: boolean } {
     let reason: LocalReason = decision.reason;
     let allow = decision.allow;
     const role = decision.grant?.role ?? null;
@@ -199,6 +202,10 @@ export class LocalAccess {
   }
 }
 
-function unknown(): Decision {
-  return { allow: false, reason: 'unknown-code', grant: null, obligations: { record: false, relockWithinS: null } };
+function refuse(reason: LocalReason): DoorDecision {
+  return { allow: false, reason, grant: null, obligations: { record: false, relockWithinS: null } };
+}
+
+function unknown(): DoorDecision {
+  return refuse('unknown-code');
 }
