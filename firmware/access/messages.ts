@@ -12,6 +12,8 @@ export const TYP = {
   heartbeat: 'lock-heartbeat',
   proof: 'lock-proof',
   command: 'lock-command',
+  /** Signed by the lock's device key: audit events (firmware/sync/outbox.ts). */
+  event: 'lock-event',
 } as const;
 export type Typ = (typeof TYP)[keyof typeof TYP];
 

@@ -1,0 +1,230 @@
+// The durable event outbox: every audit event is signed by the device key, numbered with the lock's
+// own sequence (never reused, across restarts), and fsync'd to `outbox` before append() returns.
+// Events are published from here and marked delivered only on the broker's acknowledgement, so a
+// broker outage, a restart or a kill -9 loses none; consumers dedupe by sequence.
+// Record: [u32 length][u8 type][payload][u32 CRC-32]; a torn tail is cut at open.
+// Cap policy: over `cap` undelivered events, the oldest normal event is dropped first (security
+// events are kept while any normal one remains), and one pending "events-dropped" notice (a
+// security event) carries the cumulative count.
+import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import type { Clock } from '../../hal/ports/clock.js';
+import { signMessage, TYP } from '../access/messages.js';
+import type { DeviceIdentity } from '../identity.js';
+
+export type Priority = 'security' | 'normal';
+
+const EVENT = 1;
+const ACK = 2;
+const DROP = 3;
+const NEXT = 4;
+
+export interface OutboxEvent {
+  seq: number;
+  priority: Priority;
+  /** The signed COSE_Sign1 bytes, as published. */
+  bytes: Uint8Array;
+}
+
+export interface OutboxOptions {
+  lockId: string;
+  /** Most undelivered events kept on disk. */
+  cap: number;
+}
+
+export class Outbox {
+  private readonly pendingEvents = new Map<number, OutboxEvent>();
+  private nextSeq = 1;
+  private fd: number;
+  private fileBytes = 0;
+  private noticeSeq: number | null = null;
+  private droppedTotal = 0;
+  /** Bytes cut from a torn tail at open. */
+  readonly tornBytes: number;
+
+  constructor(
+    private readonly dir: string,
+    private readonly identity: DeviceIdentity,
+    private readonly clock: Clock,
+    private readonly options: OutboxOptions,
+  ) {
+    if (options.cap < 2) throw new RangeError('the outbox cap must be at least 2 (an event and the drop notice)');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const path = join(dir, 'outbox');
+    this.fd = openSync(path, 'a+', 0o600);
+    const data = readFileSync(path);
+    const good = this.replay(data);
+    this.tornBytes = data.length - good;
+    if (this.tornBytes > 0) {
+      ftruncateSync(this.fd, good);
+      fsyncSync(this.fd);
+    }
+    this.fileBytes = good;
+  }
+
+  get size(): number {
+    return this.pendingEvents.size;
+  }
+
+  /** The sequence number the next event will get. */
+  get next(): number {
+    return this.nextSeq;
+  }
+
+  get dropped(): number {
+    return this.droppedTotal;
+  }
+
+  /** Sign, number and durably store an event; returns its sequence number. Throws on I/O failure. */
+  append(type: string, data: Map<number | string, unknown>, priority: Priority = 'normal'): number {
+    // Each round drops one event and rewrites the single notice; repeat until the new one fits.
+    while (this.pendingEvents.size >= this.options.cap && this.makeRoom());
+    return this.write(type, data, priority);
+  }
+
+  /** Undelivered events, oldest first. */
+  pending(limit = Number.POSITIVE_INFINITY): OutboxEvent[] {
+    const out: OutboxEvent[] = [];
+    for (const event of this.pendingEvents.values()) {
+      if (out.length >= limit) break;
+      out.push(event);
+    }
+    return out;
+  }
+
+  /** The broker has the event: durably mark it delivered. */
+  ack(seq: number): void {
+    if (!this.pendingEvents.has(seq)) return;
+    this.record(ACK, u32(seq));
+    this.pendingEvents.delete(seq);
+    if (seq === this.noticeSeq) this.noticeSeq = null;
+    if (this.pendingEvents.size === 0 && this.fileBytes > 1 << 20) this.compact();
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  private write(type: string, data: Map<number | string, unknown>, priority: Priority, notice = false): number {
+    const seq = this.nextSeq;
+    const now = this.clock.now();
+    const payload = new Map<number, unknown>([
+      [1, this.options.lockId],
+      [2, seq],
+      [3, Math.floor(now / 1000)],
+      [4, type],
+      [5, data],
+      [6, Math.floor(now % 1000)],
+    ]);
+    const bytes = signMessage(this.identity, TYP.event, payload);
+    // Priority byte: 0 normal, 1 security, 2 the drop notice (a security event).
+    this.record(EVENT, Buffer.concat([u32(seq), Buffer.from([notice ? 2 : priority === 'security' ? 1 : 0]), bytes]));
+    this.nextSeq = seq + 1;
+    this.pendingEvents.set(seq, { seq, priority, bytes });
+    return seq;
+  }
+
+  /** Drop the oldest normal event (or, if all are security events, the oldest), and renew the notice. */
+  private makeRoom(): boolean {
+    let victim: OutboxEvent | undefined;
+    for (const event of this.pendingEvents.values()) {
+      if (event.seq === this.noticeSeq) continue;
+      if (event.priority === 'normal') {
+        victim = event;
+        break;
+      }
+      victim ??= event;
+    }
+    if (!victim) return false;
+    this.drop(victim.seq);
+    this.droppedTotal++;
+    if (this.noticeSeq !== null) this.drop(this.noticeSeq);
+    this.noticeSeq = this.write('events-dropped', new Map([['count', this.droppedTotal]]), 'security', true);
+    return true;
+  }
+
+  private drop(seq: number): void {
+    this.record(DROP, u32(seq));
+    this.pendingEvents.delete(seq);
+  }
+
+  private record(type: number, payload: Buffer | Uint8Array): void {
+    const body = Buffer.concat([Buffer.from([type]), payload]);
+    const rec = Buffer.alloc(8 + body.length);
+    rec.writeUInt32BE(body.length, 0);
+    body.copy(rec, 4);
+    rec.writeUInt32BE(crc32(body), 4 + body.length);
+    writeSync(this.fd, rec);
+    fsyncSync(this.fd);
+    this.fileBytes += rec.length;
+  }
+
+  private replay(data: Buffer): number {
+    let pos = 0;
+    const kinds = new Map<number, number>();
+    while (pos + 8 <= data.length) {
+      const length = data.readUInt32BE(pos);
+      if (length < 1 || pos + 8 + length > data.length) break;
+      const body = data.subarray(pos + 4, pos + 4 + length);
+      if (crc32(body) !== data.readUInt32BE(pos + 4 + length)) break;
+      const type = body[0];
+      if (type === EVENT && length > 6) {
+        const seq = body.readUInt32BE(1);
+        kinds.set(seq, body[5]!);
+        this.pendingEvents.set(seq, { seq, priority: body[5] === 0 ? 'normal' : 'security', bytes: Uint8Array.from(body.subarray(6)) });
+        this.nextSeq = Math.max(this.nextSeq, seq + 1);
+        if (body[5] === 2) this.noticeSeq = seq;
+      } else if ((type === ACK || type === DROP) && length === 5) {
+        const seq = body.readUInt32BE(1);
+        if (type === DROP && kinds.get(seq) !== 2) this.droppedTotal++;
+        if (seq === this.noticeSeq) this.noticeSeq = null;
+        this.pendingEvents.delete(seq);
+      } else if (type === NEXT && length === 5) {
+        this.nextSeq = Math.max(this.nextSeq, body.readUInt32BE(1));
+      } else {
+        break;
+      }
+      pos += 8 + length;
+    }
+    return pos;
+  }
+
+  /** Rewrite the file with only what is still needed: the next sequence number and pending events. */
+  private compact(): void {
+    const path = join(this.dir, 'outbox');
+    const temp = `${path}.tmp`;
+    const fd = openSync(temp, 'w', 0o600);
+    let bytes = 0;
+    const put = (type: number, payload: Buffer) => {
+      const body = Buffer.concat([Buffer.from([type]), payload]);
+      const rec = Buffer.alloc(8 + body.length);
+      rec.writeUInt32BE(body.length, 0);
+      body.copy(rec, 4);
+      rec.writeUInt32BE(crc32(body), 4 + body.length);
+      writeSync(fd, rec);
+      bytes += rec.length;
+    };
+    put(NEXT, u32(this.nextSeq));
+    for (const e of this.pendingEvents.values()) {
+      const kind = e.seq === this.noticeSeq ? 2 : e.priority === 'security' ? 1 : 0;
+      put(EVENT, Buffer.concat([u32(e.seq), Buffer.from([kind]), e.bytes]));
+    }
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(temp, path);
+    const dirFd = openSync(this.dir, 'r');
+    fsyncSync(dirFd);
+    closeSync(dirFd);
+    closeSync(this.fd);
+    this.fd = openSync(path, 'a+', 0o600);
+    this.fileBytes = bytes;
+  }
+}
+
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+}
+
