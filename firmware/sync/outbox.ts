@@ -42,6 +42,7 @@ export class Outbox {
   private droppedTotal = 0;
   /** Bytes cut from a torn tail at open. */
   readonly tornBytes: number;
+  private readonly appendListeners = new Set<() => void>();
 
   constructor(
     private readonly dir: string,
@@ -80,7 +81,15 @@ export class Outbox {
   append(type: string, data: Map<number | string, unknown>, priority: Priority = 'normal'): number {
     // Each round drops one event and rewrites the single notice; repeat until the new one fits.
     while (this.pendingEvents.size >= this.options.cap && this.makeRoom());
-    return this.write(type, data, priority);
+    const seq = this.write(type, data, priority);
+    for (const listener of this.appendListeners) listener();
+    return seq;
+  }
+
+  /** Called after each append (the link publishes at once when connected). */
+  onAppend(listener: () => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
   }
 
   /** Undelivered events, oldest first. */

@@ -1,0 +1,181 @@
+// The MQTT link: one client per lock (client id = lock id), MQTT 5 by default, a persistent
+// session, last will "offline". Handlers are attached before connecting (MQTT.js #1124: a resumed
+// session's queued messages are otherwise acknowledged and lost), and a message is acknowledged
+// only after its handler has applied it durably. Reconnects back off exponentially with jitter;
+// `sessionPresent: false` means the broker forgot us, so we resubscribe and republish. Events go
+// out from the durable outbox and are marked delivered only on PUBACK.
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { Clock, TimerHandle } from '../../hal/ports/clock.js';
+import type { RandomSource } from '../../hal/ports/random.js';
+import { TypedEmitter } from '../util/typed-emitter.js';
+import type { Outbox } from './outbox.js';
+
+export interface LinkOptions {
+  url: string;
+  lockId: string;
+  username?: string;
+  password?: string;
+  /** CA certificate(s) for TLS; client certificate and key when the broker wants them. */
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  protocolVersion?: 4 | 5;
+  sessionExpirySec?: number;
+  backoff?: { minMs: number; maxMs: number };
+  /** Largest payload accepted from the broker (MQTT 5 maximum packet size). */
+  maxPacketBytes?: number;
+  clock: Clock;
+  random: RandomSource;
+}
+
+/** What the lock does with each inbound topic. Return when applied durably; throw to leave it unacknowledged. */
+export interface LinkHandlers {
+  revocations(payload: Uint8Array): void;
+  heartbeat(payload: Uint8Array): void;
+  grants(payload: Uint8Array): void;
+  commands(payload: Uint8Array): void;
+}
+
+export interface LinkEvents {
+  connected: { sessionPresent: boolean };
+  disconnected: { reconnectInMs: number };
+  delivered: { seq: number };
+}
+
+const INBOUND = ['revocations', 'heartbeat', 'grants', 'commands'] as const;
+const WINDOW = 32;
+
+export class MqttLink {
+  readonly events = new TypedEmitter<LinkEvents>();
+  private client: MqttClient | null = null;
+  private attempt = 0;
+  private retry: TimerHandle | null = null;
+  private readonly inFlight = new Set<number>();
+  private stopped = false;
+
+  constructor(
+    private readonly o: LinkOptions,
+    private readonly handlers: LinkHandlers,
+    private readonly outbox: Outbox,
+  ) {
+    outbox.onAppend(() => this.flush());
+  }
+
+  topic(name: string): string {
+    return `locks/${this.o.lockId}/${name}`;
+  }
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  start(): void {
+    const options: IClientOptions = {
+      clientId: this.o.lockId,
+      username: this.o.username,
+      password: this.o.password,
+      ca: this.o.ca,
+      cert: this.o.cert,
+      key: this.o.key,
+      protocolVersion: this.o.protocolVersion ?? 5,
+      clean: false,
+      reconnectPeriod: 0, // we reconnect ourselves, with backoff and jitter
+      manualConnect: true,
+      will: { topic: this.topic('status'), payload: Buffer.from('offline'), qos: 1, retain: true },
+      properties: (this.o.protocolVersion ?? 5) === 5 ? { sessionExpiryInterval: this.o.sessionExpirySec ?? 7 * 86_400, maximumPacketSize: this.o.maxPacketBytes ?? 1 << 20 } : undefined,
+    };
+    const client = mqtt.connect(this.o.url, options);
+    this.client = client;
+    // Everything is attached before the first connect.
+    client.handleMessage = (packet: IPublishPacket, done: (error?: Error) => void) => this.onMessage(packet, done);
+    client.on('connect', (connack) => this.onConnect(connack.sessionPresent));
+    client.on('close', () => this.onClose());
+    client.on('error', () => {}); // a refused or broken connection ends in 'close', where we retry
+    client.connect();
+  }
+
+  /** Publish what the outbox holds, a window at a time; each is marked delivered on its PUBACK. */
+  flush(): void {
+    const client = this.client;
+    if (!client?.connected) return;
+    for (const event of this.outbox.pending(WINDOW + this.inFlight.size)) {
+      if (this.inFlight.size >= WINDOW) break;
+      if (this.inFlight.has(event.seq)) continue;
+      this.inFlight.add(event.seq);
+      client.publish(this.topic('events'), Buffer.from(event.bytes), { qos: 1 }, (error) => {
+        this.inFlight.delete(event.seq);
+        if (error) return; // not acknowledged: it stays in the outbox for the next connection
+        this.outbox.ack(event.seq);
+        this.events.emit('delivered', { seq: event.seq });
+        this.flush();
+      });
+    }
+  }
+
+  /** Say "offline" and disconnect; resolves within 3 s whatever the connection's state. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.retry?.cancel();
+    const client = this.client;
+    if (!client) return;
+    await new Promise<void>((resolve) => {
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        force.cancel();
+        resolve();
+      };
+      const force = this.o.clock.after(3000, () => {
+        client.end(true);
+        finish();
+      });
+      if (client.connected) {
+        // The will is for crashes; a clean stop says "offline" itself.
+        client.publish(this.topic('status'), 'offline', { qos: 1, retain: true }, () => client.end(false, {}, finish));
+      } else {
+        client.end(true, {}, finish);
+      }
+    });
+  }
+
+  private onConnect(sessionPresent: boolean): void {
+    this.attempt = 0;
+    const client = this.client!;
+    // A new session (first connect, or the broker forgot us): subscribe again. Retained
+    // revocations and heartbeats arrive again with it: a full resynchronisation.
+    if (!sessionPresent) client.subscribe(INBOUND.map((t) => this.topic(t)), { qos: 1 });
+    client.publish(this.topic('status'), 'online', { qos: 1, retain: true });
+    this.events.emit('connected', { sessionPresent });
+    this.inFlight.clear();
+    this.flush();
+  }
+
+  private onClose(): void {
+    this.inFlight.clear();
+    if (this.stopped) return;
+    this.retry?.cancel();
+    const { minMs, maxMs } = this.o.backoff ?? { minMs: 500, maxMs: 60_000 };
+    const ceiling = Math.min(maxMs, minMs * 2 ** this.attempt);
+    const delay = Math.round(ceiling / 2 + this.o.random.float() * (ceiling / 2)); // "equal jitter"
+    this.attempt = Math.min(this.attempt + 1, 30);
+    this.events.emit('disconnected', { reconnectInMs: delay });
+    this.retry = this.o.clock.after(delay, () => {
+      this.retry = null;
+      if (!this.stopped) this.client?.reconnect();
+    });
+  }
+
+  private onMessage(packet: IPublishPacket, done: (error?: Error) => void): void {
+    const name = packet.topic.slice(this.topic('').length);
+    const handler = (INBOUND as readonly string[]).includes(name) ? this.handlers[name as (typeof INBOUND)[number]] : null;
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    try {
+      if (handler && payload.length > 0) handler.call(this.handlers, new Uint8Array(payload));
+      done(); // applied (or nothing to apply): now MQTT.js sends the PUBACK
+    } catch (error) {
+      // Not applied (storage failed): no PUBACK, so the broker delivers it again.
+      void error;
+    }
+  }
+}

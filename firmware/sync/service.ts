@@ -1,0 +1,42 @@
+// What the lock does with each MQTT topic: revocation lists, heartbeats, pushed grants and remote
+// commands go to the access core (and local access); every outcome that matters becomes a signed
+// event in the outbox. A storage failure throws, so the message is not acknowledged and comes again.
+import { decodeScanned, scanCbor } from '../access/cbor.js';
+import type { AccessCore, UpdateResult } from '../access/core.js';
+import { isBytes } from '../access/cose.js';
+import type { LocalAccess } from '../local-access.js';
+import { StoreError } from '../store/store.js';
+import type { LinkHandlers } from './link.js';
+import type { Outbox } from './outbox.js';
+
+const outcome = (r: { ok: boolean; reason?: string; seq?: number; action?: string; id?: string }) =>
+  new Map<string, unknown>(Object.entries(r).filter(([, v]) => v !== undefined));
+
+export function syncHandlers(core: AccessCore, outbox: Outbox, local: LocalAccess | null): LinkHandlers {
+  const update = (type: string, result: UpdateResult) => {
+    if (!result.ok && result.reason === 'store-failure') throw new StoreError(`${type}: cannot persist`);
+    outbox.append(type, outcome(result), result.ok ? 'normal' : 'security');
+  };
+  return {
+    revocations: (payload) => update('revocations', core.applyRevocations(payload)),
+    heartbeat: (payload) => {
+      const result = core.applyHeartbeat(payload);
+      if (!result.ok) update('heartbeat', result); // a good heartbeat is routine: no event
+    },
+    grants: (payload) => {
+      // A grant, or a chain [bstr, ...] (root first) for delegated grants.
+      let chain: Uint8Array[] = [payload];
+      if (payload[0]! >> 5 === 4 && !scanCbor(payload, undefined, [])) {
+        const items = decodeScanned(payload);
+        if (Array.isArray(items) && items.every(isBytes)) chain = items as Uint8Array[];
+      }
+      const result = core.storeGrant(chain);
+      outbox.append('grant-stored', outcome(result), result.ok ? 'normal' : 'security');
+    },
+    commands: (payload) => {
+      const result = local ? local.applyCommand(payload) : core.verifyCommand(payload);
+      const summary = result.ok ? { ok: true, action: 'action' in result ? result.action : result.command.action } : { ok: false, reason: result.reason };
+      outbox.append('command', outcome(summary), 'security');
+    },
+  };
+}
