@@ -1,4 +1,4 @@
-// `npm run bench [-- boot|access|keypad|cycles] [--cycles N] [--boots N]`: prints every figure with its bar.
+// `npm run bench [-- boot|access|keypad|mqtt|cycles] [--cycles N] [--boots N]`: prints every figure with its bar.
 // Benchmarks measure; tests never time anything.
 import { parseArgs } from 'node:util';
 import { benchDecision, benchRevocationMemory, benchVerify } from './access.js';
@@ -6,6 +6,7 @@ import { benchBoot, benchProcessBoot } from './boot.js';
 import { benchCycles } from './cycles.js';
 import { printFigures } from './figures.js';
 import { benchKeypad } from './keypad.js';
+import { benchRevocationLatency } from './mqtt.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -23,5 +24,9 @@ if (want('access')) {
   printFigures('Access core', [...benchVerify(), ...benchDecision(), ...benchRevocationMemory()]);
 }
 if (want('keypad')) printFigures('Keypad', benchKeypad());
+if (want('mqtt')) {
+  const figures = [...(await benchRevocationLatency(false)), ...(await benchRevocationLatency(true))];
+  printFigures('MQTT: owner publishes a revocation list, lock refuses the grant (TLS loopback Mosquitto)', figures);
+}
 if (want('cycles'))
   printFigures('Lock life (simulated board, simulated time)', await benchCycles(Number(values.cycles)));

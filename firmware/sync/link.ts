@@ -142,6 +142,8 @@ export class MqttLink {
   private onConnect(sessionPresent: boolean): void {
     this.attempt = 0;
     const client = this.client!;
+    // Small MQTT packets must not wait for Nagle's algorithm (a 40 ms stall with delayed ACKs).
+    (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
     // A new session (first connect, or the broker forgot us): subscribe again. Retained
     // revocations and heartbeats arrive again with it: a full resynchronisation.
     if (!sessionPresent) client.subscribe(INBOUND.map((t) => this.topic(t)), { qos: 1 });
