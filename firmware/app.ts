@@ -9,6 +9,7 @@ import type { EntryOptions } from './keypad/entry.js';
 import type { LockoutConfig } from './keypad/lockout.js';
 import { LocalAccess } from './local-access.js';
 import type { AccessStore } from './store/store.js';
+import type { Outbox } from './sync/outbox.js';
 import { Deadbolt } from './lock/deadbolt.js';
 import type { Logger } from './log.js';
 
@@ -22,6 +23,8 @@ export interface AppOptions {
   bolt: { travelTimeoutMs: number; backoffMs: number };
   /** Access at the door, once the lock is paired: the core, its store and the keypad secret. */
   access?: { core: AccessCore; store: AccessStore; keypadSecret: Uint8Array | null; lockout?: LockoutConfig; entry?: EntryOptions };
+  /** The durable outbox: every decision, bolt, door, alarm, battery and mode change becomes a signed event. */
+  outbox?: Outbox;
 }
 
 export interface App {
@@ -81,6 +84,8 @@ export function createApp(options: AppOptions): App {
   }
   ports.battery?.onLevel((percent) => log.info({ event: 'battery', percent }, `battery ${percent}%`));
 
+  if (options.outbox) recordEvents(options.outbox, deadbolt, local, ports);
+
   return {
     deadbolt,
     local,
@@ -96,4 +101,18 @@ export function createApp(options: AppOptions): App {
       await ports.close();
     },
   };
+}
+
+/** The audit trail: what the lock did and decided, as signed events. Never a PIN, code or presentation. */
+function recordEvents(outbox: Outbox, deadbolt: Deadbolt, local: LocalAccess | null, ports: BoardPorts): void {
+  const map = (o: object) => new Map<string, unknown>(Object.entries(o).filter(([, v]) => v !== undefined && v !== null));
+  deadbolt.events.on('state', (e) => outbox.append('bolt', map(e)));
+  deadbolt.events.on('operation', (e) => outbox.append('operation', map(e), e.outcome === 'done' ? 'normal' : 'security'));
+  deadbolt.events.on('manual', (e) => outbox.append('manual', map(e)));
+  deadbolt.events.on('door', (e) => outbox.append('door', map(e)));
+  deadbolt.events.on('alarm', (e) => outbox.append('alarm', map(e), 'security'));
+  local?.events.on('access', (e) => outbox.append('access', map(e), 'security'));
+  local?.events.on('lockout', (e) => outbox.append('keypad-lockout', map(e), 'security'));
+  local?.events.on('mode', (e) => outbox.append('mode', map(e), 'security'));
+  ports.battery?.onLevel((percent) => outbox.append('battery', map({ percent })));
 }

@@ -19,6 +19,18 @@ const accessConfig = v.strictObject({
   provider: v.optional(v.picklist(['node', 'tweetnacl']), 'node'),
 });
 
+/** The owner's broker; needs `access` (the lock id is the client id). Secrets come from files. */
+const mqttConfig = v.strictObject({
+  url: v.pipe(v.string(), v.regex(/^mqtts?:\/\//, 'must start with mqtt:// or mqtts://')),
+  username: v.optional(v.string()),
+  passwordFile: v.optional(v.string()),
+  caFile: v.optional(v.string()),
+  certFile: v.optional(v.string()),
+  keyFile: v.optional(v.string()),
+  protocolVersion: v.optional(v.picklist([4, 5]), 5),
+  outboxCap: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(1_000_000)), 50_000),
+});
+
 const lockConfig = v.strictObject({
   autoRelockMs: v.optional(v.nullable(ms), 30_000),
   doorAjarMs: v.optional(ms, 60_000),
@@ -26,6 +38,7 @@ const lockConfig = v.strictObject({
   shutdownPosition: v.optional(v.picklist(['locked', 'as-is']), 'locked'),
   logLevel: v.optional(v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
   access: v.optional(accessConfig),
+  mqtt: v.optional(mqttConfig),
 });
 
 export type LockConfig = v.InferOutput<typeof lockConfig>;
@@ -43,7 +56,10 @@ export class ConfigError extends Error {
 
 export function parseLockConfig(raw: unknown, source = 'config'): LockConfig {
   const parsed = v.safeParse(lockConfig, raw ?? {});
-  if (parsed.success) return parsed.output;
+  if (parsed.success) {
+    if (parsed.output.mqtt && !parsed.output.access) throw new ConfigError(`${source}: mqtt: needs the access section (the lock id is the client id)`, 'mqtt');
+    return parsed.output;
+  }
   const issue = parsed.issues[0];
   const field = (issue.path ?? []).map((item) => String(item.key)).join('.') || '(top level)';
   throw new ConfigError(`${source}: ${field}: ${issue.message}`, field);

@@ -16,7 +16,11 @@ import { AccessCore, DEFAULT_ACCESS } from './access/core.js';
 import { type App, createApp } from './app.js';
 import { type LockConfig, loadLockConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
+import { loadOrCreateIdentity } from './identity.js';
 import { FileStore } from './store/file-store.js';
+import { MqttLink } from './sync/link.js';
+import { Outbox } from './sync/outbox.js';
+import { syncHandlers } from './sync/service.js';
 
 export interface BootOptions {
   board: string;
@@ -75,6 +79,12 @@ export async function boot(options: BootOptions): Promise<Booted> {
       `board "${options.board}": unknown IO plugin "${profile.io.plugin}"; known: ${Object.keys(IO_PLUGINS).join(', ')}`,
     );
   const { io, world } = await loader(profile, clock, random);
+  const access = options.config.access ? openAccess(options.config.access, clock, random) : undefined;
+  const mqttConfig = options.config.mqtt;
+  const outbox =
+    access && mqttConfig
+      ? new Outbox(options.config.access!.stateDir, loadOrCreateIdentity(options.config.access!.stateDir, random), clock, { lockId: access.core.config.lockId, cap: mqttConfig.outboxCap })
+      : null;
   const board = await openBoard(io);
   const ports = createJohnnyFivePorts(board, profile, clock);
   // The simulated board's phone reader is a port-level device (as an NFC module on a UART is).
@@ -92,9 +102,31 @@ export async function boot(options: BootOptions): Promise<Booted> {
       travelTimeoutMs: profile.devices.bolt.travelTimeoutMs,
       backoffMs: profile.devices.bolt.backoffMs,
     },
-    access: options.config.access ? openAccess(options.config.access, clock, random) : undefined,
+    access,
+    outbox: outbox ?? undefined,
   });
   app.start();
+  if (access && mqttConfig && outbox) {
+    const read = (path?: string) => (path ? readFileSync(path) : undefined);
+    const link = new MqttLink(
+      {
+        url: mqttConfig.url, lockId: access.core.config.lockId, username: mqttConfig.username,
+        password: read(mqttConfig.passwordFile)?.toString('utf8').trim(), ca: read(mqttConfig.caFile), cert: read(mqttConfig.certFile), key: read(mqttConfig.keyFile),
+        protocolVersion: mqttConfig.protocolVersion, clock, random,
+      },
+      syncHandlers(access.core, outbox, app.local),
+      outbox,
+    );
+    link.start();
+    const stopApp = app.stop.bind(app);
+    Object.assign(app, {
+      async stop() {
+        await stopApp(); // the last bolt and door events go to the outbox first
+        await link.stop();
+        outbox.close();
+      },
+    });
+  }
   return { app, profile, world };
 }
 

@@ -7,7 +7,9 @@ import { Writable } from 'node:stream';
 import { AccessCore, DEFAULT_ACCESS } from '../../firmware/access/core.js';
 import type { LockoutConfig } from '../../firmware/keypad/lockout.js';
 import type { AccessEvent } from '../../firmware/local-access.js';
+import { loadOrCreateIdentity } from '../../firmware/identity.js';
 import { FileStore } from '../../firmware/store/file-store.js';
+import { Outbox } from '../../firmware/sync/outbox.js';
 import { type App, createApp } from '../../firmware/app.js';
 import { type LockConfig, parseLockConfig } from '../../firmware/config.js';
 import type { DeadboltEvents } from '../../firmware/lock/types.js';
@@ -45,6 +47,8 @@ export interface SimLock {
   logLines: string[];
   /** The access core, when the lock was started paired (`access` option). */
   core: AccessCore | null;
+  /** The durable signed-event outbox of a paired lock (nothing publishes it here). */
+  outbox: Outbox | null;
   /** Access, lockout and mode events of the paired lock, across restarts. */
   localEvents: ({ type: 'access' } & AccessEvent | { type: 'lockout'; active: boolean; forMs: number } | { type: 'mode'; mode: string })[];
   /** Stop the firmware (shutdown as configured) and boot it again on the same world and state. */
@@ -154,8 +158,10 @@ export async function startSimLock(
     ports.credentials = world.credentialReader;
     let core: AccessCore | null = null;
     let store: FileStore | null = null;
+    let outbox: Outbox | null = null;
     if (options.access && stateDir) {
       store = new FileStore(stateDir);
+      outbox = new Outbox(stateDir, loadOrCreateIdentity(stateDir, seededRandom(7)), time.clock, { lockId: options.access.lockId, cap: 100_000 });
       const a = options.access;
       core = new AccessCore({ ...DEFAULT_ACCESS, lockId: a.lockId, timeZone: a.timeZone, ownerKeys: a.ownerKeys }, { clock: time.clock, random: seededRandom(3), store });
     }
@@ -163,6 +169,7 @@ export async function startSimLock(
       ports, clock: time.clock, random: seededRandom(2), logger, config,
       bolt: { travelTimeoutMs: profile.devices.bolt.travelTimeoutMs, backoffMs: profile.devices.bolt.backoffMs },
       access: core && store ? { core, store, keypadSecret: options.access!.keypadSecret, lockout: options.access!.lockout } : undefined,
+      outbox: outbox ?? undefined,
     });
     for (const type of record ? (['state', 'operation', 'alarm', 'manual', 'door'] as const) : []) {
       app.deadbolt.events.on(type, (payload) => events.push({ type, at: time.now(), ...payload } as Recorded));
@@ -170,29 +177,31 @@ export async function startSimLock(
     app.local?.events.on('access', (e) => localEvents.push({ type: 'access', ...e }));
     app.local?.events.on('lockout', (e) => localEvents.push({ type: 'lockout', ...e }));
     app.local?.events.on('mode', (e) => localEvents.push({ type: 'mode', ...e }));
-    return { app, core, store };
+    return { app, core, store, outbox };
   };
 
   let booted = bootApp(sim.ports);
   if (options.start !== false) booted.app.start();
   const lock: SimLock = {
-    time, world, control, ports: sim.ports, app: booted.app, profile, events, logLines, core: booted.core, localEvents,
+    time, world, control, ports: sim.ports, app: booted.app, profile, events, logLines, core: booted.core, localEvents, outbox: booted.outbox,
     async restart() {
       await settle(booted.app.stop(), time);
       booted.store?.close();
+      booted.outbox?.close();
       purgeJohnnyFive();
       const board = await openBoard(world.io);
       const ports = createJohnnyFivePorts(board, profile, time.clock);
       await settle(ports.ready(), time);
       booted = bootApp(ports);
       booted.app.start();
-      Object.assign(lock, { ports, app: booted.app, core: booted.core });
+      Object.assign(lock, { ports, app: booted.app, core: booted.core, outbox: booted.outbox });
     },
     async close() {
       try {
         await settle(booted.app.stop(), time);
       } finally {
         booted.store?.close();
+        booted.outbox?.close();
         sim.release();
       }
     },

@@ -3,6 +3,8 @@
 // physically is and by the events. Grants reach the lock as they would over the network
 // (storeGrant); remote commands as owner-signed bytes.
 import { afterEach, describe, expect, it } from 'vitest';
+import { nodeVerifier } from '../../firmware/access/ed25519.js';
+import { openSigned, TYP } from '../../firmware/access/messages.js';
 import { offlineCode, pinDigest } from '../../firmware/keypad/codes.js';
 import type { SimPhone } from '../../sim/devices/credential-reader.js';
 import { type ClaimsInput, type KeyPair, mintCommand, mintGrant, mintHeartbeat, present, testKey } from '../../tools/lib/mint.js';
@@ -310,7 +312,14 @@ describe('secrets stay secret', () => {
     type(l, '123456789012345');
     l.control.tapPhone(phone(phoneGrant(anna), thief));
     l.time.advance(1500);
-    const everything = [...l.logLines, ...l.events.map((e) => JSON.stringify(e)), ...l.localEvents.map((e) => JSON.stringify(e))].join('\n');
+    // The signed audit events, decoded, as the owner's app would read them.
+    const signed = l.outbox!.pending().map((e) => {
+      const opened = openSigned(e.bytes, TYP.event, nodeVerifier());
+      if (!opened.ok) throw new Error(opened.reason);
+      return JSON.stringify([...(opened.value.payload as Map<number, unknown>).entries()], (_k, v) => (v instanceof Map ? [...v.entries()] : v));
+    });
+    expect(signed.filter((e) => e.includes('"access"')).length).toBeGreaterThan(8);
+    const everything = [...l.logLines, ...l.events.map((e) => JSON.stringify(e)), ...l.localEvents.map((e) => JSON.stringify(e)), ...signed].join('\n');
     expect(l.localEvents.length).toBeGreaterThan(8);
     for (const secret of [...codes, Buffer.from(SECRET).toString('hex')]) expect(everything).not.toContain(secret);
   });
