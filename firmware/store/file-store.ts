@@ -2,9 +2,9 @@
 //   journal      append-only records [u32 length][u8 type][payload][u32 CRC-32], fsync'd per append;
 //                replayed at open, a torn or corrupt tail cut off and counted;
 //   <name>.cose  snapshots written atomically: temp file, fsync, rename, fsync the directory.
-import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { CrcJournal, type JournalRecord, writeAtomic } from './journal.js';
 import { type AccessStore, type SnapshotName, STATE_NAMES, type StateName, StoreError } from './store.js';
 
 const RECORD_USE = 1;
@@ -17,22 +17,16 @@ export class FileStore implements AccessStore {
   private readonly states = new Map<StateName, Uint8Array>();
   private floor = 0;
   private persistedFloor = 0;
-  private readonly fd: number;
-  /** Bytes cut from the journal's tail at open (a write torn by power loss). */
-  readonly tornBytes: number;
+  private readonly journal: CrcJournal;
 
   constructor(private readonly dir: string) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const path = join(dir, 'journal');
-    this.fd = openSync(path, 'a+', 0o600);
-    const data = readFileSync(path);
-    const good = this.replay(data);
-    this.tornBytes = data.length - good;
-    if (this.tornBytes > 0) {
-      ftruncateSync(this.fd, good);
-      fsyncSync(this.fd);
-    }
+    this.journal = new CrcJournal(dir, 'journal', (r) => this.apply(r), 64);
     this.persistedFloor = this.floor;
+  }
+
+  /** Bytes cut from the journal's tail at open (a write torn by power loss). */
+  get tornBytes(): number {
+    return this.journal.tornBytes;
   }
 
   usesOf(cti: Uint8Array): number {
@@ -71,23 +65,8 @@ export class FileStore implements AccessStore {
   }
 
   saveSnapshot(name: SnapshotName, bytes: Uint8Array): void {
-    const path = join(this.dir, `${name}.cose`);
-    const temp = `${path}.tmp`;
     try {
-      const fd = openSync(temp, 'w', 0o600);
-      try {
-        writeSync(fd, bytes);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(temp, path);
-      const dirFd = openSync(this.dir, 'r');
-      try {
-        fsyncSync(dirFd);
-      } finally {
-        closeSync(dirFd);
-      }
+      writeAtomic(this.dir, `${name}.cose`, [bytes]);
     } catch (error) {
       throw new StoreError(`cannot save ${name} snapshot`, { cause: error });
     }
@@ -105,7 +84,7 @@ export class FileStore implements AccessStore {
 
   close(): void {
     if (this.floor > this.persistedFloor) this.persistFloor();
-    closeSync(this.fd);
+    this.journal.close();
   }
 
   private persistFloor(): void {
@@ -115,41 +94,27 @@ export class FileStore implements AccessStore {
     this.persistedFloor = this.floor;
   }
 
-  private append(type: number, payload: Buffer): void {
-    const body = Buffer.concat([Buffer.from([type]), payload]);
-    const record = Buffer.alloc(4 + body.length + 4);
-    record.writeUInt32BE(body.length, 0);
-    body.copy(record, 4);
-    record.writeUInt32BE(crc32(body), 4 + body.length);
+  private append(type: number, payload: Uint8Array): void {
     try {
-      writeSync(this.fd, record);
-      fsyncSync(this.fd);
+      this.journal.append(type, payload);
     } catch (error) {
       throw new StoreError('cannot append to the journal', { cause: error });
     }
   }
 
-  /** Apply every intact record; returns the length of the intact prefix. */
-  private replay(data: Buffer): number {
-    let pos = 0;
-    while (pos + 8 <= data.length) {
-      const length = data.readUInt32BE(pos);
-      if (length < 1 || length > 64 || pos + 8 + length > data.length) break;
-      const body = data.subarray(pos + 4, pos + 4 + length);
-      if (crc32(body) !== data.readUInt32BE(pos + 4 + length)) break;
-      const type = body[0];
-      if (type === RECORD_USE && length === 21) {
-        const id = body.subarray(1, 17).toString('hex');
-        this.uses.set(id, Math.max(this.uses.get(id) ?? 0, body.readUInt32BE(17)));
-      } else if (type === RECORD_TIME && length === 9) {
-        this.floor = Math.max(this.floor, Number(body.readBigUInt64BE(1)));
-      } else if (type === RECORD_STATE && length >= 2 && STATE_NAMES[body[1]!]) {
-        this.states.set(STATE_NAMES[body[1]!]!, Uint8Array.from(body.subarray(2)));
-      } else {
-        break;
-      }
-      pos += 8 + length;
+  /** One replayed record; false for one we do not know (the intact prefix ends there). */
+  private apply({ type, payload }: JournalRecord): boolean {
+    const body = Buffer.from(payload.buffer, payload.byteOffset, payload.length);
+    if (type === RECORD_USE && body.length === 20) {
+      const id = body.subarray(0, 16).toString('hex');
+      this.uses.set(id, Math.max(this.uses.get(id) ?? 0, body.readUInt32BE(16)));
+    } else if (type === RECORD_TIME && body.length === 8) {
+      this.floor = Math.max(this.floor, Number(body.readBigUInt64BE(0)));
+    } else if (type === RECORD_STATE && body.length >= 1 && STATE_NAMES[body[0]!]) {
+      this.states.set(STATE_NAMES[body[0]!]!, Uint8Array.from(body.subarray(1)));
+    } else {
+      return false;
     }
-    return pos;
+    return true;
   }
 }

@@ -6,12 +6,10 @@
 // Cap policy: over `cap` undelivered events, the oldest normal event is dropped first (security
 // events are kept while any normal one remains), and one pending "events-dropped" notice (a
 // security event) carries the cumulative count.
-import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
 import type { Clock } from '../../hal/ports/clock.js';
 import { signMessage, TYP } from '../access/messages.js';
 import type { DeviceIdentity } from '../identity.js';
+import { CrcJournal, type JournalRecord } from '../store/journal.js';
 
 export type Priority = 'security' | 'normal';
 
@@ -36,32 +34,26 @@ export interface OutboxOptions {
 export class Outbox {
   private readonly pendingEvents = new Map<number, OutboxEvent>();
   private nextSeq = 1;
-  private fd: number;
-  private fileBytes = 0;
+  private readonly journal: CrcJournal;
   private noticeSeq: number | null = null;
   private droppedTotal = 0;
-  /** Bytes cut from a torn tail at open. */
-  readonly tornBytes: number;
+  private readonly kinds = new Map<number, number>(); // replay only: priority byte by sequence
   private readonly appendListeners = new Set<() => void>();
 
   constructor(
-    private readonly dir: string,
+    dir: string,
     private readonly identity: DeviceIdentity,
     private readonly clock: Clock,
     private readonly options: OutboxOptions,
   ) {
     if (options.cap < 2) throw new RangeError('the outbox cap must be at least 2 (an event and the drop notice)');
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const path = join(dir, 'outbox');
-    this.fd = openSync(path, 'a+', 0o600);
-    const data = readFileSync(path);
-    const good = this.replay(data);
-    this.tornBytes = data.length - good;
-    if (this.tornBytes > 0) {
-      ftruncateSync(this.fd, good);
-      fsyncSync(this.fd);
-    }
-    this.fileBytes = good;
+    this.journal = new CrcJournal(dir, 'outbox', (r) => this.apply(r));
+    this.kinds.clear();
+  }
+
+  /** Bytes cut from a torn tail at open. */
+  get tornBytes(): number {
+    return this.journal.tornBytes;
   }
 
   get size(): number {
@@ -108,11 +100,11 @@ export class Outbox {
     this.record(ACK, u32(seq));
     this.pendingEvents.delete(seq);
     if (seq === this.noticeSeq) this.noticeSeq = null;
-    if (this.pendingEvents.size === 0 && this.fileBytes > 1 << 20) this.compact();
+    if (this.pendingEvents.size === 0 && this.journal.size > 1 << 20) this.compact();
   }
 
   close(): void {
-    closeSync(this.fd);
+    this.journal.close();
   }
 
   private write(type: string, data: Map<number | string, unknown>, priority: Priority, notice = false): number {
@@ -158,76 +150,40 @@ export class Outbox {
     this.pendingEvents.delete(seq);
   }
 
-  private record(type: number, payload: Buffer | Uint8Array): void {
-    const body = Buffer.concat([Buffer.from([type]), payload]);
-    const rec = Buffer.alloc(8 + body.length);
-    rec.writeUInt32BE(body.length, 0);
-    body.copy(rec, 4);
-    rec.writeUInt32BE(crc32(body), 4 + body.length);
-    writeSync(this.fd, rec);
-    fsyncSync(this.fd);
-    this.fileBytes += rec.length;
+  private record(type: number, payload: Uint8Array): void {
+    this.journal.append(type, payload);
   }
 
-  private replay(data: Buffer): number {
-    let pos = 0;
-    const kinds = new Map<number, number>();
-    while (pos + 8 <= data.length) {
-      const length = data.readUInt32BE(pos);
-      if (length < 1 || pos + 8 + length > data.length) break;
-      const body = data.subarray(pos + 4, pos + 4 + length);
-      if (crc32(body) !== data.readUInt32BE(pos + 4 + length)) break;
-      const type = body[0];
-      if (type === EVENT && length > 6) {
-        const seq = body.readUInt32BE(1);
-        kinds.set(seq, body[5]!);
-        this.pendingEvents.set(seq, { seq, priority: body[5] === 0 ? 'normal' : 'security', bytes: Uint8Array.from(body.subarray(6)) });
-        this.nextSeq = Math.max(this.nextSeq, seq + 1);
-        if (body[5] === 2) this.noticeSeq = seq;
-      } else if ((type === ACK || type === DROP) && length === 5) {
-        const seq = body.readUInt32BE(1);
-        if (type === DROP && kinds.get(seq) !== 2) this.droppedTotal++;
-        if (seq === this.noticeSeq) this.noticeSeq = null;
-        this.pendingEvents.delete(seq);
-      } else if (type === NEXT && length === 5) {
-        this.nextSeq = Math.max(this.nextSeq, body.readUInt32BE(1));
-      } else {
-        break;
-      }
-      pos += 8 + length;
+  /** One replayed record; false for one we do not know (the intact prefix ends there). */
+  private apply({ type, payload }: JournalRecord): boolean {
+    const body = Buffer.from(payload.buffer, payload.byteOffset, payload.length);
+    if (type === EVENT && body.length > 5) {
+      const seq = body.readUInt32BE(0);
+      this.kinds.set(seq, body[4]!);
+      this.pendingEvents.set(seq, { seq, priority: body[4] === 0 ? 'normal' : 'security', bytes: Uint8Array.from(body.subarray(5)) });
+      this.nextSeq = Math.max(this.nextSeq, seq + 1);
+      if (body[4] === 2) this.noticeSeq = seq;
+    } else if ((type === ACK || type === DROP) && body.length === 4) {
+      const seq = body.readUInt32BE(0);
+      if (type === DROP && this.kinds.get(seq) !== 2) this.droppedTotal++;
+      if (seq === this.noticeSeq) this.noticeSeq = null;
+      this.pendingEvents.delete(seq);
+    } else if (type === NEXT && body.length === 4) {
+      this.nextSeq = Math.max(this.nextSeq, body.readUInt32BE(0));
+    } else {
+      return false;
     }
-    return pos;
+    return true;
   }
 
   /** Rewrite the file with only what is still needed: the next sequence number and pending events. */
   private compact(): void {
-    const path = join(this.dir, 'outbox');
-    const temp = `${path}.tmp`;
-    const fd = openSync(temp, 'w', 0o600);
-    let bytes = 0;
-    const put = (type: number, payload: Buffer) => {
-      const body = Buffer.concat([Buffer.from([type]), payload]);
-      const rec = Buffer.alloc(8 + body.length);
-      rec.writeUInt32BE(body.length, 0);
-      body.copy(rec, 4);
-      rec.writeUInt32BE(crc32(body), 4 + body.length);
-      writeSync(fd, rec);
-      bytes += rec.length;
-    };
-    put(NEXT, u32(this.nextSeq));
+    const records: JournalRecord[] = [{ type: NEXT, payload: u32(this.nextSeq) }];
     for (const e of this.pendingEvents.values()) {
       const kind = e.seq === this.noticeSeq ? 2 : e.priority === 'security' ? 1 : 0;
-      put(EVENT, Buffer.concat([u32(e.seq), Buffer.from([kind]), e.bytes]));
+      records.push({ type: EVENT, payload: Buffer.concat([u32(e.seq), Buffer.from([kind]), e.bytes]) });
     }
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(temp, path);
-    const dirFd = openSync(this.dir, 'r');
-    fsyncSync(dirFd);
-    closeSync(dirFd);
-    closeSync(this.fd);
-    this.fd = openSync(path, 'a+', 0o600);
-    this.fileBytes = bytes;
+    this.journal.rewrite(records);
   }
 }
 
