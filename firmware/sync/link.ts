@@ -174,10 +174,9 @@ export class MqttLink {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     try {
       if (handler && payload.length > 0) handler.call(this.handlers, new Uint8Array(payload));
-      done(); // applied (or nothing to apply): now MQTT.js sends the PUBACK
-    } catch (error) {
-      // Not applied (storage failed): no PUBACK, so the broker delivers it again.
-      void error;
+    } catch {
+      return; // not applied (storage failed): no PUBACK, so the broker delivers it again
     }
+    done(); // applied, or nothing to apply: now MQTT.js sends the PUBACK
   }
 }

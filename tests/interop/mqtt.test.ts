@@ -36,11 +36,7 @@ afterAll(async () => {
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
-  for (const [i, f] of cleanup.splice(0).reverse().entries()) {
-    const t = Date.now();
-    await f();
-    if (process.env.DEBUG_CLEANUP) console.error(`cleanup ${i} took ${Date.now() - t} ms`);
-  }
+  for (const f of cleanup.splice(0).reverse()) await f();
 }, 60_000);
 
 async function waitFor<T>(check: () => T | undefined | false, what: string, ms = 30_000): Promise<T> {
