@@ -17,7 +17,7 @@ const want = (name: string) => only.size === 0 || only.has(name);
 
 console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
 if (want('boot')) {
-  const figures = [...(await benchBoot(Number(values.boots))), ...(await benchProcessBoot(5))];
+  const figures = [...(await benchBoot(Number(values.boots))), ...(await benchProcessBoot(5, false)), ...(await benchProcessBoot(5, true))];
   printFigures('Boot (simulated board, real time)', figures);
 }
 if (want('access')) {

@@ -12,15 +12,9 @@ import { cryptoRandom } from '../hal/node/random.js';
 import type { Clock } from '../hal/ports/clock.js';
 import type { BoardPorts } from '../hal/ports/index.js';
 import type { RandomSource } from '../hal/ports/random.js';
-import { AccessCore, DEFAULT_ACCESS } from './access/core.js';
 import { type App, createApp } from './app.js';
 import { type LockConfig, loadLockConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
-import { loadOrCreateIdentity } from './identity.js';
-import { FileStore } from './store/file-store.js';
-import { MqttLink } from './sync/link.js';
-import { Outbox } from './sync/outbox.js';
-import { syncHandlers } from './sync/service.js';
 
 export interface BootOptions {
   board: string;
@@ -79,12 +73,15 @@ export async function boot(options: BootOptions): Promise<Booted> {
       `board "${options.board}": unknown IO plugin "${profile.io.plugin}"; known: ${Object.keys(IO_PLUGINS).join(', ')}`,
     );
   const { io, world } = await loader(profile, clock, random);
-  const access = options.config.access ? openAccess(options.config.access, clock, random) : undefined;
+  // Access and sync load only on a paired lock (they cost ~150 ms of imports an unpaired lock never needs).
+  const access = options.config.access ? await openAccess(options.config.access, clock, random) : undefined;
   const mqttConfig = options.config.mqtt;
-  const outbox =
-    access && mqttConfig
-      ? new Outbox(options.config.access!.stateDir, loadOrCreateIdentity(options.config.access!.stateDir, random), clock, { lockId: access.core.config.lockId, cap: mqttConfig.outboxCap })
-      : null;
+  let outbox = null;
+  if (access && mqttConfig) {
+    const [{ Outbox }, { loadOrCreateIdentity }] = await Promise.all([import('./sync/outbox.js'), import('./identity.js')]);
+    const stateDir = options.config.access!.stateDir;
+    outbox = new Outbox(stateDir, loadOrCreateIdentity(stateDir, random), clock, { lockId: access.core.config.lockId, cap: mqttConfig.outboxCap });
+  }
   const board = await openBoard(io);
   const ports = createJohnnyFivePorts(board, profile, clock);
   // The simulated board's phone reader is a port-level device (as an NFC module on a UART is).
@@ -107,6 +104,8 @@ export async function boot(options: BootOptions): Promise<Booted> {
   });
   app.start();
   if (access && mqttConfig && outbox) {
+    // The lock decides at the door before its network is up: MQTT.js (~90 ms to load) comes after ready.
+    const [{ MqttLink }, { syncHandlers }] = await Promise.all([import('./sync/link.js'), import('./sync/service.js')]);
     const read = (path?: string) => (path ? readFileSync(path) : undefined);
     const link = new MqttLink(
       {
@@ -131,7 +130,8 @@ export async function boot(options: BootOptions): Promise<Booted> {
 }
 
 /** The access core on the lock's state directory, from the `access` config section. */
-function openAccess(config: NonNullable<LockConfig['access']>, clock: Clock, random: RandomSource) {
+async function openAccess(config: NonNullable<LockConfig['access']>, clock: Clock, random: RandomSource) {
+  const [{ AccessCore, DEFAULT_ACCESS }, { FileStore }] = await Promise.all([import('./access/core.js'), import('./store/file-store.js')]);
   const store = new FileStore(config.stateDir);
   const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
   const core = new AccessCore(

@@ -4,7 +4,7 @@
 // Verification handles public data only; it returns a reason, it never throws on attacker bytes.
 import { createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { ed25519, ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25519.js';
-import nacl from 'tweetnacl';
+import { createRequire } from 'node:module';
 
 export type Ed25519Provider = 'node' | 'tweetnacl';
 
@@ -161,8 +161,9 @@ export function nodeVerifier(cacheSize = 4096): Ed25519Verifier {
   };
 }
 
-/** tweetnacl: pure JavaScript, the reference the fast path is checked against. */
+/** tweetnacl: pure JavaScript, the reference the fast path is checked against. Loaded on first use. */
 export function tweetnaclVerifier(): Ed25519Verifier {
+  const nacl = createRequire(import.meta.url)('tweetnacl') as typeof import('tweetnacl');
   return {
     provider: 'tweetnacl',
     verify(publicKey, message, signature) {

@@ -105,7 +105,11 @@ export class MqttLink {
       client.publish(this.topic('events'), Buffer.from(event.bytes), { qos: 1 }, (error) => {
         this.inFlight.delete(event.seq);
         if (error) return; // not acknowledged: it stays in the outbox for the next connection
-        this.outbox.ack(event.seq);
+        try {
+          this.outbox.ack(event.seq);
+        } catch {
+          return; // could not record the delivery: it stays pending and goes again (consumers dedupe by sequence)
+        }
         this.events.emit('delivered', { seq: event.seq });
         this.flush();
       });
