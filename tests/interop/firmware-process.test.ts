@@ -1,0 +1,80 @@
+// The firmware as `npm start` runs it, paired and connected: a real process on the simulated board
+// with `access` and `mqtt` configured, against a real Mosquitto. It comes online, publishes its
+// signed boot event, takes a revocation list, and says offline on SIGTERM. Waits on messages, not sleeps.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeVerifier } from '../../firmware/access/ed25519.js';
+import { openSigned, TYP } from '../../firmware/access/messages.js';
+import { mintRevocations, testKey } from '../../tools/lib/mint.js';
+import { type Broker, startBroker } from '../helpers/mosquitto.js';
+
+let broker: Broker;
+beforeAll(async () => {
+  broker = await startBroker([{ name: 'owner', password: 'o' }, { name: 'front-door', password: 'f' }]);
+}, 30_000);
+afterAll(async () => {
+  await broker?.stop();
+});
+
+describe('the firmware process on a broker', () => {
+  it('comes online, reports, applies a revocation list, and goes offline on SIGTERM', async () => {
+    const owner = testKey('owner');
+    const dir = mkdtempSync(join(tmpdir(), 'firmware-mqtt-'));
+    writeFileSync(join(dir, 'ca.crt'), broker.ca);
+    writeFileSync(join(dir, 'password'), 'f');
+    const access = { lockId: 'front-door', timeZone: 'Europe/Berlin', ownerKeys: [Buffer.from(owner.publicKey).toString('hex')], stateDir: join(dir, 'state') };
+    const mqttConfig = { url: broker.url, username: 'front-door', passwordFile: join(dir, 'password'), caFile: join(dir, 'ca.crt') };
+    writeFileSync(join(dir, 'lock.json'), JSON.stringify({ access, mqtt: mqttConfig }));
+
+    const app = mqtt.connect(broker.url, { ca: broker.ca, username: 'owner', password: 'o', protocolVersion: 5 });
+    const seen: string[] = [];
+    const waiters: { test: (s: string) => boolean; resolve: () => void }[] = [];
+    app.on('message', (topic, payload) => {
+      let line = `${topic} ${payload.toString()}`;
+      if (topic.endsWith('/events')) {
+        const opened = openSigned(new Uint8Array(payload), TYP.event, nodeVerifier());
+        line = opened.ok ? `event ${(opened.value.payload as Map<number, unknown>).get(4)}` : 'event UNVERIFIED';
+      }
+      seen.push(line);
+      for (const w of [...waiters]) {
+        if (!w.test(line)) continue;
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    });
+    const waitFor = (test: (s: string) => boolean, what: string) =>
+      new Promise<void>((resolve, reject) => {
+        if (seen.some(test)) return resolve();
+        const timer = setTimeout(() => reject(new Error(`no ${what}; saw ${seen.join(' | ')}`)), 30_000);
+        waiters.push({
+          test,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
+      });
+    await new Promise<void>((r) => app.once('connect', () => app.subscribe('locks/front-door/#', { qos: 1 }, () => r())));
+
+    const lock = spawn(process.execPath, ['--import', 'tsx', 'firmware/main.ts', '--board', 'sim', '--json', '--config', join(dir, 'lock.json')], {
+      env: { ...process.env, IS_TEST_MODE: '' },
+      stdio: 'ignore',
+    });
+    try {
+      await waitFor((s) => s === 'locks/front-door/status online', 'online status');
+      await waitFor((s) => s === 'event bolt', 'the signed boot event');
+      app.publish('locks/front-door/revocations', Buffer.from(mintRevocations(owner, { seq: 3, aud: 'front-door', iat: Math.floor(Date.now() / 1000) })), { qos: 1 });
+      await waitFor((s) => s === 'event revocations', 'the revocation report');
+      lock.kill('SIGTERM');
+      await waitFor((s) => s === 'locks/front-door/status offline', 'offline status');
+      expect(seen.some((s) => s.includes('UNVERIFIED'))).toBe(false);
+    } finally {
+      lock.kill('SIGKILL');
+      await new Promise<void>((r) => app.end(true, {}, () => r()));
+    }
+  }, 60_000);
+});
