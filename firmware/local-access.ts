@@ -17,7 +17,7 @@ import { StoreError, type AccessStore } from './store/store.js';
 import { TypedEmitter } from './util/typed-emitter.js';
 
 export type AccessVia = 'keypad' | 'reader' | 'remote';
-export type LocalReason = Decision['reason'] | 'keypad-locked-out' | 'refused-by-mode' | 'recording-unavailable' | 'not-paired';
+export type LocalReason = Decision['reason'] | 'keypad-locked-out' | 'refused-by-mode' | 'recording-unavailable' | 'not-paired' | 'role-not-allowed';
 
 /** A decision at the door: the core's, or a refusal the door itself makes. */
 type DoorDecision = Omit<Decision, 'reason'> & { reason: LocalReason };
@@ -95,6 +95,45 @@ export class LocalAccess {
     const result = action === 'lock' ? this.o.deadbolt.lock('command') : this.o.deadbolt.unlock('command');
     if (action === 'unlock') this.report({ via: 'remote', kind: 'command', allow: true, reason: 'ok', grant: null, role: 'owner' });
     return result === 'started' || result === 'already' ? { ok: true, action } : { ok: false, reason: result };
+  }
+
+  /** A remote unlock without a code (Home Assistant configured so): owner-level, mode permitting. */
+  remoteUnlock(): CommandResult {
+    if (!modeAllows(this.current, 'remote-unlock', 'owner')) {
+      this.report({ via: 'remote', kind: 'command', allow: false, reason: 'refused-by-mode', grant: null, role: 'owner' });
+      return { ok: false, reason: 'refused-by-mode' };
+    }
+    this.o.deadbolt.unlock('command');
+    this.report({ via: 'remote', kind: 'command', allow: true, reason: 'ok', grant: null, role: 'owner' });
+    return { ok: true, action: 'unlock' };
+  }
+
+  /**
+   * A remote unlock with a keypad PIN (Home Assistant): the PIN is judged exactly as at the keypad,
+   * lockout included; only owner and resident PINs may unlock remotely, and only when the mode allows.
+   */
+  unlockWithCode(code: string): CommandResult {
+    const now = this.o.core.now();
+    const refuse = (reason: LocalReason, role: Role | null = null) => {
+      this.report({ via: 'remote', kind: 'pin', allow: false, reason, grant: null, role });
+      return { ok: false as const, reason };
+    };
+    if (this.lockout.remaining(now) > 0) return refuse('keypad-locked-out');
+    const decision = this.pinDecision(code);
+    if (!decision.allow) {
+      if (decision.reason === 'unknown-code' && this.lockout.recordWrong(now) !== null) {
+        this.events.emit('lockout', { active: true, forMs: this.lockout.remaining(now) });
+      }
+      return refuse(decision.reason);
+    }
+    const role = decision.grant!.role;
+    if (role !== 'owner' && role !== 'resident') return refuse('role-not-allowed', role);
+    if (!modeAllows(this.current, 'remote-unlock', role)) return refuse('refused-by-mode', role);
+    if (decision.obligations.record) return refuse('recording-unavailable', role);
+    this.lockout.recordSuccess();
+    this.o.deadbolt.unlock('command');
+    this.report({ via: 'remote', kind: 'pin', allow: true, reason: 'ok', grant: decision.grant!.id, role });
+    return { ok: true, action: 'unlock' };
   }
 
   setMode(mode: Mode): void {

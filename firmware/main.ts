@@ -105,17 +105,36 @@ export async function boot(options: BootOptions): Promise<Booted> {
   app.start();
   if (access && mqttConfig && outbox) {
     // The lock decides at the door before its network is up: MQTT.js (~90 ms to load) comes after ready.
-    const [{ MqttLink }, { syncHandlers }] = await Promise.all([import('./sync/link.js'), import('./sync/service.js')]);
+    const [{ MqttLink }, { syncHandlers }, ha] = await Promise.all([import('./sync/link.js'), import('./sync/service.js'), import('./sync/home-assistant.js')]);
     const read = (path?: string) => (path ? readFileSync(path) : undefined);
+    const handlers = syncHandlers(access.core, outbox, app.local);
     const link = new MqttLink(
       {
         url: mqttConfig.url, lockId: access.core.config.lockId, username: mqttConfig.username,
         password: read(mqttConfig.passwordFile)?.toString('utf8').trim(), ca: read(mqttConfig.caFile), cert: read(mqttConfig.certFile), key: read(mqttConfig.keyFile),
         protocolVersion: mqttConfig.protocolVersion, clock, random,
       },
-      syncHandlers(access.core, outbox, app.local),
+      handlers,
       outbox,
     );
+    const haConfig = mqttConfig.homeAssistant;
+    if (haConfig?.enabled !== false) {
+      const lockId = access.core.config.lockId;
+      const options = { lockId, name: haConfig?.name ?? `Lock ${lockId}`, unlockNeedsCode: haConfig?.unlockNeedsCode ?? true };
+      const topics = ha.haTopics(lockId);
+      handlers.haCommand = (payload) => {
+        const result = ha.handleHaCommand(payload, app.deadbolt, app.local, options);
+        outbox.append('ha-command', new Map(Object.entries(result)), 'security');
+      };
+      const publishState = () => link.publishRetained(topics.state, JSON.stringify(ha.lockState(app.deadbolt, app.local, ports.battery?.readLevel() ?? null)));
+      link.events.on('connected', () => {
+        link.publishRetained(topics.discovery, JSON.stringify(ha.discoveryConfig(options)));
+        publishState();
+      });
+      for (const e of ['state', 'door', 'alarm'] as const) app.deadbolt.events.on(e, publishState);
+      app.local?.events.on('mode', publishState);
+      ports.battery?.onLevel(publishState);
+    }
     link.start();
     const stopApp = app.stop.bind(app);
     Object.assign(app, {

@@ -34,6 +34,8 @@ export interface LinkHandlers {
   heartbeat(payload: Uint8Array): void;
   grants(payload: Uint8Array): void;
   commands(payload: Uint8Array): void;
+  /** Home Assistant's lock/unlock (plain JSON, not signed), when Home Assistant is enabled. */
+  haCommand?(payload: Uint8Array): void;
 }
 
 export interface LinkEvents {
@@ -42,7 +44,10 @@ export interface LinkEvents {
   delivered: { seq: number };
 }
 
-const INBOUND = ['revocations', 'heartbeat', 'grants', 'commands'] as const;
+const INBOUND = ['revocations', 'heartbeat', 'grants', 'commands', 'ha/command'] as const;
+const HANDLER: Record<(typeof INBOUND)[number], keyof LinkHandlers> = {
+  revocations: 'revocations', heartbeat: 'heartbeat', grants: 'grants', commands: 'commands', 'ha/command': 'haCommand',
+};
 const WINDOW = 32;
 
 export class MqttLink {
@@ -116,6 +121,11 @@ export class MqttLink {
     }
   }
 
+  /** Publish a retained message (state, discovery) when connected; QoS 1. */
+  publishRetained(topic: string, payload: string): void {
+    if (this.client?.connected) this.client.publish(topic, payload, { qos: 1, retain: true });
+  }
+
   /** Say "offline" and disconnect; resolves within 3 s whatever the connection's state. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -174,7 +184,7 @@ export class MqttLink {
 
   private onMessage(packet: IPublishPacket, done: (error?: Error) => void): void {
     const name = packet.topic.slice(this.topic('').length);
-    const handler = (INBOUND as readonly string[]).includes(name) ? this.handlers[name as (typeof INBOUND)[number]] : null;
+    const handler = (INBOUND as readonly string[]).includes(name) ? this.handlers[HANDLER[name as (typeof INBOUND)[number]]] : undefined;
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     try {
       if (handler && payload.length > 0) handler.call(this.handlers, new Uint8Array(payload));

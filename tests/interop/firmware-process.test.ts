@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 describe('the firmware process on a broker', () => {
-  it('comes online, reports, applies a revocation list, and goes offline on SIGTERM', async () => {
+  it('comes online, announces itself to Home Assistant, reports, applies a revocation list, and goes offline on SIGTERM', async () => {
     const owner = testKey('owner');
     const dir = mkdtempSync(join(tmpdir(), 'firmware-mqtt-'));
     writeFileSync(join(dir, 'ca.crt'), broker.ca);
@@ -35,7 +35,9 @@ describe('the firmware process on a broker', () => {
     const waiters: { test: (s: string) => boolean; resolve: () => void }[] = [];
     app.on('message', (topic, payload) => {
       let line = `${topic} ${payload.toString()}`;
-      if (topic.endsWith('/events')) {
+      if (topic.startsWith('homeassistant/')) line = `discovery ${JSON.parse(payload.toString()).state_topic}`;
+      else if (topic.endsWith('/state')) line = `state ${JSON.parse(payload.toString()).bolt}`;
+      else if (topic.endsWith('/events')) {
         const opened = openSigned(new Uint8Array(payload), TYP.event, nodeVerifier());
         line = opened.ok ? `event ${(opened.value.payload as Map<number, unknown>).get(4)}` : 'event UNVERIFIED';
       }
@@ -58,7 +60,7 @@ describe('the firmware process on a broker', () => {
           },
         });
       });
-    await new Promise<void>((r) => app.once('connect', () => app.subscribe('locks/front-door/#', { qos: 1 }, () => r())));
+    await new Promise<void>((r) => app.once('connect', () => app.subscribe(['locks/front-door/#', 'homeassistant/lock/front-door/config'], { qos: 1 }, () => r())));
 
     const lock = spawn(process.execPath, ['--import', 'tsx', 'firmware/main.ts', '--board', 'sim', '--json', '--config', join(dir, 'lock.json')], {
       env: { ...process.env, IS_TEST_MODE: '' },
@@ -67,6 +69,10 @@ describe('the firmware process on a broker', () => {
     try {
       await waitFor((s) => s === 'locks/front-door/status online', 'online status');
       await waitFor((s) => s === 'event bolt', 'the signed boot event');
+      await waitFor((s) => s === 'discovery locks/front-door/state', 'Home Assistant discovery');
+      await waitFor((s) => s === 'state locked', 'the retained state');
+      app.publish('locks/front-door/ha/command', '{"action": "LOCK", "code": ""}', { qos: 1 });
+      await waitFor((s) => s === 'event ha-command', 'the Home Assistant command report');
       app.publish('locks/front-door/revocations', Buffer.from(mintRevocations(owner, { seq: 3, aud: 'front-door', iat: Math.floor(Date.now() / 1000) })), { qos: 1 });
       await waitFor((s) => s === 'event revocations', 'the revocation report');
       lock.kill('SIGTERM');

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { nodeVerifier } from '../../firmware/access/ed25519.js';
 import { openSigned, TYP } from '../../firmware/access/messages.js';
 import { offlineCode, pinDigest } from '../../firmware/keypad/codes.js';
+import { handleHaCommand } from '../../firmware/sync/home-assistant.js';
 import type { SimPhone } from '../../sim/devices/credential-reader.js';
 import { type ClaimsInput, type KeyPair, mintCommand, mintGrant, mintHeartbeat, present, testKey } from '../../tools/lib/mint.js';
 import { type SimLock, startSimLock } from '../helpers/sim-lock.js';
@@ -294,6 +295,43 @@ describe('operating modes (owner-signed commands)', () => {
     expect(l.app.local!.applyCommand(bytes)).toEqual({ ok: false, reason: 'replayed' });
     l.time.advance(1500);
     expect(boltOpen(l)).toBe(false);
+  });
+});
+
+describe('Home Assistant commands', () => {
+  const ha = { lockId: LOCK, name: 'Front door', unlockNeedsCode: true };
+  const send = (l: SimLock, o: object | string, options = ha) =>
+    handleHaCommand(Buffer.from(typeof o === 'string' ? o : JSON.stringify(o)), l.app.deadbolt, l.app.local, options);
+
+  it('unlocks with an owner or resident PIN, never a guest\'s, and counts wrong codes', async () => {
+    const l = await start();
+    pinGrant(l, PIN_OWNER, { role: 'resident' });
+    pinGrant(l, PIN_GUEST, { role: 'guest' });
+    expect(send(l, { action: 'UNLOCK', code: PIN_GUEST })).toEqual({ ok: false, reason: 'role-not-allowed' });
+    expect(send(l, { action: 'UNLOCK', code: '000000' })).toEqual({ ok: false, reason: 'unknown-code' });
+    expect(send(l, 'UNLOCK')).toEqual({ ok: false, reason: 'unknown-code' }); // no code at all
+    expect(l.app.local!.lockout.wrongCodes).toBe(2);
+    l.time.advance(1500);
+    expect(boltOpen(l)).toBe(false);
+    expect(send(l, { action: 'UNLOCK', code: PIN_OWNER })).toEqual({ ok: true, action: 'unlock' });
+    l.time.advance(1500);
+    expect(boltOpen(l)).toBe(true);
+    expect(send(l, { action: 'LOCK', code: '' })).toEqual({ ok: true, action: 'lock' });
+    l.time.advance(1500);
+    expect(boltOpen(l)).toBe(false);
+  });
+
+  it('respects no-remote-unlock, and unlocks without a code only when configured so', async () => {
+    const l = await start();
+    pinGrant(l, PIN_OWNER, { role: 'owner' });
+    const iat = Math.floor(l.time.now() / 1000);
+    l.app.local!.applyCommand(mintCommand(owner, { aud: LOCK, nonce: id(), iat, exp: iat + 60, action: 'set-mode', mode: 'no-remote-unlock' }));
+    expect(send(l, { action: 'UNLOCK', code: PIN_OWNER })).toEqual({ ok: false, reason: 'refused-by-mode' });
+    l.app.local!.setMode('normal');
+    expect(send(l, 'UNLOCK', { ...ha, unlockNeedsCode: false })).toEqual({ ok: true, action: 'unlock' });
+    l.time.advance(1500);
+    expect(boltOpen(l)).toBe(true);
+    expect(send(l, 'OPEN-SESAME')).toEqual({ ok: false, reason: 'unknown-action' });
   });
 });
 
