@@ -16,6 +16,7 @@ import { boot, handleSignals } from '../firmware/main.js';
 import { systemClock } from '../hal/node/clock.js';
 import type { SimBoard } from './board.js';
 import { mintGrant, present, randomKey } from '../tools/lib/mint.js';
+import { startInProcessBroker } from './broker.js';
 import { SimControl } from './control/control.js';
 import type { SimPhone } from './devices/credential-reader.js';
 
@@ -61,11 +62,21 @@ async function main(): Promise<void> {
       config: { type: 'string' },
       board: { type: 'string', default: 'sim' },
       json: { type: 'boolean', default: false },
+      'mqtt-url': { type: 'string' },
     },
   });
   const config = loadLockConfig(values.config ?? null);
   const demo = config.access ? null : demoPairing();
   if (demo) config.access = demo.config;
+  // MQTT: a real broker with --mqtt-url, else (for play) an in-process aedes broker.
+  let broker: { url: string; close(): Promise<void> } | null = null;
+  if (!config.mqtt) {
+    if (values['mqtt-url']) config.mqtt = { url: values['mqtt-url'], protocolVersion: 5, outboxCap: 50_000 };
+    else {
+      broker = await startInProcessBroker();
+      config.mqtt = { url: broker.url, protocolVersion: 4, outboxCap: 50_000 };
+    }
+  }
   const logger = createLogger({ level: config.logLevel, pretty: !values.json });
   const { app, world, profile } = await boot({ board: values.board!, config, logger });
   for (const grant of demoGrants) {
@@ -137,6 +148,7 @@ async function main(): Promise<void> {
   handleSignals(app, logger);
   say(HELP);
   if (demo) say(` demo pairing: PIN ${demo.pin}#, offline code ${demo.code}# (4 h), n = a phone with a resident grant\n`);
+  if (broker) say(` MQTT: in-process broker at ${broker.url}; watch it with: mosquitto_sub -h 127.0.0.1 -p ${broker.url.split(':').pop()} -t 'locks/#' -v\n`);
   const onKey = (text: string) => {
     if (text === 'q') {
       process.kill(process.pid, 'SIGINT');

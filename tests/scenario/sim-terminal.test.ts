@@ -2,6 +2,7 @@
 // the log read from its stdout. Waits on output lines (with a generous deadline), never on sleeps.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 
 let child: ChildProcessWithoutNullStreams | null = null;
@@ -77,6 +78,13 @@ describe('npm run sim', () => {
     const demo = await sim.waitFor((l) => l.includes('demo pairing: PIN'), 'demo pairing');
     const pin = /PIN (\d+)#/.exec(demo)![1]!;
     await sim.waitFor(jsonWith({ event: 'ready', state: 'locked' }), 'ready');
+    // Its in-process broker carries the lock's status and retained state.
+    const brokerLine = await sim.waitFor((l) => l.includes('MQTT: in-process broker at'), 'the broker line');
+    const url = /at (mqtt:\/\/[0-9.:]+);/.exec(brokerLine)![1]!;
+    const watcher = mqtt.connect(url, { protocolVersion: 4 });
+    const retained: string[] = [];
+    watcher.on('message', (topic, payload) => retained.push(`${topic} ${payload.toString().slice(0, 40)}`));
+    await new Promise<void>((r) => watcher.once('connect', () => watcher.subscribe('locks/sim-door/#', () => r())));
     sim.type(`${pin}#`);
     await sim.waitFor(jsonWith({ event: 'access', via: 'keypad', kind: 'pin', allow: true }), 'PIN allowed');
     await sim.waitFor(jsonWith({ event: 'operation', op: 'unlock', outcome: 'done' }), 'unlock done');
@@ -84,6 +92,9 @@ describe('npm run sim', () => {
     await sim.waitFor(jsonWith({ event: 'operation', op: 'lock', outcome: 'done' }), 'lock done');
     sim.type('n');
     await sim.waitFor(jsonWith({ event: 'access', via: 'reader', kind: 'phone', allow: true }), 'phone allowed');
+    expect(retained.some((m) => m.startsWith('locks/sim-door/status online'))).toBe(true);
+    expect(retained.some((m) => m.startsWith('locks/sim-door/events'))).toBe(true);
+    watcher.end(true);
     sim.type('q');
     await sim.waitFor(jsonWith({ event: 'stopped' }), 'stopped');
     expect(await sim.exited).toBe(0);
