@@ -1,9 +1,11 @@
 // The lock's MQTT link against a real Mosquitto (TLS, passwords, an ACL confining each lock to its
 // own topics), with an "owner app" client on the other side. Real time and sockets: every wait is
 // for a condition, with a generous deadline, never a fixed sleep.
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AccessCore, DEFAULT_ACCESS } from '../../firmware/access/core.js';
@@ -16,7 +18,7 @@ import { Outbox } from '../../firmware/sync/outbox.js';
 import { syncHandlers } from '../../firmware/sync/service.js';
 import { systemClock } from '../../hal/node/clock.js';
 import { seededRandom } from '../../hal/node/random.js';
-import { mintCommand, mintGrant, mintRevocations, present, testKey } from '../../tools/lib/mint.js';
+import { mintCommand, mintGrant, mintHeartbeat, mintRevocations, present, testKey } from '../../tools/lib/mint.js';
 import { type Broker, startBroker } from '../helpers/mosquitto.js';
 
 const owner = testKey('owner');
@@ -79,14 +81,14 @@ async function ownerApp(device: DeviceIdentity, lockId = 'front-door') {
 }
 
 /** A lock on the link: access core and outbox in a fresh state directory. */
-function lockOnLink(lockId = 'front-door', password = 'front-secret') {
-  const dir = mkdtempSync(join(tmpdir(), 'lock-mqtt-'));
+function lockOnLink(lockId = 'front-door', password = 'front-secret', options: { dir?: string; protocolVersion?: 4 | 5 } = {}) {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'lock-mqtt-'));
   const store = new FileStore(dir);
   const identity = loadOrCreateIdentity(dir, seededRandom(4));
   const core = new AccessCore({ ...DEFAULT_ACCESS, lockId, timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey] }, { clock: systemClock, random: seededRandom(5), store });
   const outbox = new Outbox(dir, identity, systemClock, { lockId, cap: 100_000 });
   const link = new MqttLink(
-    { url: broker.url, lockId, username: lockId, password, ca: broker.ca, clock: systemClock, random: seededRandom(6), backoff: { minMs: 100, maxMs: 1000 } },
+    { url: broker.url, lockId, username: lockId, password, ca: broker.ca, clock: systemClock, random: seededRandom(6), backoff: { minMs: 100, maxMs: 1000 }, protocolVersion: options.protocolVersion },
     syncHandlers(core, outbox, null),
     outbox,
   );
@@ -181,4 +183,54 @@ describe('MQTT sync with Mosquitto', () => {
     expect(app.events.every((e) => e.type === 'battery' && e.data.get('n') === e.seq - 1)).toBe(true);
     expect(killedAt).toBeLessThan(10_000); // the kill really was mid-stream
   }, 180_000);
+
+  it('a stale heartbeat over MQTT refuses a delegated role; a fresh one restores it', async () => {
+    const lock = lockOnLink();
+    const app = await ownerApp(lock.identity);
+    lock.link.start();
+    await waitFor(() => lock.link.connected, 'connect');
+    const carrier = testKey('carrier-dispatch');
+    const courier = testKey('courier-phone');
+    const now = Math.floor(Date.now() / 1000);
+    const deleg = mintGrant(owner, { aud: 'front-door', cti: new Uint8Array(16).fill(1), holderKey: carrier.publicKey, delegation: { roles: ['delivery'], maxUses: null, maxDepth: 0 }, exp: now + 86_400 });
+    const cti = new Uint8Array(16).fill(2);
+    const leaf = mintGrant(carrier, { aud: 'front-door', cti, role: 'delivery', holderKey: courier.publicKey, exp: now + 3600 });
+    const attempt = () => lock.core.decide(present([deleg, leaf], courier, 'front-door', lock.core.issueChallenge(), cti));
+    await app.publish('heartbeat', mintHeartbeat(owner, { time: now - 2 * 86_400, seq: 0, aud: 'front-door' }), true);
+    await waitFor(() => lock.core.lastHeartbeat?.time === now - 2 * 86_400, 'the old heartbeat');
+    expect(attempt()).toMatchObject({ allow: false, reason: 'revocations-stale' });
+    await app.publish('heartbeat', mintHeartbeat(owner, { time: now, seq: 0, aud: 'front-door' }), true);
+    await waitFor(() => lock.core.lastHeartbeat?.time === now, 'the fresh heartbeat');
+    expect(attempt()).toMatchObject({ allow: true, grant: { role: 'delivery' } });
+  }, 60_000);
+
+  it('works over MQTT 3.1.1 too', async () => {
+    const lock = lockOnLink('front-door', 'front-secret', { protocolVersion: 4 });
+    const app = await ownerApp(lock.identity);
+    lock.link.start();
+    await waitFor(() => lock.link.connected, 'connect');
+    await app.publish('revocations', mintRevocations(owner, { seq: 2, aud: 'front-door', iat: Math.floor(Date.now() / 1000) }));
+    const report = await waitFor(() => app.events.find((e) => e.type === 'revocations'), 'the report');
+    expect(Object.fromEntries(report.data)).toEqual({ ok: true, seq: 2 });
+  }, 60_000);
+
+  it('the lock killed with -9 while appending: every event whose append returned arrives', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lock-kill-'));
+    const writer = spawn(process.execPath, ['--import', 'tsx', 'tests/helpers/outbox-writer.ts', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stored = 0;
+    createInterface({ input: writer.stdout! }).on('line', (line) => {
+      stored = Math.max(stored, Number(line));
+    });
+    await waitFor(() => stored >= 500, '500 stored events');
+    const exited = new Promise((r) => writer.once('exit', r));
+    writer.kill('SIGKILL');
+    await exited;
+    // The restarted lock: same state directory, and the link delivers what is there.
+    const lock = lockOnLink('front-door', 'front-secret', { dir });
+    const app = await ownerApp(lock.identity);
+    lock.link.start();
+    await waitFor(() => lock.outbox.size === 0 && new Set(app.events.map((e) => e.seq)).size >= stored, `all ${stored} stored events`, 60_000);
+    const seqs = new Set(app.events.map((e) => e.seq));
+    for (let s = 1; s <= stored; s++) expect(seqs.has(s)).toBe(true);
+  }, 90_000);
 });
