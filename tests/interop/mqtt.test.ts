@@ -233,4 +233,58 @@ describe('MQTT sync with Mosquitto', () => {
     const seqs = new Set(app.events.map((e) => e.seq));
     for (let s = 1; s <= stored; s++) expect(seqs.has(s)).toBe(true);
   }, 90_000);
+
+  it('junk on every inbound topic: malformed, oversize, wrongly signed; each refused with a reason event, the lock keeps running', async () => {
+    const lock = lockOnLink();
+    const app = await ownerApp(lock.identity);
+    lock.link.start();
+    await waitFor(() => lock.link.connected, 'connect');
+    const stranger = testKey('someone-else');
+    const iat = Math.floor(Date.now() / 1000);
+    const junk = Uint8Array.from({ length: 300 }, (_, i) => (i * 37) & 0xff);
+    const sends: [string, Uint8Array][] = [
+      ['revocations', junk],
+      ['revocations', mintRevocations(stranger, { seq: 9, aud: 'front-door', iat })], // wrongly signed
+      ['revocations', new Uint8Array(64 * 1024).fill(0xff)], // oversize junk
+      ['heartbeat', junk],
+      ['heartbeat', mintHeartbeat(stranger, { time: iat, seq: 0, aud: 'front-door' })],
+      ['grants', junk],
+      ['grants', new Uint8Array(9 * 1024).fill(0x42)], // over the 8 KiB bound
+      ['grants', mintGrant(stranger, { aud: 'front-door', cti: new Uint8Array(16).fill(3), role: 'guest', holderKey: phone.publicKey })],
+      ['commands', junk],
+      ['commands', mintCommand(stranger, { aud: 'front-door', nonce: new Uint8Array(16).fill(4), iat, exp: iat + 60, action: 'unlock' })],
+    ]; // Home Assistant's topic needs a deadbolt: its junk is covered in tests/scenario/local-access.test.ts
+    for (const [topic, bytes] of sends) await app.publish(topic, bytes);
+    await waitFor(() => app.events.length >= sends.length, `${sends.length} reason events`, 8000).catch((e) => {
+      throw new Error(`${e.message}; got ${app.events.map((x) => `${x.type}:${x.data.get("reason")}`).join(", ")}`);
+    });
+    const outcomes = app.events.map((e) => `${e.type}:${e.data.get('ok')}:${e.data.get('reason')}`);
+    expect(outcomes).toEqual([
+      'revocations:false:malformed',
+      'revocations:false:not-owner',
+      'revocations:false:malformed',
+      'heartbeat:false:malformed',
+      'heartbeat:false:not-owner',
+      'grant-stored:false:malformed',
+      'grant-stored:false:too-large',
+      'grant-stored:false:unknown-issuer',
+      'command:false:malformed',
+      'command:false:not-owner',
+    ]);
+    // Still running: a good list applies.
+    await app.publish('revocations', mintRevocations(owner, { seq: 1, aud: 'front-door', iat }));
+    await waitFor(() => lock.core.revocationSeq === 1, 'the good list');
+    expect(lock.core.faults).toBe(0);
+  }, 60_000);
+
+  it('the broker restarted (stopped cleanly) mid-stream: every event arrives', async () => {
+    const lock = lockOnLink();
+    for (let i = 0; i < 3000; i++) lock.outbox.append('battery', new Map([['n', i]]));
+    const app = await ownerApp(lock.identity);
+    lock.link.start();
+    await waitFor(() => lock.delivered.length >= 800, 'the first 800 delivered');
+    await broker.stop();
+    await broker.restart();
+    await waitFor(() => new Set(app.events.map((e) => e.seq)).size >= 3000 && lock.outbox.size === 0, 'all 3000', 90_000);
+  }, 120_000);
 });
