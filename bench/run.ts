@@ -6,7 +6,7 @@ import { benchBoot, benchProcessBoot } from './boot.js';
 import { benchCycles } from './cycles.js';
 import { printFigures } from './figures.js';
 import { benchKeypad } from './keypad.js';
-import { benchRevocationLatency } from './mqtt.js';
+import { benchDrain, benchRevocationLatency } from './mqtt.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -25,7 +25,7 @@ if (want('access')) {
 }
 if (want('keypad')) printFigures('Keypad', benchKeypad());
 if (want('mqtt')) {
-  const figures = [...(await benchRevocationLatency(false)), ...(await benchRevocationLatency(true))];
+  const figures = [...(await benchRevocationLatency(false)), ...(await benchRevocationLatency(true)), ...(await benchDrain())];
   printFigures('MQTT: owner publishes a revocation list, lock refuses the grant (TLS loopback Mosquitto)', figures);
 }
 if (want('cycles'))
