@@ -7,6 +7,8 @@ import type { AccessCore } from './access/core.js';
 import type { LockConfig } from './config.js';
 import type { EntryOptions } from './keypad/entry.js';
 import type { LockoutConfig } from './keypad/lockout.js';
+import { Recorder } from './camera/recorder.js';
+import { VisitSupervisor } from './camera/supervisor.js';
 import { LocalAccess } from './local-access.js';
 import type { AccessStore } from './store/store.js';
 import type { Outbox } from './sync/outbox.js';
@@ -33,6 +35,8 @@ export interface App {
   readonly local: LocalAccess | null;
   /** The access core (grants, revocations, heartbeats); null until the lock is paired. */
   readonly core: AccessCore | null;
+  /** Supervised visits (deliveries); null until the lock is paired. */
+  readonly supervisor: VisitSupervisor | null;
   start(): void;
   /** Leave the bolt safe (see config.shutdownPosition), then release the board. */
   stop(): Promise<void>;
@@ -68,9 +72,32 @@ export function createApp(options: AppOptions): App {
     else log.info({ event: 'alarm', ...e }, line);
     ports.status?.show(deadbolt.activeAlarms.size > 0 ? 'alarm' : 'idle');
   });
-  const local = options.access
-    ? new LocalAccess({ ...options.access, deadbolt, clock, keypad: ports.keypad, reader: ports.credentials, status: ports.status })
+  // Obligations: the camera (when the board has one) records for visits, and visits are followed to their relock.
+  const recorder = options.access && ports.camera ? new Recorder(ports.camera, clock, { confirmMs: config.delivery.cameraConfirmMs, postRollMs: config.delivery.postRollMs }) : null;
+  const supervisor = options.access
+    ? new VisitSupervisor(
+        { deadbolt, clock, recorder },
+        {
+          recordRoles: config.delivery.recordRoles,
+          deliveryRelockWithinS: config.delivery.relockWithinS,
+          relockAfterCloseMs: config.delivery.relockAfterCloseMs,
+          relockIfUnopenedMs: config.delivery.relockIfUnopenedMs,
+        },
+      )
     : null;
+  const local = options.access
+    ? new LocalAccess({ ...options.access, deadbolt, clock, keypad: ports.keypad, reader: ports.credentials, barcode: ports.barcode, status: ports.status, supervisor: supervisor ?? undefined })
+    : null;
+  if (supervisor) {
+    const dlog = logger.child({ module: 'delivery' });
+    supervisor.events.on('delivery', (e) => dlog.info({ event: 'delivery', ...e }, `visit ${e.visit} ${e.step}`));
+    supervisor.events.on('alarm', (e) => {
+      const line = `alarm ${e.kind} ${e.active ? 'raised' : 'cleared'}`;
+      if (e.active) dlog.warn({ event: 'alarm', ...e }, line);
+      else dlog.info({ event: 'alarm', ...e }, line);
+      ports.status?.show(deadbolt.activeAlarms.size + supervisor.activeAlarms.size > 0 ? 'alarm' : 'idle');
+    });
+  }
   if (local) {
     const alog = logger.child({ module: 'access' });
     // What was offered and the outcome; never the code, the PIN or the presentation bytes.
@@ -84,12 +111,13 @@ export function createApp(options: AppOptions): App {
   }
   ports.battery?.onLevel((percent) => log.info({ event: 'battery', percent }, `battery ${percent}%`));
 
-  if (options.outbox) recordEvents(options.outbox, deadbolt, local, ports);
+  if (options.outbox) recordEvents(options.outbox, deadbolt, local, supervisor, ports);
 
   return {
     deadbolt,
     local,
     core: options.access?.core ?? null,
+    supervisor,
     start() {
       deadbolt.start();
       local?.start();
@@ -97,6 +125,8 @@ export function createApp(options: AppOptions): App {
     },
     async stop() {
       await deadbolt.shutdown();
+      supervisor?.close();
+      recorder?.close();
       log.info({ event: 'stopped', state: deadbolt.current }, `lock stopped, bolt ${deadbolt.current}`);
       await ports.close();
     },
@@ -104,7 +134,7 @@ export function createApp(options: AppOptions): App {
 }
 
 /** The audit trail: what the lock did and decided, as signed events. Never a PIN, code or presentation. */
-function recordEvents(outbox: Outbox, deadbolt: Deadbolt, local: LocalAccess | null, ports: BoardPorts): void {
+function recordEvents(outbox: Outbox, deadbolt: Deadbolt, local: LocalAccess | null, supervisor: VisitSupervisor | null, ports: BoardPorts): void {
   const map = (o: object) => new Map<string, unknown>(Object.entries(o).filter(([, v]) => v !== undefined && v !== null));
   deadbolt.events.on('state', (e) => outbox.append('bolt', map(e)));
   deadbolt.events.on('operation', (e) => outbox.append('operation', map(e), e.outcome === 'done' ? 'normal' : 'security'));
@@ -114,5 +144,7 @@ function recordEvents(outbox: Outbox, deadbolt: Deadbolt, local: LocalAccess | n
   local?.events.on('access', (e) => outbox.append('access', map(e), 'security'));
   local?.events.on('lockout', (e) => outbox.append('keypad-lockout', map(e), 'security'));
   local?.events.on('mode', (e) => outbox.append('mode', map(e), 'security'));
+  supervisor?.events.on('delivery', (e) => outbox.append('delivery', map(e), 'security'));
+  supervisor?.events.on('alarm', (e) => outbox.append('alarm', map(e), 'security'));
   ports.battery?.onLevel((percent) => outbox.append('battery', map({ percent })));
 }

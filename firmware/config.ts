@@ -33,12 +33,31 @@ const mqttConfig = v.strictObject({
   homeAssistant: v.optional(v.strictObject({ enabled: v.optional(v.boolean()), unlockNeedsCode: v.optional(v.boolean()), name: v.optional(v.string()) })),
 });
 
+const roles = v.picklist(['owner', 'resident', 'guest', 'service', 'delivery']);
+
+/** Supervised visits (deliveries): camera first, relock deadline. */
+const deliveryConfig = v.strictObject({
+  /** Roles whose every access waits for the camera to record (grants can ask for it too). */
+  recordRoles: v.optional(v.array(roles), ['delivery']),
+  /** How long the camera has to confirm recording before the access is refused. */
+  cameraConfirmMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(60_000)), 5_000),
+  /** Recording continues this long after the bolt is thrown again. */
+  postRollMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(600_000)), 15_000),
+  /** Relock deadline for delivery-role access whose grant names none (seconds). */
+  relockWithinS: v.optional(v.pipe(v.number(), v.integer(), v.minValue(10), v.maxValue(86_400)), 300),
+  /** During a visit, throw the bolt this long after the door shuts. */
+  relockAfterCloseMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(500), v.maxValue(600_000)), 3_000),
+  /** During a visit, throw it again this long after an unlock when nobody opened the door. */
+  relockIfUnopenedMs: v.optional(ms, 20_000),
+});
+
 const lockConfig = v.strictObject({
   autoRelockMs: v.optional(v.nullable(ms), 30_000),
   doorAjarMs: v.optional(ms, 60_000),
   bootAction: v.optional(v.picklist(['lock-if-closed', 'none']), 'lock-if-closed'),
   shutdownPosition: v.optional(v.picklist(['locked', 'as-is']), 'locked'),
   logLevel: v.optional(v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
+  delivery: v.optional(deliveryConfig, {}),
   access: v.optional(accessConfig),
   mqtt: v.optional(mqttConfig),
 });

@@ -2,13 +2,15 @@
 // reader (challenge, presentation, decision), and owner-signed remote commands, all subject to the
 // operating mode and, for the keypad, the lockout. An allow moves the bolt; nothing here ever
 // logs, emits or stores a code.
+import type { BarcodeReader } from '../hal/ports/barcode-reader.js';
 import type { Clock } from '../hal/ports/clock.js';
 import type { CredentialReader, CredentialSession } from '../hal/ports/credential-reader.js';
 import type { Keypad } from '../hal/ports/keypad.js';
 import type { StatusIndicator } from '../hal/ports/status-indicator.js';
 import type { AccessCore, Decision } from './access/core.js';
+import type { VisitSupervisor } from './camera/supervisor.js';
 import type { Role } from './access/grant.js';
-import { checkOfflineCode, OFFLINE_CODE_LENGTH, PIN_MAX, PIN_MIN, pinDigest } from './keypad/codes.js';
+import { checkOfflineCode, normalizeTracking, OFFLINE_CODE_LENGTH, PIN_MAX, PIN_MIN, pinDigest, trackingDigest } from './keypad/codes.js';
 import { CodeEntry, DEFAULT_ENTRY, type EntryEvent, type EntryOptions } from './keypad/entry.js';
 import { DEFAULT_LOCKOUT, Lockout, type LockoutConfig } from './keypad/lockout.js';
 import type { Deadbolt } from './lock/deadbolt.js';
@@ -16,7 +18,7 @@ import { type Channel, isMode, type Mode, modeAllows, MODES } from './modes.js';
 import { StoreError, type AccessStore } from './store/store.js';
 import { TypedEmitter } from './util/typed-emitter.js';
 
-export type AccessVia = 'keypad' | 'reader' | 'remote';
+export type AccessVia = 'keypad' | 'reader' | 'barcode' | 'remote';
 export type LocalReason = Decision['reason'] | 'keypad-locked-out' | 'refused-by-mode' | 'recording-unavailable' | 'not-paired' | 'role-not-allowed';
 
 /** A decision at the door: the core's, or a refusal the door itself makes. */
@@ -25,7 +27,7 @@ type DoorDecision = Omit<Decision, 'reason'> & { reason: LocalReason };
 export interface AccessEvent {
   via: AccessVia;
   /** What was offered, never its value. */
-  kind: 'pin' | 'offline-code' | 'phone' | 'command';
+  kind: 'pin' | 'offline-code' | 'phone' | 'tracking' | 'command';
   allow: boolean;
   reason: LocalReason;
   grant: string | null;
@@ -45,7 +47,11 @@ export interface LocalAccessOptions {
   clock: Clock;
   keypad?: Keypad;
   reader?: CredentialReader;
+  /** Parcel-box mode: tracking numbers scanned off parcels. */
+  barcode?: BarcodeReader;
   status?: StatusIndicator;
+  /** Obligations (camera first, relock deadline); without it an access that needs recording is refused. */
+  supervisor?: VisitSupervisor;
   /** The per-lock keypad secret (set at pairing); without it every keypad code is refused. */
   keypadSecret: Uint8Array | null;
   lockout?: LockoutConfig;
@@ -67,6 +73,7 @@ export class LocalAccess {
     if (o.keypad) new CodeEntry(o.keypad, o.clock, (e) => this.onEntry(e), o.entry ?? DEFAULT_ENTRY);
     o.reader?.onTap((session) => this.onTap(session));
     o.reader?.onPresentation((session, bytes) => this.onPresentation(session, bytes));
+    o.barcode?.onScan((text) => this.onScan(text));
   }
 
   get mode(): Mode {
@@ -129,8 +136,11 @@ export class LocalAccess {
     const role = decision.grant!.role;
     if (role !== 'owner' && role !== 'resident') return refuse('role-not-allowed', role);
     if (!modeAllows(this.current, 'remote-unlock', role)) return refuse('refused-by-mode', role);
-    if (decision.obligations.record) return refuse('recording-unavailable', role);
+    // Nobody stands at the camera for a remote unlock: an access with obligations is refused here.
+    if (decision.obligations.record || decision.obligations.relockWithinS !== null) return refuse('recording-unavailable', role);
     this.lockout.recordSuccess();
+    const refusal = this.commit(decision);
+    if (refusal) return refuse(refusal, role);
     this.o.deadbolt.unlock('command');
     this.report({ via: 'remote', kind: 'pin', allow: true, reason: 'ok', grant: decision.grant!.id, role });
     return { ok: true, action: 'unlock' };
@@ -164,9 +174,13 @@ export class LocalAccess {
     }
     const offline = event.code.length === OFFLINE_CODE_LENGTH;
     const decision = event.overflow ? unknown() : offline ? this.offlineDecision(event.code, now) : this.pinDecision(event.code);
-    const kind = offline ? 'offline-code' : 'pin';
-    const outcome = this.finish('keypad', kind, decision);
-    if (outcome.allow) {
+    this.judgeCode('keypad', offline ? 'offline-code' : 'pin', decision, now);
+  }
+
+  /** A code-like credential (keypad code, scanned tracking number): right ones reset the lockout, unknown ones count toward it. */
+  private judgeCode(via: 'keypad' | 'barcode', kind: AccessEvent['kind'], decision: DoorDecision, now: number): void {
+    this.finish(via, kind, decision);
+    if (decision.allow) {
       this.lockout.recordSuccess();
       return;
     }
@@ -179,23 +193,33 @@ export class LocalAccess {
     }
   }
 
+  // ---- parcel box: tracking numbers from the barcode reader ----
+
+  private onScan(text: string): void {
+    const now = this.o.core.now();
+    if (this.lockout.remaining(now) > 0) {
+      this.o.status?.show('locked-out');
+      this.report({ via: 'barcode', kind: 'tracking', allow: false, reason: 'keypad-locked-out', grant: null, role: null });
+      return;
+    }
+    const code = normalizeTracking(text);
+    const decision = !this.o.keypadSecret ? refuse('not-paired') : code === null ? unknown() : this.o.core.decideCredential(trackingDigest(this.o.keypadSecret, code), 'tracking', { deferUses: true });
+    this.judgeCode('barcode', 'tracking', decision, now);
+  }
+
   private pinDecision(code: string): DoorDecision {
     if (!this.o.keypadSecret) return refuse('not-paired');
     if (code.length < PIN_MIN || code.length > PIN_MAX) return unknown();
-    return this.o.core.decideCredential(pinDigest(this.o.keypadSecret, code), 'pin');
+    return this.o.core.decideCredential(pinDigest(this.o.keypadSecret, code), 'pin', { deferUses: true });
   }
 
   private offlineDecision(code: string, now: number): DoorDecision {
     if (!this.o.keypadSecret) return refuse('not-paired');
     const check = checkOfflineCode(this.o.keypadSecret, this.o.core.config.lockId, code, now);
     if (!check.valid) return unknown();
-    try {
-      if (check.singleUse && !this.o.store.commitUse(check.useId, 1)) return refuse('uses-exhausted');
-    } catch (error) {
-      if (error instanceof StoreError) return refuse('store-failure');
-      throw error;
-    }
-    return { allow: true, reason: 'ok', grant: { id: 'offline-code', role: 'guest', issuer: 'owner', chainLength: 0 }, obligations: { record: false, relockWithinS: null } };
+    const uses = check.singleUse ? [{ key: check.useId, max: 1 }] : [];
+    if (uses.some((u) => this.o.store.usesOf(u.key) >= u.max)) return refuse('uses-exhausted');
+    return { allow: true, reason: 'ok', grant: { id: 'offline-code', role: 'guest', issuer: 'owner', chainLength: 0 }, obligations: { record: false, relockWithinS: null }, uses };
   }
 
   // ---- phone credentials on the reader ----
@@ -211,29 +235,53 @@ export class LocalAccess {
 
   private onPresentation(session: CredentialSession, bytes: Uint8Array): void {
     if (!this.sessions.delete(session.id)) return;
-    this.finish('reader', 'phone', this.o.core.decide(bytes));
+    this.finish('reader', 'phone', this.o.core.decide(bytes, { deferUses: true }));
   }
 
   // ---- outcome ----
 
-  /** Apply the mode and obligations to a decision, move the bolt on allow, report, signal. */
-  private finish(via: Exclude<AccessVia, 'remote'>, kind: AccessEvent['kind'], decision: DoorDecision): { allow: boolean } {
-    let reason: LocalReason = decision.reason;
-    let allow = decision.allow;
+  /**
+   * Apply the mode and obligations to a decision; on allow commit its uses and move the bolt (for a
+   * supervised visit, only once the camera records); then report and signal.
+   */
+  private finish(via: Exclude<AccessVia, 'remote'>, kind: AccessEvent['kind'], decision: DoorDecision): void {
     const role = decision.grant?.role ?? null;
-    if (allow && role && !modeAllows(this.current, via as Channel, role)) {
-      allow = false;
-      reason = 'refused-by-mode';
+    const report = (allow: boolean, reason: LocalReason) => {
+      this.o.status?.show(allow ? 'accepted' : 'refused');
+      this.report({ via, kind, allow, reason, grant: decision.grant?.id ?? null, role });
+    };
+    if (!decision.allow) return report(false, decision.reason);
+    const grant = decision.grant!;
+    const channel: Channel = via === 'barcode' ? 'barcode' : via;
+    if (!modeAllows(this.current, channel, grant.role)) return report(false, 'refused-by-mode');
+    const supervisor = this.o.supervisor;
+    const needs = supervisor?.needs(grant, decision.obligations) ?? (decision.obligations.record ? { record: true, relockWithinS: null } : null);
+    if (!needs) {
+      const refusal = this.open(decision);
+      return report(refusal === null, refusal ?? 'ok');
     }
-    if (allow && decision.obligations.record) {
-      // Camera orchestration comes with delivery support: until then, never open without it.
-      allow = false;
-      reason = 'recording-unavailable';
+    // A door held open on purpose (passage) cannot be relocked after a visit: supervised access waits for another mode.
+    if (this.current === 'passage') return report(false, 'refused-by-mode');
+    if (!supervisor) return report(false, 'recording-unavailable');
+    this.o.status?.show('busy');
+    supervisor.begin({ grant, via }, needs, () => this.open(decision), (outcome) => report(outcome.allow, outcome.allow ? 'ok' : (outcome.reason as LocalReason)));
+  }
+
+  /** Commit the decision's uses durably, then withdraw the bolt; the refusal when a use cannot be committed. */
+  private open(decision: DoorDecision): LocalReason | null {
+    const refusal = this.commit(decision);
+    if (refusal) return refusal;
+    this.o.deadbolt.unlock('access');
+    return null;
+  }
+
+  private commit(decision: DoorDecision): LocalReason | null {
+    try {
+      return this.o.core.commitUses(decision.uses ?? []) ? null : 'uses-exhausted';
+    } catch (error) {
+      if (error instanceof StoreError) return 'store-failure';
+      throw error;
     }
-    if (allow) this.o.deadbolt.unlock('access');
-    this.o.status?.show(allow ? 'accepted' : 'refused');
-    this.report({ via, kind, allow, reason, grant: decision.grant?.id ?? null, role });
-    return { allow };
   }
 
   private report(event: AccessEvent): void {

@@ -8,7 +8,7 @@ import type { Role } from './access/grant.js';
 
 export const MODES = ['normal', 'vacation', 'privacy', 'passage', 'no-remote-unlock'] as const;
 export type Mode = (typeof MODES)[number];
-export type Channel = 'keypad' | 'reader' | 'remote-unlock';
+export type Channel = 'keypad' | 'reader' | 'barcode' | 'remote-unlock';
 
 export function isMode(value: string): value is Mode {
   return (MODES as readonly string[]).includes(value);

@@ -2,7 +2,7 @@
 // Untrusted bytes never throw out of here; every refusal is a reason from a closed set. A use is
 // committed durably before an allow is returned. Revocation lists and heartbeats arrive signed
 // by an owner key, bound to this lock, and only move forward.
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../hal/ports/clock.js';
 import type { RandomSource } from '../../hal/ports/random.js';
 import { type AccessStore, StoreError } from '../store/store.js';
@@ -38,6 +38,22 @@ export interface Decision {
   reason: 'ok' | DenyReason;
   grant: GrantSummary | null;
   obligations: Obligations;
+  /**
+   * With `deferUses`: the uses an allow still has to commit (`commitUses`) right before the bolt
+   * moves, so a refusal after the decision (camera, mode) costs the holder nothing. Empty otherwise.
+   */
+  uses?: readonly UseClaim[];
+}
+
+/** One use to record durably: a grant's counter, or a tracking number's (key 16 bytes). */
+export interface UseClaim {
+  key: Uint8Array;
+  max: number;
+}
+
+export interface DecideOptions {
+  /** Check that uses are left but leave committing them to the caller (see `commitUses`). */
+  deferUses?: boolean;
 }
 
 export interface AccessConfig {
@@ -136,7 +152,7 @@ export class AccessCore {
    * is keyed by the digest (an HMAC: its timing says nothing about the code) and confirmed with a
    * constant-time comparison. Never throws.
    */
-  decideCredential(digest: Uint8Array, kind: 'pin' | 'tracking'): Decision {
+  decideCredential(digest: Uint8Array, kind: 'pin' | 'tracking', options: DecideOptions = {}): Decision {
     try {
       const stored = this.grants.findByDigest(digest);
       const leaf = stored?.links.at(-1)!.claims;
@@ -145,12 +161,17 @@ export class AccessCore {
       const now = this.now();
       const refusal = this.checkLinks(stored.links, now) ?? this.staleFor(leaf.role!, stored.links.length, now);
       if (refusal) return deny(refusal);
-      if (leaf.maxUses !== null && !this.deps.store.commitUse(leaf.cti, leaf.maxUses)) return deny('uses-exhausted');
+      // A tracking number opens once, whatever the grant's own use limit.
+      const uses: UseClaim[] = kind === 'tracking' ? [{ key: trackingUseKey(leaf.cti, digest), max: 1 }] : [];
+      if (leaf.maxUses !== null) uses.push({ key: leaf.cti, max: leaf.maxUses });
+      const spent = this.spend(uses, options);
+      if (spent) return deny(spent);
       return {
         allow: true,
         reason: 'ok',
         grant: { id: hex(leaf.cti), role: leaf.role!, issuer: hex(stored.links.at(-1)!.signer), chainLength: stored.links.length },
         obligations: effectiveObligations(stored.links),
+        uses: options.deferUses ? uses : [],
       };
     } catch (error) {
       if (error instanceof StoreError) return deny('store-failure');
@@ -160,9 +181,9 @@ export class AccessCore {
   }
 
   /** Decide on a presentation (chain + holder proof). Never throws. */
-  decide(presentation: Uint8Array): Decision {
+  decide(presentation: Uint8Array, options: DecideOptions = {}): Decision {
     try {
-      return this.decideUnsafe(presentation);
+      return this.decideUnsafe(presentation, options);
     } catch (error) {
       if (error instanceof StoreError) return deny('store-failure');
       this.faults++;
@@ -170,7 +191,7 @@ export class AccessCore {
     }
   }
 
-  private decideUnsafe(bytes: Uint8Array): Decision {
+  private decideUnsafe(bytes: Uint8Array, options: DecideOptions): Decision {
     const parsed = parsePresentation(bytes);
     if (!parsed.ok) return deny(parsed.reason);
     const chain = verifyChain(parsed.value.chain, (k) => this.owners.has(hex(k)), this.verifier, this.verified);
@@ -191,13 +212,33 @@ export class AccessCore {
     const challenge = this.challenges.take(claims.challenge);
     if (challenge) return deny(challenge);
 
-    if (leaf.maxUses !== null && !this.deps.store.commitUse(leaf.cti, leaf.maxUses)) return deny('uses-exhausted');
+    const uses: UseClaim[] = leaf.maxUses !== null ? [{ key: leaf.cti, max: leaf.maxUses }] : [];
+    const spent = this.spend(uses, options);
+    if (spent) return deny(spent);
     return {
       allow: true,
       reason: 'ok',
       grant: { id: hex(leaf.cti), role: leaf.role!, issuer: hex(links.at(-1)!.signer), chainLength: links.length },
       obligations: effectiveObligations(links),
+      uses: options.deferUses ? uses : [],
     };
+  }
+
+  /** Commit the uses now, or (deferred) only check that each has one left. */
+  private spend(uses: readonly UseClaim[], options: DecideOptions): 'uses-exhausted' | null {
+    if (uses.some((u) => this.deps.store.usesOf(u.key) >= u.max)) return 'uses-exhausted';
+    if (!options.deferUses && !this.commitUses(uses)) return 'uses-exhausted';
+    return null;
+  }
+
+  /**
+   * Durably record a deferred decision's uses, just before the bolt moves: false when one was used
+   * up in the meantime. Throws StoreError when storage fails (the caller refuses).
+   */
+  commitUses(uses: readonly UseClaim[]): boolean {
+    for (const u of uses) if (this.deps.store.usesOf(u.key) >= u.max) return false;
+    for (const u of uses) if (!this.deps.store.commitUse(u.key, u.max)) return false;
+    return true;
   }
 
   /** Audience, validity period, schedule and revocation of every link. */
@@ -315,6 +356,11 @@ export class AccessCore {
     this.events.emit('revocations-refused', { reason });
     return { ok: false, reason };
   }
+}
+
+/** The journal key of one tracking number's single use under a grant. */
+function trackingUseKey(cti: Uint8Array, digest: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update('lock-tracking-use-v1').update(cti).update(digest).digest().subarray(0, 16));
 }
 
 function deny(reason: DenyReason): Decision {

@@ -5,6 +5,7 @@
 //                  MAC = HMAC(secret, "lock-offline-v1" || 0x00 || lockId || 0x00 || startHour (u32 BE) || class)
 //                  truncated as HOTP does (RFC 4226 §5.3) to 6 decimal digits
 //   use id:        HMAC(secret, "lock-offline-use-v1" || 0x00 || code)[0..16]  (what the journal records)
+//   tracking:      HMAC(secret, "lock-tracking-v1" || 0x00 || normalized tracking number)  32 bytes
 // Codes and PINs exist here only as arguments: never stored, logged or emitted.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
@@ -32,6 +33,22 @@ const mac = (secret: Uint8Array, label: string, ...parts: (string | Uint8Array)[
 
 export function pinDigest(secret: Uint8Array, pin: string): Uint8Array {
   return mac(secret, 'lock-pin-v1', pin);
+}
+
+export const TRACKING_MAX = 64;
+
+/**
+ * A scanned or typed tracking number in the one form its digest is taken over: spaces and dashes
+ * removed, letters upper-cased; null when it is not 1-64 printable ASCII characters after that.
+ */
+export function normalizeTracking(text: string): string | null {
+  const code = text.replace(/[\s-]/g, '').toUpperCase();
+  return code.length > 0 && code.length <= TRACKING_MAX && /^[\x21-\x7e]+$/.test(code) ? code : null;
+}
+
+/** A tracking number's keyed digest, as a parcel-box grant carries it: HMAC(secret, "lock-tracking-v1" || 0x00 || normalized). */
+export function trackingDigest(secret: Uint8Array, normalized: string): Uint8Array {
+  return mac(secret, 'lock-tracking-v1', normalized);
 }
 
 function offlineMac(secret: Uint8Array, lockId: string, startHour: number, cls: number): string {
