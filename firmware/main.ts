@@ -86,7 +86,9 @@ export async function boot(options: BootOptions): Promise<Booted> {
   const ports = createJohnnyFivePorts(board, profile, clock);
   // The simulated board's phone reader is a port-level device (as an NFC module on a UART is).
   if (world instanceof Object && 'credentialReader' in world) {
-    ports.credentials = (world as { credentialReader: BoardPorts['credentials'] }).credentialReader;
+    const devices = world as { credentialReader: BoardPorts['credentials']; barcodeReader?: BoardPorts['barcode'] | null };
+    ports.credentials = devices.credentialReader;
+    ports.barcode = devices.barcodeReader ?? undefined;
   }
   await ports.ready();
   const app = createApp({

@@ -59,6 +59,16 @@ const devices = v.strictObject({
       sampleMs: ms(100, 3_600_000),
     }),
   ),
+  /** A barcode scanner on a serial line (parcel boxes): one scan per line of text. On the sim plugin the simulator provides it. */
+  barcode: v.optional(
+    v.nullable(
+      v.strictObject({
+        path: v.pipe(v.string(), v.minLength(1)),
+        baudRate: v.optional(v.picklist([9600, 19200, 38400, 57600, 115200]), 9600),
+      }),
+    ),
+    null,
+  ),
 });
 
 const boardProfile = v.strictObject({
@@ -68,6 +78,8 @@ const boardProfile = v.strictObject({
     options: v.optional(v.record(v.string(), v.unknown())),
   }),
   features: v.strictObject({ pullups: v.boolean(), analogIn: v.boolean(), pwm: v.boolean() }),
+  /** What the lock closes: a front door (deadbolt, door contact) or a parcel box (latch, lid contact). */
+  enclosure: v.optional(v.picklist(['door', 'parcel-box']), 'door'),
   devices,
 });
 

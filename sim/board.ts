@@ -3,6 +3,7 @@
 import type { BoardProfile, DigitalInputConfig, PinName } from '../hal/boards.js';
 import type { Clock } from '../hal/ports/clock.js';
 import type { RandomSource } from '../hal/ports/random.js';
+import { SimBarcodeReader } from './devices/barcode-reader.js';
 import { SimCredentialReader } from './devices/credential-reader.js';
 import { SimIO } from './io/sim-io.js';
 import { BatteryPhysics } from './physics/battery.js';
@@ -39,6 +40,8 @@ export class SimBoard {
   readonly battery: BatteryPhysics | null;
   /** The phone-credential reader: a port-level device (NFC/BLE modules are UART peripherals). */
   readonly credentialReader: SimCredentialReader;
+  /** The parcel box's barcode scanner (profiles with `devices.barcode`), also port-level. */
+  readonly barcodeReader: SimBarcodeReader | null;
   readonly violations: Violation[] = [];
   private readonly ledPin: number | null;
   private readonly ledActiveLow: boolean;
@@ -123,6 +126,7 @@ export class SimBoard {
       ? new BatteryPhysics(io, io.index(d.battery.pin), d.battery.emptyRaw, d.battery.fullRaw)
       : null;
     this.credentialReader = new SimCredentialReader(options.clock);
+    this.barcodeReader = d.barcode ? new SimBarcodeReader(options.clock) : null;
     this.ledPin = d.statusLed ? io.index(d.statusLed.pin) : null;
     this.ledActiveLow = d.statusLed?.activeLow ?? false;
     this.buzzerPin = d.buzzer ? io.index(d.buzzer.pin) : null;

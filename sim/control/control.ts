@@ -76,6 +76,12 @@ export class SimControl {
     this.board.credentialReader.tap(phone);
   }
 
+  // ---- parcel box ----
+  /** Hold a parcel's label under the barcode scanner. */
+  scanBarcode(text: string): void {
+    this.need(this.board.barcodeReader, 'barcode reader').scan(text);
+  }
+
   // ---- camera, tamper, pair button, battery ----
   failCamera(): void {
     this.need(this.board.camera, 'camera').fail();

@@ -2,6 +2,7 @@
 // drivers on the simulated board always, and against a real board when one is attached
 // (a rig then provides the stimuli: a person or a jig turns, opens, presses).
 import { expect, it } from 'vitest';
+import type { BarcodeReader } from '../../hal/ports/barcode-reader.js';
 import type { BatteryMonitor } from '../../hal/ports/battery-monitor.js';
 import type { BoltActuator, BoltPosition } from '../../hal/ports/bolt-actuator.js';
 import type { CameraTrigger } from '../../hal/ports/camera-trigger.js';
@@ -213,6 +214,43 @@ export function cameraTriggerContract(make: Make<CameraTrigger, CameraStimuli>):
       rig.advance(100);
       expect(seen).toEqual([true, false]);
       expect(camera.isRecording()).toBe(false);
+    }));
+}
+
+export interface BarcodeStimuli {
+  scan(text: string): void;
+}
+
+export function barcodeReaderContract(make: Make<BarcodeReader, BarcodeStimuli>): void {
+  it('reports each scan once, with its exact text, in order', () =>
+    using(make, (reader, rig) => {
+      const seen: string[] = [];
+      reader.onScan((code) => seen.push(code));
+      rig.scan('1Z999AA10123456784');
+      rig.scan('JD014600006281234567');
+      rig.advance(500);
+      expect(seen).toEqual(['1Z999AA10123456784', 'JD014600006281234567']);
+    }));
+
+  it('drops scans longer than 128 characters, and empty ones', () =>
+    using(make, (reader, rig) => {
+      const seen: string[] = [];
+      reader.onScan((code) => seen.push(code));
+      rig.scan('9'.repeat(129));
+      rig.scan('');
+      rig.scan('9'.repeat(128));
+      rig.advance(500);
+      expect(seen).toEqual(['9'.repeat(128)]);
+    }));
+
+  it('stops reporting once a listener unsubscribes', () =>
+    using(make, (reader, rig) => {
+      const seen: string[] = [];
+      const off = reader.onScan((code) => seen.push(code));
+      off();
+      rig.scan('1Z999AA10123456784');
+      rig.advance(500);
+      expect(seen).toEqual([]);
     }));
 }
 

@@ -6,6 +6,7 @@ import { loadBoard } from '../../hal/boards.js';
 import type { BoardPorts } from '../../hal/ports/index.js';
 import { type SimPorts, startSimPorts } from '../helpers/sim-lock.js';
 import {
+  barcodeReaderContract,
   batteryMonitorContract,
   boltActuatorContract,
   cameraTriggerContract,
@@ -35,7 +36,7 @@ function maker<P, S>(
   };
 }
 
-for (const board of ['sim', 'rpi4', 'rpi-zero-2w', 'beaglebone-black']) {
+for (const board of ['sim', 'rpi4', 'rpi-zero-2w', 'beaglebone-black', 'parcel-box-sim']) {
   const d = loadBoard('boards.json', board).devices;
   describe(`board ${board} (simulated IO, johnny-five drivers)`, () => {
     describe('bolt actuator', () =>
@@ -94,6 +95,11 @@ for (const board of ['sim', 'rpi4', 'rpi-zero-2w', 'beaglebone-black']) {
             }),
           ),
         ));
+    }
+    if (d.barcode) {
+      // A port-level device in the simulator (as the credential reader is): the contract a serial driver must also meet.
+      describe('barcode reader', () =>
+        barcodeReaderContract(maker(board, (p) => p.barcode, (sim) => ({ scan: (text: string) => sim.control.scanBarcode(text) }))));
     }
     describe('status indicator', () =>
       statusIndicatorContract(

@@ -108,6 +108,8 @@ export async function startSimPorts(
     const control = new SimControl(world, time.clock);
     const board = await openBoard(world.io);
     const ports = createJohnnyFivePorts(board, profile, time.clock);
+    ports.credentials = world.credentialReader;
+    ports.barcode = world.barcodeReader ?? undefined;
     await settle(ports.ready(), time);
     const release = () => {
       world.io.close();
@@ -156,6 +158,7 @@ export async function startSimLock(
 
   const bootApp = (ports: JohnnyFivePorts) => {
     ports.credentials = world.credentialReader;
+    ports.barcode = world.barcodeReader ?? undefined;
     let core: AccessCore | null = null;
     let store: FileStore | null = null;
     let outbox: Outbox | null = null;

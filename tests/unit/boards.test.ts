@@ -22,7 +22,7 @@ function refusal(mutate: (file: ReturnType<typeof clone>) => void): BoardConfigE
 }
 
 describe('boards.json', () => {
-  it.each(['sim', 'rpi4', 'rpi-zero-2w', 'beaglebone-black'])('profile %s loads', (name) => {
+  it.each(['sim', 'rpi4', 'rpi-zero-2w', 'beaglebone-black', 'parcel-box-sim'])('profile %s loads', (name) => {
     const profile = loadBoard('boards.json', name);
     expect(profile.devices.bolt.travelTimeoutMs).toBeGreaterThan(0);
   });
@@ -36,9 +36,9 @@ describe('boards.json', () => {
       }
     })()!;
     expect(error.message).toBe(
-      'unknown board "rpi5"; known boards: sim, rpi4, rpi-zero-2w, beaglebone-black',
+      'unknown board "rpi5"; known boards: sim, rpi4, rpi-zero-2w, beaglebone-black, parcel-box-sim',
     );
-    expect(error.known).toEqual(['sim', 'rpi4', 'rpi-zero-2w', 'beaglebone-black']);
+    expect(error.known).toEqual(['sim', 'rpi4', 'rpi-zero-2w', 'beaglebone-black', 'parcel-box-sim']);
   });
 
   it('names the board and field of a wrong type', () => {
