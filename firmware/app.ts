@@ -55,6 +55,8 @@ export function createApp(options: AppOptions): App {
       shutdownPosition: config.shutdownPosition,
     },
   );
+  // The bolt's own events go to the audit trail first, so what follows from them comes after them.
+  if (options.outbox) recordBolt(options.outbox, deadbolt);
   const log = logger.child({ module: 'lock' });
   deadbolt.events.on('state', (e) =>
     log.info({ event: 'state', ...e }, `bolt ${e.from} -> ${e.to} (${e.cause})`),
@@ -111,7 +113,7 @@ export function createApp(options: AppOptions): App {
   }
   ports.battery?.onLevel((percent) => log.info({ event: 'battery', percent }, `battery ${percent}%`));
 
-  if (options.outbox) recordEvents(options.outbox, deadbolt, local, supervisor, ports);
+  if (options.outbox) recordEvents(options.outbox, local, supervisor, ports);
 
   return {
     deadbolt,
@@ -133,18 +135,25 @@ export function createApp(options: AppOptions): App {
   };
 }
 
-/** The audit trail: what the lock did and decided, as signed events. Never a PIN, code or presentation. */
-function recordEvents(outbox: Outbox, deadbolt: Deadbolt, local: LocalAccess | null, supervisor: VisitSupervisor | null, ports: BoardPorts): void {
-  const map = (o: object) => new Map<string, unknown>(Object.entries(o).filter(([, v]) => v !== undefined && v !== null));
+const map = (o: object) => new Map<string, unknown>(Object.entries(o).filter(([, v]) => v !== undefined && v !== null));
+
+/** The audit trail of the bolt and door, as signed events. */
+function recordBolt(outbox: Outbox, deadbolt: Deadbolt): void {
   deadbolt.events.on('state', (e) => outbox.append('bolt', map(e)));
   deadbolt.events.on('operation', (e) => outbox.append('operation', map(e), e.outcome === 'done' ? 'normal' : 'security'));
   deadbolt.events.on('manual', (e) => outbox.append('manual', map(e)));
   deadbolt.events.on('door', (e) => outbox.append('door', map(e)));
   deadbolt.events.on('alarm', (e) => outbox.append('alarm', map(e), 'security'));
+}
+
+/** The audit trail: what the lock decided, as signed events. Never a PIN, code or presentation. */
+function recordEvents(outbox: Outbox, local: LocalAccess | null, supervisor: VisitSupervisor | null, ports: BoardPorts): void {
   local?.events.on('access', (e) => outbox.append('access', map(e), 'security'));
   local?.events.on('lockout', (e) => outbox.append('keypad-lockout', map(e), 'security'));
   local?.events.on('mode', (e) => outbox.append('mode', map(e), 'security'));
-  supervisor?.events.on('delivery', (e) => outbox.append('delivery', map(e), 'security'));
+  // Times in events are [seconds, milliseconds] as in the envelope: our CBOR keeps integers within 32 bits.
+  const stamp = (o: object) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, (k === 'at' || k.endsWith('At')) && typeof v === 'number' ? [Math.floor(v / 1000), v % 1000] : v]));
+  supervisor?.events.on('delivery', (e) => outbox.append('delivery', map(stamp(e)), 'security'));
   supervisor?.events.on('alarm', (e) => outbox.append('alarm', map(e), 'security'));
   ports.battery?.onLevel((percent) => outbox.append('battery', map({ percent })));
 }

@@ -5,8 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { AccessCore, DEFAULT_ACCESS } from '../../firmware/access/core.js';
+import { nodeVerifier } from '../../firmware/access/ed25519.js';
+import { openSigned, TYP } from '../../firmware/access/messages.js';
 import type { LockoutConfig } from '../../firmware/keypad/lockout.js';
 import type { AccessEvent } from '../../firmware/local-access.js';
+import type { DeliveryEvent } from '../../firmware/camera/supervisor.js';
 import { loadOrCreateIdentity } from '../../firmware/identity.js';
 import { FileStore } from '../../firmware/store/file-store.js';
 import { Outbox } from '../../firmware/sync/outbox.js';
@@ -51,6 +54,8 @@ export interface SimLock {
   outbox: Outbox | null;
   /** Access, lockout and mode events of the paired lock, across restarts. */
   localEvents: ({ type: 'access' } & AccessEvent | { type: 'lockout'; active: boolean; forMs: number } | { type: 'mode'; mode: string })[];
+  /** Supervised-visit steps and their alarms (camera, relock deadline), with the simulated time. */
+  visitEvents: ({ type: 'delivery'; at: number } & DeliveryEvent | { type: 'alarm'; at: number; kind: string; active: boolean; grant: string | null })[];
   /** Stop the firmware (shutdown as configured) and boot it again on the same world and state. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -155,6 +160,7 @@ export async function startSimLock(
   const stateDir = options.access ? (options.access.stateDir ?? mkdtempSync(join(tmpdir(), 'lock-state-'))) : null;
   const events: Recorded[] = [];
   const localEvents: SimLock['localEvents'] = [];
+  const visitEvents: SimLock['visitEvents'] = [];
 
   const bootApp = (ports: JohnnyFivePorts) => {
     ports.credentials = world.credentialReader;
@@ -180,13 +186,15 @@ export async function startSimLock(
     app.local?.events.on('access', (e) => localEvents.push({ type: 'access', ...e }));
     app.local?.events.on('lockout', (e) => localEvents.push({ type: 'lockout', ...e }));
     app.local?.events.on('mode', (e) => localEvents.push({ type: 'mode', ...e }));
+    app.supervisor?.events.on('delivery', (e) => visitEvents.push({ type: 'delivery', at: time.now(), ...e }));
+    app.supervisor?.events.on('alarm', (e) => visitEvents.push({ type: 'alarm', at: time.now(), ...e }));
     return { app, core, store, outbox };
   };
 
   let booted = bootApp(sim.ports);
   if (options.start !== false) booted.app.start();
   const lock: SimLock = {
-    time, world, control, ports: sim.ports, app: booted.app, profile, events, logLines, core: booted.core, localEvents, outbox: booted.outbox,
+    time, world, control, ports: sim.ports, app: booted.app, profile, events, logLines, core: booted.core, localEvents, visitEvents, outbox: booted.outbox,
     async restart() {
       await settle(booted.app.stop(), time);
       booted.store?.close();
@@ -214,3 +222,13 @@ export async function startSimLock(
 
 export const alarmsRaised = (events: Recorded[], kind: string) =>
   events.filter((e) => e.type === 'alarm' && e.kind === kind && e.active).length;
+
+/** The lock's undelivered signed events, opened: what an owner's app will receive, in order. */
+export function outboxEvents(lock: SimLock): { seq: number; type: string; data: Map<string, unknown> }[] {
+  return lock.outbox!.pending().map((e) => {
+    const opened = openSigned(e.bytes, TYP.event, nodeVerifier());
+    if (!opened.ok) throw new Error(`outbox event ${e.seq} does not verify: ${opened.reason}`);
+    const p = opened.value.payload as Map<number, unknown>;
+    return { seq: p.get(2) as number, type: p.get(4) as string, data: p.get(5) as Map<string, unknown> };
+  });
+}

@@ -19,7 +19,9 @@ import { syncHandlers } from '../../firmware/sync/service.js';
 import { systemClock } from '../../hal/node/clock.js';
 import { seededRandom } from '../../hal/node/random.js';
 import { mintCommand, mintGrant, mintHeartbeat, mintRevocations, present, testKey } from '../../tools/lib/mint.js';
+import { DELIVERY_CONFIG, DELIVERY_TRAIL, dispatch, LOCK, MON_1000, runDelivery, SECRET, trail, ZONE } from '../helpers/delivery.js';
 import { type Broker, startBroker } from '../helpers/mosquitto.js';
+import { startSimLock } from '../helpers/sim-lock.js';
 
 const owner = testKey('owner');
 const phone = testKey('phone-anna');
@@ -275,6 +277,33 @@ describe('MQTT sync with Mosquitto', () => {
     await app.publish('revocations', mintRevocations(owner, { seq: 1, aud: 'front-door', iat }));
     await waitFor(() => lock.core.revocationSeq === 1, 'the good list');
     expect(lock.core.faults).toBe(0);
+  }, 60_000);
+
+  it('a complete delivery, as the owner app receives it: every step, signed by the lock, in order, nothing missing', async () => {
+    // The delivery runs on the simulated board on simulated time (the courier's phone, the door,
+    // the camera); its events go to the lock's durable outbox, which the real link then publishes.
+    const dir = mkdtempSync(join(tmpdir(), 'lock-delivery-'));
+    const sim = await startSimLock({
+      startMs: MON_1000,
+      config: { autoRelockMs: 30_000, delivery: DELIVERY_CONFIG },
+      access: { lockId: LOCK, timeZone: ZONE, ownerKeys: [owner.publicKey], keypadSecret: SECRET, stateDir: dir },
+    });
+    try {
+      sim.core!.applyHeartbeat(mintHeartbeat(owner, { time: Math.floor(MON_1000 / 1000), seq: 0, aud: LOCK }));
+      runDelivery(sim);
+    } finally {
+      await sim.close();
+    }
+    const lock = lockOnLink(LOCK, 'front-secret', { dir });
+    const app = await ownerApp(lock.identity);
+    const total = lock.outbox.size;
+    lock.link.start();
+    await waitFor(() => app.events.length >= total && lock.outbox.size === 0, `all ${total} events`);
+    const seqs = app.events.map((e) => e.seq);
+    expect(seqs).toEqual(Array.from({ length: total }, (_, i) => i + 1)); // in order, none missing, none twice
+    expect(trail(app.events)).toEqual(['bolt locked', ...DELIVERY_TRAIL]);
+    const done = app.events.find((e) => e.type === 'delivery' && e.data.get('step') === 'completed')!.data;
+    expect(Object.fromEntries(done)).toMatchObject({ role: 'delivery', issuer: Buffer.from(dispatch.publicKey).toString('hex'), late: false, cameraLost: false });
   }, 60_000);
 
   it('the broker restarted (stopped cleanly) mid-stream: every event arrives', async () => {
