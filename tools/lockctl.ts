@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_LIMITS, decodeScanned, scanCbor } from '../firmware/access/cbor.js';
 import { decodeSign1 } from '../firmware/access/cose.js';
 import { parseClaims, ROLES } from '../firmware/access/grant.js';
-import { OFFLINE_CLASSES, offlineCode, PIN_MAX, PIN_MIN, pinDigest } from '../firmware/keypad/codes.js';
+import { normalizeTracking, OFFLINE_CLASSES, offlineCode, PIN_MAX, PIN_MIN, pinDigest, TRACKING_MAX, trackingDigest } from '../firmware/keypad/codes.js';
 import { hexBytes, readKey, role, roles, time, uint, UsageError, window } from './lib/args.js';
 import { inspect } from './lib/inspect.js';
 import { keyFromSeed, mintCommand, mintGrant, mintHeartbeat, mintRevocations, present } from './lib/mint.js';
@@ -16,7 +16,8 @@ const HELP = `lockctl <command> [options]
 
   keygen     --out FILE                       new Ed25519 key (seed file, mode 0600); prints the public key
   pubkey     --key FILE                       print a key file's public key
-  grant      --key OWNER.key --lock ID --role ${ROLES.join('|')} (--holder PUBHEX | --pin-digest HEX...)
+  grant      --key OWNER.key --lock ID --role ${ROLES.join('|')} (--holder PUBHEX | --pin-digest HEX... |
+             --tracking TEXT... --secret-file F | --tracking-digest HEX...)
              [--sub NAME] [--from T] [--until T] [--schedule "Mon-Fri 09:00-17:00"]... [--uses N]
              [--record] [--relock-within S] [--id HEX] [--out FILE]
   delegate   --key OWNER.key --lock ID --to PUBHEX --roles delivery[,guest...] [--uses N] [--depth 0-2]
@@ -26,6 +27,7 @@ const HELP = `lockctl <command> [options]
   command    --key OWNER.key --lock ID --action lock|unlock|set-mode [--mode NAME] [--valid S] [--out FILE]
   code       --secret-file F --lock ID --class 0-7 [--from T]   an offline keypad code (classes: docs/PROTOCOL.md §9)
   pin-digest --secret-file F --pin DIGITS                      the keyed digest to put in a PIN grant (--pin-digest)
+  tracking-digest --secret-file F --tracking TEXT            a parcel's keyed digest, for a carrier's parcel-box grant
   present    --key HOLDER.key --lock ID --challenge HEX --chain A.cose[,B.cose...] [--out FILE]
   inspect    (FILE | --hex HEX) [--lock ID] [--owner PUBHEX]... [--tz ZONE] [--at T]
 
@@ -34,7 +36,7 @@ const HELP = `lockctl <command> [options]
 
 const options = {
   out: { type: 'string' }, key: { type: 'string' }, lock: { type: 'string' }, role: { type: 'string' }, holder: { type: 'string' },
-  'pin-digest': { type: 'string', multiple: true }, sub: { type: 'string' }, from: { type: 'string' }, until: { type: 'string' },
+  'pin-digest': { type: 'string', multiple: true }, tracking: { type: 'string', multiple: true }, 'tracking-digest': { type: 'string', multiple: true }, sub: { type: 'string' }, from: { type: 'string' }, until: { type: 'string' },
   schedule: { type: 'string', multiple: true }, uses: { type: 'string' }, record: { type: 'boolean' }, 'relock-within': { type: 'string' },
   id: { type: 'string' }, to: { type: 'string' }, roles: { type: 'string' }, depth: { type: 'string' }, seq: { type: 'string' },
   grant: { type: 'string', multiple: true }, issuer: { type: 'string', multiple: true }, time: { type: 'string' }, action: { type: 'string' },
@@ -120,6 +122,12 @@ export function run(argv: string[], now = Date.now()): string {
       if (!new RegExp(`^[0-9]{${PIN_MIN},${PIN_MAX}}$`).test(pin)) throw new UsageError(`--pin must be ${PIN_MIN} to ${PIN_MAX} digits`);
       return Buffer.from(pinDigest(readSecret(values['secret-file']), pin)).toString('hex');
     }
+    case 'tracking-digest': {
+      const texts = values.tracking ?? [];
+      if (texts.length === 0) throw new UsageError('tracking-digest needs --tracking TEXT (a parcel tracking number)');
+      const secret = readSecret(values['secret-file']);
+      return texts.map((t) => Buffer.from(trackingDigest(secret, tracking(t))).toString('hex')).join('\n');
+    }
     case 'present': {
       if (!values.challenge || !values.chain) throw new UsageError('present needs --challenge HEX (from the lock) and --chain FILE[,FILE...] (root first)');
       const chain = values.chain.split(',').map((f) => readBytes(f));
@@ -157,15 +165,30 @@ function common(values: Values, aud: string, now: number) {
 }
 
 function grant(values: Values, aud: string, now: number): Uint8Array {
-  const digests = (values['pin-digest'] ?? []).map((d) => hexBytes(d, '--pin-digest', 32));
-  if (!values.holder && digests.length === 0) throw new UsageError('grant needs --holder PUBHEX (a phone key) or --pin-digest HEX (a keypad code digest)');
+  const pins = (values['pin-digest'] ?? []).map((d) => hexBytes(d, '--pin-digest', 32));
+  const parcels = (values['tracking-digest'] ?? []).map((d) => hexBytes(d, '--tracking-digest', 32));
+  if (values.tracking?.length) {
+    const secret = readSecret(values['secret-file']);
+    parcels.push(...values.tracking.map((t) => trackingDigest(secret, tracking(t))));
+  }
+  if (pins.length && parcels.length) throw new UsageError('a grant carries PIN digests or tracking numbers, not both');
+  if (parcels.length > 64 || pins.length > 64) throw new UsageError('a grant carries at most 64 digests');
+  if (!values.holder && pins.length === 0 && parcels.length === 0) {
+    throw new UsageError('grant needs --holder PUBHEX (a phone key), --pin-digest HEX (a keypad code digest) or --tracking TEXT (a parcel, for a parcel box)');
+  }
   return mintGrant(readKey(values.key), {
     ...common(values, aud, now),
     role: role(values.role),
     holderKey: values.holder ? hexBytes(values.holder, '--holder', 32) : null,
-    credential: digests.length ? { kind: 'pin', digests } : null,
+    credential: pins.length ? { kind: 'pin', digests: pins } : parcels.length ? { kind: 'tracking', digests: parcels } : null,
     maxUses: uint(values.uses, '--uses', 1, 1_000_000),
   });
+}
+
+function tracking(text: string): string {
+  const normalized = normalizeTracking(text);
+  if (normalized === null) throw new UsageError(`--tracking "${text}": must be 1-${TRACKING_MAX} printable characters (spaces and dashes are ignored)`);
+  return normalized;
 }
 
 function readSecret(path: string | undefined): Uint8Array {

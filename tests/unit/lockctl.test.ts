@@ -54,9 +54,29 @@ describe('lockctl', () => {
     expect(() => run(['pin-digest', '--secret-file', f('keypad.secret'), '--pin', '12'], NOW)).toThrow(/--pin must be 4 to 8 digits/);
   });
 
+  it('a parcel-box grant from tracking numbers opens for those parcels, once each, and for nothing else', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { normalizeTracking, trackingDigest } = await import('../../firmware/keypad/codes.js');
+    const secret = new Uint8Array(32).fill(5);
+    writeFileSync(f('box.secret'), Buffer.from(secret).toString('hex'));
+    run(['keygen', '--out', f('box-owner.key')], NOW);
+    const digest = run(['tracking-digest', '--secret-file', f('box.secret'), '--tracking', 'jd0146-0000-6281'], NOW);
+    expect(digest).toBe(Buffer.from(trackingDigest(secret, normalizeTracking('JD014600006281')!)).toString('hex'));
+    const grantHex = run(['grant', '--key', f('box-owner.key'), '--lock', 'box', '--role', 'delivery', '--secret-file', f('box.secret'), '--tracking', '1Z 999 AA1 0123 4567 84', '--tracking-digest', digest, '--until', '+7d'], NOW);
+    const clock = { now: () => NOW, after: () => ({ cancel() {} }), every: () => ({ cancel() {} }) };
+    const core = new AccessCore({ ...DEFAULT_ACCESS, lockId: 'box', timeZone: 'Europe/Berlin', ownerKeys: [hex(run(['pubkey', '--key', f('box-owner.key')], NOW))], maxRevocationAgeS: {} }, { clock, random: { bytes: (n) => new Uint8Array(n), float: () => 0 }, store: new MemoryStore() });
+    expect(core.storeGrant([hex(grantHex)])).toMatchObject({ ok: true });
+    const scan = (text: string) => core.decideCredential(trackingDigest(secret, normalizeTracking(text)!), 'tracking');
+    expect(scan('1Z999AA10123456784')).toMatchObject({ allow: true, grant: { role: 'delivery' }, obligations: { record: false } });
+    expect(scan('1Z999AA10123456784')).toMatchObject({ allow: false, reason: 'uses-exhausted' });
+    expect(scan('JD014600006281')).toMatchObject({ allow: true });
+    expect(scan('JD014600006282')).toMatchObject({ allow: false, reason: 'unknown-code' });
+    expect(() => run(['grant', '--key', f('box-owner.key'), '--lock', 'box', '--role', 'delivery', '--tracking', 'X'], NOW)).toThrow(/--secret-file is required/);
+  });
+
   it.each([
     [['grant', '--key', f('owner.key'), '--lock', 'x', '--role', 'admin', '--holder', '00'], /--role must be one of owner, resident, guest, service, delivery/],
-    [['grant', '--key', f('owner.key'), '--lock', 'x', '--role', 'guest'], /needs --holder PUBHEX .* or --pin-digest/],
+    [['grant', '--key', f('owner.key'), '--lock', 'x', '--role', 'guest'], /needs --holder PUBHEX .*, --pin-digest HEX .* or --tracking TEXT/],
     [['grant', '--key', f('owner.key'), '--lock', 'x', '--role', 'guest', '--holder', 'abcd'], /--holder must be 32 bytes/],
     [['grant', '--key', f('owner.key'), '--lock', 'x', '--role', 'guest', '--holder', '00'.repeat(32), '--schedule', 'Fri 18:00-09:00'], /must run forwards within one day/],
     [['grant', '--key', f('owner.key'), '--lock', 'x', '--role', 'guest', '--holder', '00'.repeat(32), '--until', 'tomorrow'], /--until must be an ISO date-time/],
