@@ -10,12 +10,12 @@ import { decodeScanned } from '../firmware/access/cbor.js';
 import { decodeSign1 } from '../firmware/access/cose.js';
 import { parseClaims } from '../firmware/access/grant.js';
 import { type LockConfig, loadLockConfig } from '../firmware/config.js';
-import { offlineCode, pinDigest } from '../firmware/keypad/codes.js';
+import { offlineCode, pinDigest, trackingDigest } from '../firmware/keypad/codes.js';
 import { createLogger } from '../firmware/log.js';
 import { boot, handleSignals } from '../firmware/main.js';
 import { systemClock } from '../hal/node/clock.js';
 import type { SimBoard } from './board.js';
-import { mintGrant, present, randomKey } from '../tools/lib/mint.js';
+import { mintGrant, mintHeartbeat, present, randomKey } from '../tools/lib/mint.js';
 import { startInProcessBroker } from './broker.js';
 import { SimControl } from './control/control.js';
 import type { SimPhone } from './devices/credential-reader.js';
@@ -24,7 +24,8 @@ const HELP = `
  keys:  l lock   u unlock   o open door   c close door   f force door   t thumb-turn
         j jam bolt   k brief jam (frees on backoff)   g clear jam
         0-9 * #  keypad (# enters, * clears)   n phone with a grant at the reader
-        p pair button   x tamper on/off   b battery -10%   v camera fails
+        d courier phone with a delivery visit (camera first)   a scan an expected parcel   z scan an unknown label
+        p pair button   x tamper on/off   b battery -10%   v camera fails   r camera repaired
         s show world   h help   q quit
 `;
 
@@ -32,7 +33,7 @@ const HELP = `
  * Without an access config the simulator pairs itself for play: a fresh owner key, a keypad
  * secret, a PIN grant and an offline code, in a temporary state directory. Demo only.
  */
-function demoPairing(): { config: NonNullable<LockConfig['access']>; pin: string; code: string; phone: SimPhone } {
+function demoPairing(): { config: NonNullable<LockConfig['access']>; pin: string; code: string; phone: SimPhone; courier: SimPhone; parcels: string[]; heartbeat: Uint8Array } {
   const dir = mkdtempSync(join(tmpdir(), 'lock-sim-'));
   const owner = randomKey();
   const holder = randomKey();
@@ -44,7 +45,18 @@ function demoPairing(): { config: NonNullable<LockConfig['access']>; pin: string
   const phoneGrant = mintGrant(owner, { aud: 'sim-door', role: 'resident', sub: 'demo phone', holderKey: holder.publicKey });
   const leaf = decodeLeafId(phoneGrant);
   const phone: SimPhone = { respond: (challenge) => present([phoneGrant], holder, 'sim-door', challenge, leaf) };
-  return { config, pin, code: offlineCode(secret, 'sim-door', Date.now(), 1), phone };
+  // A carrier: the owner delegates delivery to its dispatch key, which grants a courier's phone visits.
+  const dispatch = randomKey();
+  const courierKey = randomKey();
+  const delegation = mintGrant(owner, { aud: 'sim-door', holderKey: dispatch.publicKey, delegation: { roles: ['delivery'], maxUses: null, maxDepth: 0 } });
+  const visit = mintGrant(dispatch, { aud: 'sim-door', role: 'delivery', sub: 'demo courier', holderKey: courierKey.publicKey, obligations: { record: true, relockWithinS: 120 } });
+  const visitId = decodeLeafId(visit);
+  const courier: SimPhone = { respond: (challenge) => present([delegation, visit], courierKey, 'sim-door', challenge, visitId) };
+  // Parcels the owner expects (a parcel box opens once for each).
+  const parcels = ['1Z999AA10123456784', 'JD014600006281234567'];
+  demoGrants.push(mintGrant(owner, { aud: 'sim-door', role: 'delivery', sub: 'demo parcels', credential: { kind: 'tracking', digests: parcels.map((t) => trackingDigest(secret, t)) } }));
+  const heartbeat = mintHeartbeat(owner, { time: Math.floor(Date.now() / 1000), seq: 0, aud: 'sim-door' });
+  return { config, pin, code: offlineCode(secret, 'sim-door', Date.now(), 1), phone, courier, parcels, heartbeat };
 }
 const demoGrants: Uint8Array[] = [];
 
@@ -79,6 +91,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel, pretty: !values.json });
   const { app, world, profile } = await boot({ board: values.board!, config, logger });
+  if (demo) app.core?.applyHeartbeat(demo.heartbeat); // delivery grants want revocations no older than a day
   for (const grant of demoGrants) {
     const stored = app.core?.storeGrant([grant]);
     if (stored && !stored.ok) throw new Error(`demo grant refused: ${stored.reason}`);
@@ -87,6 +100,7 @@ async function main(): Promise<void> {
   const control = new SimControl(world as SimBoard, systemClock);
   const lock = app.deadbolt;
   let tampered = false;
+  let parcelsScanned = 0;
 
   const say = (text: string) => process.stdout.write(`${text}\n`);
   const actions: Record<string, () => void> = {
@@ -134,6 +148,25 @@ async function main(): Promise<void> {
       control.failCamera();
       say('camera will not record');
     },
+    r: () => {
+      control.repairCamera();
+      say('camera repaired');
+    },
+    d: () => {
+      if (!demo) return say('no demo courier: the lock was started with a real access config');
+      control.tapPhone(demo.courier);
+      say('courier phone at the reader');
+    },
+    a: () => {
+      if (!demo) return say('no demo parcels: the lock was started with a real access config');
+      const label = demo.parcels[parcelsScanned++ % demo.parcels.length]!;
+      control.scanBarcode(label);
+      say(`scanned ${label}`);
+    },
+    z: () => {
+      control.scanBarcode(`UNKNOWN${Date.now() % 100_000}`);
+      say('scanned an unknown label');
+    },
     s: () =>
       say(
         JSON.stringify(
@@ -147,18 +180,19 @@ async function main(): Promise<void> {
 
   handleSignals(app, logger);
   say(HELP);
-  if (demo) say(` demo pairing: PIN ${demo.pin}#, offline code ${demo.code}# (4 h), n = a phone with a resident grant\n`);
+  if (demo) say(` demo pairing: PIN ${demo.pin}#, offline code ${demo.code}# (4 h), n = a phone with a resident grant, d = a courier\n`);
   if (broker) say(` MQTT: in-process broker at ${broker.url}; watch it with: mosquitto_sub -h 127.0.0.1 -p ${broker.url.split(':').pop()} -t 'locks/#' -v\n`);
   const onKey = (text: string) => {
     if (text === 'q') {
       process.kill(process.pid, 'SIGINT');
       return;
     }
-    if (/^[0-9*#]$/.test(text)) {
-      control.pressKey(text);
-      return;
+    try {
+      if (/^[0-9*#]$/.test(text)) control.pressKey(text);
+      else actions[text]?.();
+    } catch (error) {
+      say((error as Error).message); // e.g. a part this board does not have
     }
-    actions[text]?.();
   };
   if (process.stdin.isTTY) {
     emitKeypressEvents(process.stdin);
