@@ -128,13 +128,14 @@ export async function boot(options: BootOptions): Promise<Booted> {
         const result = ha.handleHaCommand(payload, app.deadbolt, app.local, options);
         outbox.append('ha-command', new Map(Object.entries(result)), 'security');
       };
-      const publishState = () => link.publishRetained(topics.state, JSON.stringify(ha.lockState(app.deadbolt, app.local, ports.battery?.readLevel() ?? null)));
+      const publishState = () => link.publishRetained(topics.state, JSON.stringify(ha.lockState(app.deadbolt, app.local, ports.battery?.readLevel() ?? null, app.supervisor?.activeAlarms)));
       link.events.on('connected', () => {
         link.publishRetained(topics.discovery, JSON.stringify(ha.discoveryConfig(options)));
         publishState();
       });
       for (const e of ['state', 'door', 'alarm'] as const) app.deadbolt.events.on(e, publishState);
       app.local?.events.on('mode', publishState);
+      app.supervisor?.events.on('alarm', publishState);
       ports.battery?.onLevel(publishState);
     }
     link.start();

@@ -47,13 +47,13 @@ export function discoveryConfig(o: HomeAssistantOptions): Record<string, unknown
 }
 
 /** The retained state: what the bolt and door are, the mode, battery and active alarms. */
-export function lockState(deadbolt: Deadbolt, local: LocalAccess | null, battery: number | null): Record<string, unknown> {
+export function lockState(deadbolt: Deadbolt, local: LocalAccess | null, battery: number | null, visitAlarms: Iterable<string> = []): Record<string, unknown> {
   return {
     bolt: deadbolt.current,
     door: deadbolt.doorState,
     mode: local?.mode ?? 'normal',
     battery,
-    alarms: [...deadbolt.activeAlarms],
+    alarms: [...deadbolt.activeAlarms, ...visitAlarms],
   };
 }
 
