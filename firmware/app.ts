@@ -10,6 +10,7 @@ import type { LockoutConfig } from './keypad/lockout.js';
 import { Recorder } from './camera/recorder.js';
 import { VisitSupervisor } from './camera/supervisor.js';
 import { LocalAccess } from './local-access.js';
+import { scopePorts } from './util/scoped-ports.js';
 import type { AccessStore } from './store/store.js';
 import type { Outbox } from './sync/outbox.js';
 import { Deadbolt } from './lock/deadbolt.js';
@@ -38,12 +39,18 @@ export interface App {
   /** Supervised visits (deliveries); null until the lock is paired. */
   readonly supervisor: VisitSupervisor | null;
   start(): void;
-  /** Leave the bolt safe (see config.shutdownPosition), then release the board. */
-  stop(): Promise<void>;
+  /**
+   * Leave the bolt safe (see config.shutdownPosition), drop every subscription, then release the
+   * board, unless `keepBoard` (the services are about to be rebuilt on it: pairing, factory reset).
+   */
+  stop(options?: { keepBoard?: boolean }): Promise<void>;
 }
 
 export function createApp(options: AppOptions): App {
-  const { ports, clock, logger, config } = options;
+  const { clock, logger, config } = options;
+  // Every subscription the services make goes through this view, so they can be torn down without closing the board.
+  const scope = scopePorts(options.ports);
+  const ports = scope.ports;
   const deadbolt = new Deadbolt(
     { bolt: ports.bolt, door: ports.door, tamper: ports.tamper, clock },
     {
@@ -125,12 +132,13 @@ export function createApp(options: AppOptions): App {
       local?.start();
       log.info({ event: 'ready', state: deadbolt.current }, `lock ready, bolt ${deadbolt.current}`);
     },
-    async stop() {
+    async stop(stopOptions = {}) {
       await deadbolt.shutdown();
       supervisor?.close();
       recorder?.close();
+      scope.release();
       log.info({ event: 'stopped', state: deadbolt.current }, `lock stopped, bolt ${deadbolt.current}`);
-      await ports.close();
+      if (!stopOptions.keepBoard) await options.ports.close();
     },
   };
 }

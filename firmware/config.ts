@@ -51,7 +51,23 @@ const deliveryConfig = v.strictObject({
   relockIfUnopenedMs: v.optional(ms, 20_000),
 });
 
+/** The installer's serial line (issue 7): where, how fast, and the physical-presence timings. */
+const pairingConfig = v.strictObject({
+  /** The serial device the installer's cable is on, such as /dev/ttyS0 or /dev/ttyGS0. */
+  port: v.pipe(v.string(), v.minLength(1)),
+  baudRate: v.optional(v.picklist([9600, 19200, 38400, 57600, 115200, 230400]), 115200),
+  /** After a press of the pair button (or a pairing), changes are accepted this long. */
+  windowMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(10_000), v.maxValue(900_000)), 120_000),
+  /** A factory reset needs the button held at least this long. */
+  factoryResetHoldMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1_000), v.maxValue(60_000)), 5_000),
+  /** An unfinished frame is dropped after this much silence. */
+  idleTimeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(60_000)), 5_000),
+});
+
 const lockConfig = v.strictObject({
+  /** The lock's own state directory (0700): device key, what pairing wrote, the clock correction. */
+  stateDir: v.optional(v.pipe(v.string(), v.minLength(1))),
+  pairing: v.optional(pairingConfig),
   autoRelockMs: v.optional(v.nullable(ms), 30_000),
   doorAjarMs: v.optional(ms, 60_000),
   bootAction: v.optional(v.picklist(['lock-if-closed', 'none']), 'lock-if-closed'),
@@ -79,6 +95,7 @@ export function parseLockConfig(raw: unknown, source = 'config'): LockConfig {
   const parsed = v.safeParse(lockConfig, raw ?? {});
   if (parsed.success) {
     if (parsed.output.mqtt && !parsed.output.access) throw new ConfigError(`${source}: mqtt: needs the access section (the lock id is the client id)`, 'mqtt');
+    if (parsed.output.pairing && !parsed.output.stateDir) throw new ConfigError(`${source}: pairing: needs stateDir (where the device key and the pairing are kept)`, 'pairing');
     return parsed.output;
   }
   const issue = parsed.issues[0];

@@ -12,9 +12,16 @@ import { cryptoRandom } from '../hal/node/random.js';
 import type { Clock } from '../hal/ports/clock.js';
 import type { BoardPorts } from '../hal/ports/index.js';
 import type { RandomSource } from '../hal/ports/random.js';
+import type { SerialLink } from '../hal/ports/serial-link.js';
 import { type App, createApp } from './app.js';
 import { type LockConfig, loadLockConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
+import { readClockOffset } from './pairing/paired-state.js';
+import { toCbor } from './pairing/protocol.js';
+import type { PairingServer } from './pairing/server.js';
+import { OffsetClock } from './util/offset-clock.js';
+import { scopePorts } from './util/scoped-ports.js';
+import { FIRMWARE_VERSION } from './version.js';
 
 export interface BootOptions {
   board: string;
@@ -23,13 +30,20 @@ export interface BootOptions {
   logger: Logger;
   clock?: Clock;
   random?: RandomSource;
+  /** Open the installer's serial line; by default serialport on `config.pairing.port`. */
+  openSerial?: (path: string, baudRate: number) => Promise<SerialLink>;
 }
 
 export interface Booted {
-  app: App;
+  /** The lock's services now (they are rebuilt after a pairing or a factory reset). */
+  readonly app: App;
   profile: BoardProfile;
   /** What the IO plugin loader made besides the plugin: the simulated world, on the sim board. */
   world: unknown;
+  /** The installer's serial server, when `pairing` is configured. */
+  pairing: PairingServer | null;
+  /** Stop the services (bolt left safe), the serial server and the board. */
+  stop(): Promise<void>;
 }
 
 interface LoadedPlugin {
@@ -63,8 +77,23 @@ async function loadPackagePlugin(name: string, profile: BoardProfile): Promise<L
   return { io: new mod.default(profile.io.options) };
 }
 
+interface Hardware {
+  ports: BoardPorts;
+  profile: BoardProfile;
+  clock: Clock;
+  random: RandomSource;
+  logger: Logger;
+}
+
+interface Services {
+  app: App;
+  stop(): Promise<void>;
+}
+
 export async function boot(options: BootOptions): Promise<Booted> {
-  const clock = options.clock ?? systemClock;
+  const stateDir = options.config.stateDir ?? null;
+  // The installer may correct the board's clock at pairing (boards without a real-time clock).
+  const clock = stateDir ? new OffsetClock(options.clock ?? systemClock, readClockOffset(stateDir)) : (options.clock ?? systemClock);
   const random = options.random ?? cryptoRandom;
   const profile = loadBoard(options.boardsPath ?? 'boards.json', options.board);
   const loader = IO_PLUGINS[profile.io.plugin];
@@ -73,15 +102,6 @@ export async function boot(options: BootOptions): Promise<Booted> {
       `board "${options.board}": unknown IO plugin "${profile.io.plugin}"; known: ${Object.keys(IO_PLUGINS).join(', ')}`,
     );
   const { io, world } = await loader(profile, clock, random);
-  // Access and sync load only on a paired lock (they cost ~150 ms of imports an unpaired lock never needs).
-  const access = options.config.access ? await openAccess(options.config.access, clock, random) : undefined;
-  const mqttConfig = options.config.mqtt;
-  let outbox = null;
-  if (access && mqttConfig) {
-    const [{ Outbox }, { loadOrCreateIdentity }] = await Promise.all([import('./sync/outbox.js'), import('./identity.js')]);
-    const stateDir = options.config.access!.stateDir;
-    outbox = new Outbox(stateDir, loadOrCreateIdentity(stateDir, random), clock, { lockId: access.core.config.lockId, cap: mqttConfig.outboxCap });
-  }
   const board = await openBoard(io);
   const ports = createJohnnyFivePorts(board, profile, clock);
   // The simulated board's phone reader is a port-level device (as an NFC module on a UART is).
@@ -91,12 +111,110 @@ export async function boot(options: BootOptions): Promise<Booted> {
     ports.barcode = devices.barcodeReader ?? undefined;
   }
   await ports.ready();
+  const hw: Hardware = { ports, profile, clock, random, logger: options.logger };
+
+  // What pairing wrote overrides the config file's access and mqtt sections.
+  let pairedModule: typeof import('./pairing/paired-state.js') | null = null;
+  const configNow = async (): Promise<LockConfig> => {
+    if (!stateDir || !options.config.pairing) return options.config;
+    pairedModule ??= await import('./pairing/paired-state.js');
+    const paired = pairedModule.readPaired(stateDir);
+    return paired ? { ...options.config, access: paired.access, mqtt: paired.mqtt } : { ...options.config, access: undefined, mqtt: undefined };
+  };
+  let services = await startServices(hw, await configNow());
+  let pairing: PairingServer | null = null;
+  let serial: SerialLink | null = null;
+
+  if (options.config.pairing && stateDir && clock instanceof OffsetClock) {
+    const p = options.config.pairing;
+    const [{ PairingServer }, { installerHandlers }, { runSelfTest }, { loadOrCreateIdentity }, paired] = await Promise.all([
+      import('./pairing/server.js'), import('./pairing/installer.js'), import('./pairing/self-test.js'), import('./identity.js'), import('./pairing/paired-state.js'),
+    ]);
+    const identity = loadOrCreateIdentity(stateDir, random);
+    const open = options.openSerial ?? (await import('../hal/node/serial-link.js')).openSerialLink;
+    serial = await open(p.port, p.baudRate);
+    const plog = options.logger.child({ module: 'pairing' });
+    let queue = Promise.resolve();
+    pairing = new PairingServer(
+      {
+        link: serial,
+        clock,
+        pairButton: ports.pairButton,
+        handlers: installerHandlers({
+          stateDir, identity, clock, board: options.board, firmwareVersion: FIRMWARE_VERSION,
+          current: () => paired.readPaired(stateDir),
+          restart: (change) => {
+            // One rebuild at a time: stop the services (bolt left safe), change the files, start again.
+            const run = queue.then(async () => {
+              await services.stop();
+              change();
+              services = await startServices(hw, await configNow());
+            });
+            queue = run.catch(() => {});
+            return run;
+          },
+          selfTest: async (body) => {
+            const wait = body.get('keypadWaitMs');
+            const report = await runSelfTest(ports, services.app.deadbolt, clock, {
+              keypadWaitMs: typeof wait === 'number' && Number.isInteger(wait) && wait >= 0 && wait <= 60_000 ? wait : 0,
+              cameraConfirmMs: options.config.delivery.cameraConfirmMs,
+              strokeTimeoutMs: profile.devices.bolt.travelTimeoutMs * 3 + 1_000,
+              cameraBusy: (services.app.supervisor?.active ?? 0) > 0,
+            });
+            plog.info({ event: 'self-test', ok: report.ok }, `self-test ${report.ok ? 'passed' : 'found a fault'}`);
+            return toCbor(report) as Map<string, unknown>;
+          },
+        }),
+      },
+      { windowMs: p.windowMs, factoryResetHoldMs: p.factoryResetHoldMs, idleTimeoutMs: p.idleTimeoutMs },
+    );
+    pairing.events.on('window', (e) => plog.info({ event: 'pairing-window', ...e }, 'pair button pressed: pairing window open'));
+    pairing.events.on('request', (e) => {
+      const line = `installer ${e.op ?? 'request'}: ${e.ok ? 'done' : `refused (${e.code})`}`;
+      if (e.ok) plog.info({ event: 'pairing', ...e }, line);
+      else plog.warn({ event: 'pairing', ...e }, line);
+    });
+    plog.info({ event: 'pairing-ready', port: p.port, paired: paired.readPaired(stateDir) !== null }, `installer serial line on ${p.port}`);
+  }
+
+  return {
+    get app() {
+      return services.app;
+    },
+    profile,
+    world,
+    pairing,
+    async stop() {
+      pairing?.close();
+      await services.stop();
+      await serial?.close();
+      await ports.close();
+    },
+  };
+}
+
+/** The services on a config: access core, outbox, app (started), MQTT link and Home Assistant. */
+async function startServices(hw: Hardware, config: LockConfig): Promise<Services> {
+  const { clock, random, profile } = hw;
+  // Subscriptions made here (not through the app) are dropped with the services.
+  const scope = scopePorts(hw.ports);
+  const ports = scope.ports;
+  // Access and sync load only on a paired lock (they cost ~150 ms of imports an unpaired lock never needs).
+  const access = config.access ? await openAccess(config.access, clock, random) : undefined;
+  const mqttConfig = config.mqtt;
+  let outbox = null;
+  if (access && mqttConfig) {
+    const [{ Outbox }, { loadOrCreateIdentity }] = await Promise.all([import('./sync/outbox.js'), import('./identity.js')]);
+    const stateDir = config.access!.stateDir;
+    // A paired lock signs with the device key of its own state directory; a hand-configured one keeps it beside its data.
+    outbox = new Outbox(stateDir, loadOrCreateIdentity(config.stateDir ?? stateDir, random), clock, { lockId: access.core.config.lockId, cap: mqttConfig.outboxCap });
+  }
   const app = createApp({
     ports,
     clock,
     random,
-    logger: options.logger,
-    config: options.config,
+    logger: hw.logger,
+    config,
     bolt: {
       travelTimeoutMs: profile.devices.bolt.travelTimeoutMs,
       backoffMs: profile.devices.bolt.backoffMs,
@@ -105,12 +223,13 @@ export async function boot(options: BootOptions): Promise<Booted> {
     outbox: outbox ?? undefined,
   });
   app.start();
+  let link: { stop(): Promise<void> } | null = null;
   if (access && mqttConfig && outbox) {
     // The lock decides at the door before its network is up: MQTT.js (~90 ms to load) comes after ready.
     const [{ MqttLink }, { syncHandlers }, ha] = await Promise.all([import('./sync/link.js'), import('./sync/service.js'), import('./sync/home-assistant.js')]);
     const read = (path?: string) => (path ? readFileSync(path) : undefined);
     const handlers = syncHandlers(access.core, outbox, app.local);
-    const link = new MqttLink(
+    const mqttLink = new MqttLink(
       {
         url: mqttConfig.url, lockId: access.core.config.lockId, username: mqttConfig.username,
         password: read(mqttConfig.passwordFile)?.toString('utf8').trim(), ca: read(mqttConfig.caFile), cert: read(mqttConfig.certFile), key: read(mqttConfig.keyFile),
@@ -128,9 +247,9 @@ export async function boot(options: BootOptions): Promise<Booted> {
         const result = ha.handleHaCommand(payload, app.deadbolt, app.local, options);
         outbox.append('ha-command', new Map(Object.entries(result)), 'security');
       };
-      const publishState = () => link.publishRetained(topics.state, JSON.stringify(ha.lockState(app.deadbolt, app.local, ports.battery?.readLevel() ?? null, app.supervisor?.activeAlarms)));
-      link.events.on('connected', () => {
-        link.publishRetained(topics.discovery, JSON.stringify(ha.discoveryConfig(options)));
+      const publishState = () => mqttLink.publishRetained(topics.state, JSON.stringify(ha.lockState(app.deadbolt, app.local, ports.battery?.readLevel() ?? null, app.supervisor?.activeAlarms)));
+      mqttLink.events.on('connected', () => {
+        mqttLink.publishRetained(topics.discovery, JSON.stringify(ha.discoveryConfig(options)));
         publishState();
       });
       for (const e of ['state', 'door', 'alarm'] as const) app.deadbolt.events.on(e, publishState);
@@ -138,17 +257,19 @@ export async function boot(options: BootOptions): Promise<Booted> {
       app.supervisor?.events.on('alarm', publishState);
       ports.battery?.onLevel(publishState);
     }
-    link.start();
-    const stopApp = app.stop.bind(app);
-    Object.assign(app, {
-      async stop() {
-        await stopApp(); // the last bolt and door events go to the outbox first
-        await link.stop();
-        outbox.close();
-      },
-    });
+    mqttLink.start();
+    link = mqttLink;
   }
-  return { app, profile, world };
+  return {
+    app,
+    async stop() {
+      await app.stop({ keepBoard: true }); // the last bolt and door events go to the outbox first
+      scope.release();
+      await link?.stop();
+      outbox?.close();
+      access?.store.close();
+    },
+  };
 }
 
 /** The access core on the lock's state directory, from the `access` config section. */
@@ -170,7 +291,7 @@ async function openAccess(config: NonNullable<LockConfig['access']>, clock: Cloc
 }
 
 /** Stop cleanly on the first signal; a second signal, or a stuck shutdown, forces the exit. */
-export function handleSignals(app: App, logger: Logger, exit: (code: number) => void = process.exit): void {
+export function handleSignals(app: { stop(): Promise<void> }, logger: Logger, exit: (code: number) => void = process.exit): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -211,8 +332,8 @@ async function main(): Promise<void> {
   });
   const config = loadLockConfig(values.config ?? null);
   const logger = createLogger({ level: config.logLevel, pretty: values.pretty && !values.json });
-  const { app } = await boot({ board: values.board!, boardsPath: values.boards, config, logger });
-  handleSignals(app, logger);
+  const booted = await boot({ board: values.board!, boardsPath: values.boards, config, logger });
+  handleSignals(booted, logger);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

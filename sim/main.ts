@@ -25,7 +25,7 @@ const HELP = `
         j jam bolt   k brief jam (frees on backoff)   g clear jam
         0-9 * #  keypad (# enters, * clears)   n phone with a grant at the reader
         d courier phone with a delivery visit (camera first)   a scan an expected parcel   z scan an unknown label
-        p pair button   x tamper on/off   b battery -10%   v camera fails   r camera repaired
+        p pair button   P pair button held 8 s   x tamper on/off   b battery -10%   v camera fails   r camera repaired
         s show world   h help   q quit
 `;
 
@@ -78,11 +78,12 @@ async function main(): Promise<void> {
     },
   });
   const config = loadLockConfig(values.config ?? null);
-  const demo = config.access ? null : demoPairing();
+  // A lock configured for the installer's serial line waits to be paired for real: no demo.
+  const demo = config.access || config.pairing ? null : demoPairing();
   if (demo) config.access = demo.config;
   // MQTT: a real broker with --mqtt-url, else (for play) an in-process aedes broker.
   let broker: { url: string; close(): Promise<void> } | null = null;
-  if (!config.mqtt) {
+  if (!config.mqtt && !config.pairing) {
     if (values['mqtt-url']) config.mqtt = { url: values['mqtt-url'], protocolVersion: 5, outboxCap: 50_000 };
     else {
       broker = await startInProcessBroker();
@@ -90,22 +91,23 @@ async function main(): Promise<void> {
     }
   }
   const logger = createLogger({ level: config.logLevel, pretty: !values.json });
-  const { app, world, profile } = await boot({ board: values.board!, config, logger });
-  if (demo) app.core?.applyHeartbeat(demo.heartbeat); // delivery grants want revocations no older than a day
+  const booted = await boot({ board: values.board!, config, logger });
+  const { world, profile } = booted;
+  if (demo) booted.app.core?.applyHeartbeat(demo.heartbeat); // delivery grants want revocations no older than a day
   for (const grant of demoGrants) {
-    const stored = app.core?.storeGrant([grant]);
+    const stored = booted.app.core?.storeGrant([grant]);
     if (stored && !stored.ok) throw new Error(`demo grant refused: ${stored.reason}`);
   }
   if (profile.io.plugin !== 'sim') throw new Error(`board "${values.board}" is not simulated; use npm start`);
   const control = new SimControl(world as SimBoard, systemClock);
-  const lock = app.deadbolt;
+  const lock = () => booted.app.deadbolt; // rebuilt after a pairing over the serial line
   let tampered = false;
   let parcelsScanned = 0;
 
   const say = (text: string) => process.stdout.write(`${text}\n`);
   const actions: Record<string, () => void> = {
-    l: () => say(`lock: ${lock.lock('command')}`),
-    u: () => say(`unlock: ${lock.unlock('command')}`),
+    l: () => say(`lock: ${lock().lock('command')}`),
+    u: () => say(`unlock: ${lock().unlock('command')}`),
     o: () => say(`open door: ${control.openDoor() ?? 'ok'}`),
     c: () => say(`close door: ${control.closeDoor() ?? 'ok'}`),
     f: () => say(`force door: ${control.forceDoor() ?? 'ok'}`),
@@ -128,6 +130,10 @@ async function main(): Promise<void> {
     p: () => {
       control.pressPairButton();
       say('pair button pressed');
+    },
+    P: () => {
+      control.pressPairButton(8_000);
+      say('pair button held for 8 s (a factory reset needs it held)');
     },
     x: () => {
       tampered = !tampered;
@@ -170,7 +176,7 @@ async function main(): Promise<void> {
     s: () =>
       say(
         JSON.stringify(
-          { lock: lock.current, alarms: [...lock.activeAlarms], world: control.snapshot() },
+          { lock: lock().current, alarms: [...lock().activeAlarms], world: control.snapshot() },
           null,
           2,
         ),
@@ -178,7 +184,7 @@ async function main(): Promise<void> {
     h: () => say(HELP),
   };
 
-  handleSignals(app, logger);
+  handleSignals(booted, logger);
   say(HELP);
   if (demo) say(` demo pairing: PIN ${demo.pin}#, offline code ${demo.code}# (4 h), n = a phone with a resident grant, d = a courier\n`);
   if (broker) say(` MQTT: in-process broker at ${broker.url}; watch it with: mosquitto_sub -h 127.0.0.1 -p ${broker.url.split(':').pop()} -t 'locks/#' -v\n`);

@@ -14,6 +14,8 @@ export const TYP = {
   command: 'lock-command',
   /** Signed by the lock's device key: audit events (firmware/sync/outbox.ts). */
   event: 'lock-event',
+  /** Signed by the lock's device key at pairing: who it was paired to, when (firmware/pairing/). */
+  attestation: 'lock-attestation',
 } as const;
 export type Typ = (typeof TYP)[keyof typeof TYP];
 

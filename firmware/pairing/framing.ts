@@ -67,10 +67,12 @@ export interface FrameCounters {
   oversize: number;
   /** Empty frames (two delimiters in a row, or a lone one): line noise. */
   empty: number;
+  /** Unfinished frames dropped after the line went quiet. */
+  abandoned: number;
 }
 
 export class FrameDecoder {
-  readonly counters: FrameCounters = { frames: 0, badCobs: 0, badCrc: 0, oversize: 0, empty: 0 };
+  readonly counters: FrameCounters = { frames: 0, badCobs: 0, badCrc: 0, oversize: 0, empty: 0, abandoned: 0 };
   /** Encoded bytes of the frame being received; capped, so a flood without delimiters cannot grow it. */
   private buffer = new Uint8Array(cobsLimit());
   private length = 0;
@@ -87,6 +89,19 @@ export class FrameDecoder {
       }
       this.end();
     }
+  }
+
+  /** Bytes of an unfinished frame waiting for its delimiter. */
+  get partial(): number {
+    return this.length;
+  }
+
+  /** Drop an unfinished frame (the sender went silent mid-frame); counted as `abandoned`. */
+  discardPartial(): void {
+    if (this.length === 0 && !this.overflowing) return;
+    this.length = 0;
+    this.overflowing = false;
+    this.counters.abandoned++;
   }
 
   private end(): void {

@@ -1,0 +1,140 @@
+// What pairing leaves on the lock, in its state directory (0700):
+//   device.key            the device key (identity.ts); survives a factory reset
+//   clock.json            the installer's clock correction (set-time)
+//   paired/config.json    the access and mqtt config sections, pointing at the files beside it
+//   paired/keypad.secret  the keypad secret, 64 hex digits (0600)
+//   paired/mqtt.password  the broker password (0600), when given
+//   paired/mqtt-ca.pem    the broker's CA, when given
+//   paired/data/          the access store and the event outbox
+// `paired/` is built under a temporary name and renamed into place, so a power cut leaves the lock
+// either paired with all of it or unpaired. A factory reset renames it away, then deletes it.
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LockConfig } from '../config.js';
+
+export interface PairSettings {
+  lockId: string;
+  timeZone: string;
+  ownerKeys: Uint8Array[];
+  keypadSecret: Uint8Array;
+  mqtt: { url: string; username?: string; password?: string; ca?: string; protocolVersion?: 4 | 5 } | null;
+}
+
+export type PairedSections = Pick<LockConfig, 'access' | 'mqtt'>;
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+/** The access and mqtt sections pairing wrote, or null when the lock is unpaired. */
+export function readPaired(stateDir: string): PairedSections | null {
+  cleanLeftovers(stateDir);
+  const path = join(stateDir, 'paired', 'config.json');
+  if (!existsSync(path)) return null;
+  return JSON.parse(readFileSync(path, 'utf8')) as PairedSections;
+}
+
+/** Write a pairing atomically; keeps the access data when the lock id and owners are unchanged. */
+export function writePaired(stateDir: string, s: PairSettings): PairedSections {
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const final = join(stateDir, 'paired');
+  const temp = join(stateDir, `paired.tmp-${randomBytes(4).toString('hex')}`);
+  mkdirSync(temp, { mode: 0o700 });
+  const previous = readPaired(stateDir);
+  const sameOwner = previous?.access?.lockId === s.lockId && sameKeys(previous.access.ownerKeys, s.ownerKeys.map(hex));
+  const sections: PairedSections = {
+    access: {
+      lockId: s.lockId,
+      timeZone: s.timeZone,
+      ownerKeys: s.ownerKeys.map(hex),
+      stateDir: join(final, 'data'),
+      keypadSecretFile: join(final, 'keypad.secret'),
+      provider: 'node',
+    },
+    mqtt: s.mqtt
+      ? {
+          url: s.mqtt.url,
+          username: s.mqtt.username,
+          passwordFile: s.mqtt.password !== undefined ? join(final, 'mqtt.password') : undefined,
+          caFile: s.mqtt.ca !== undefined ? join(final, 'mqtt-ca.pem') : undefined,
+          protocolVersion: s.mqtt.protocolVersion ?? 5,
+          outboxCap: 50_000,
+        }
+      : undefined,
+  };
+  writeSecret(join(temp, 'keypad.secret'), `${hex(s.keypadSecret)}\n`);
+  if (s.mqtt?.password !== undefined) writeSecret(join(temp, 'mqtt.password'), s.mqtt.password);
+  if (s.mqtt?.ca !== undefined) writeSecret(join(temp, 'mqtt-ca.pem'), s.mqtt.ca);
+  writeSecret(join(temp, 'config.json'), `${JSON.stringify(sections, null, 2)}\n`);
+  // Same lock, same owners (a broker change): keep the uses, time floor and pending events.
+  if (sameOwner && existsSync(join(final, 'data'))) renameSync(join(final, 'data'), join(temp, 'data'));
+  syncDir(temp);
+  if (existsSync(final)) discard(stateDir, final);
+  renameSync(temp, final);
+  syncDir(stateDir);
+  return sections;
+}
+
+/** Forget the pairing (owners, secrets, broker, grants, uses, events); the device key stays. */
+export function wipePaired(stateDir: string): void {
+  const final = join(stateDir, 'paired');
+  if (existsSync(final)) discard(stateDir, final);
+  rmSync(join(stateDir, 'clock.json'), { force: true });
+  syncDir(stateDir);
+}
+
+/** The installer's clock correction (ms to add to the board's clock), 0 when none. */
+export function readClockOffset(stateDir: string): number {
+  try {
+    const value = (JSON.parse(readFileSync(join(stateDir, 'clock.json'), 'utf8')) as { offsetMs?: unknown }).offsetMs;
+    return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export function writeClockOffset(stateDir: string, offsetMs: number): void {
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const temp = join(stateDir, 'clock.json.tmp');
+  writeSecret(temp, `${JSON.stringify({ offsetMs })}\n`);
+  renameSync(temp, join(stateDir, 'clock.json'));
+  syncDir(stateDir);
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && [...a].sort().join() === [...b].sort().join();
+}
+
+function writeSecret(path: string, text: string): void {
+  const fd = openSync(path, 'w', 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function syncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Rename out of the way (atomic), then delete. */
+function discard(stateDir: string, path: string): void {
+  const trash = join(stateDir, `paired.old-${randomBytes(4).toString('hex')}`);
+  renameSync(path, trash);
+  syncDir(stateDir);
+  rmSync(trash, { recursive: true, force: true });
+}
+
+/** A pairing or reset cut short by a power loss leaves a temporary directory: remove it. */
+function cleanLeftovers(stateDir: string): void {
+  if (!existsSync(stateDir)) return;
+  for (const name of readdirSync(stateDir)) {
+    if (name.startsWith('paired.tmp-') || name.startsWith('paired.old-')) rmSync(join(stateDir, name), { recursive: true, force: true });
+  }
+}

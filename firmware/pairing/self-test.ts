@@ -1,0 +1,112 @@
+// The installer's self-test: cycles the bolt both ways and times each stroke, reads every sensor,
+// starts the camera and waits for its recording line, and (if asked) waits for a key on the
+// keypad. Returns a report; `ok` is false when a part that is fitted did not work.
+import type { BoardPorts } from '../../hal/ports/index.js';
+import type { Clock } from '../../hal/ports/clock.js';
+import type { Deadbolt } from '../lock/deadbolt.js';
+import type { OperationOutcome } from '../lock/types.js';
+
+export interface SelfTestOptions {
+  /** Wait this long for a key on the keypad (the installer presses one); 0 skips it. */
+  keypadWaitMs: number;
+  /** How long the camera has to confirm recording. */
+  cameraConfirmMs: number;
+  /** Longest a stroke may take before the test gives up on it (the deadbolt's own deadline is shorter). */
+  strokeTimeoutMs: number;
+  /** The camera is in use for a visit: leave it alone. */
+  cameraBusy: boolean;
+}
+
+export interface Stroke {
+  op: 'lock' | 'unlock';
+  outcome: OperationOutcome | 'refused' | 'timeout';
+  ms: number | null;
+  detail?: string;
+}
+
+export interface SelfTestReport {
+  ok: boolean;
+  bolt: { before: string; strokes: Stroke[]; after: string; skipped?: string };
+  door: string;
+  tamper: boolean | null;
+  battery: number | null;
+  pairButton: boolean | null;
+  camera: { fitted: boolean; confirmedMs: number | null; skipped?: string };
+  keypad: { fitted: boolean; keyPressed: boolean | null };
+}
+
+export async function runSelfTest(ports: BoardPorts, deadbolt: Deadbolt, clock: Clock, o: SelfTestOptions): Promise<SelfTestReport> {
+  const waitFor = <T>(ms: number, arm: (done: (value: T) => void) => () => void, timeout: T) =>
+    new Promise<T>((resolve) => {
+      let settled = false;
+      const finish = (value: T) => {
+        if (settled) return;
+        settled = true;
+        timer.cancel();
+        off();
+        resolve(value);
+      };
+      const timer = clock.after(ms, () => finish(timeout));
+      const off = arm(finish);
+    });
+
+  const stroke = async (op: 'lock' | 'unlock'): Promise<Stroke> => {
+    let off: () => void = () => {};
+    const outcome = waitFor<Stroke>(o.strokeTimeoutMs, (done) => {
+      off = deadbolt.events.on('operation', (e) => {
+        if (e.op === op) done({ op, outcome: e.outcome, ms: e.ms });
+      });
+      return off;
+    }, { op, outcome: 'timeout', ms: null });
+    const result = op === 'lock' ? deadbolt.lock('command') : deadbolt.unlock('command');
+    if (result !== 'started') {
+      off();
+      return { op, outcome: 'refused', ms: null, detail: result };
+    }
+    return outcome;
+  };
+
+  const before = deadbolt.current;
+  const bolt: SelfTestReport['bolt'] = { before, strokes: [], after: before };
+  if (deadbolt.doorState === 'open') bolt.skipped = 'the door is open: close it to test the bolt';
+  else {
+    for (const op of before === 'unlocked' ? (['lock', 'unlock'] as const) : (['unlock', 'lock'] as const)) {
+      const s = await stroke(op);
+      bolt.strokes.push(s);
+      if (s.outcome !== 'done') break;
+    }
+    bolt.after = deadbolt.current;
+  }
+
+  const camera: SelfTestReport['camera'] = { fitted: ports.camera !== undefined, confirmedMs: null };
+  if (ports.camera && o.cameraBusy) camera.skipped = 'the camera is recording a visit';
+  else if (ports.camera) {
+    const cam = ports.camera;
+    const started = clock.now();
+    cam.setRecording(true);
+    const confirmed = cam.isRecording() || (await waitFor<boolean>(o.cameraConfirmMs, (done) => cam.onRecording((r) => r && done(true)), false));
+    cam.setRecording(false);
+    camera.confirmedMs = confirmed ? clock.now() - started : null;
+  }
+
+  const keypad: SelfTestReport['keypad'] = { fitted: ports.keypad !== undefined, keyPressed: null };
+  if (ports.keypad && o.keypadWaitMs > 0) {
+    const pad = ports.keypad;
+    keypad.keyPressed = await waitFor<boolean>(o.keypadWaitMs, (done) => pad.onKey(() => done(true)), false);
+  }
+
+  const ok =
+    !bolt.skipped && bolt.strokes.length === 2 && bolt.strokes.every((s) => s.outcome === 'done') &&
+    (!camera.fitted || camera.skipped !== undefined || camera.confirmedMs !== null) &&
+    keypad.keyPressed !== false;
+  return {
+    ok,
+    bolt,
+    door: deadbolt.doorState,
+    tamper: ports.tamper ? ports.tamper.isTampered() : null,
+    battery: ports.battery ? ports.battery.readLevel() : null,
+    pairButton: ports.pairButton ? ports.pairButton.isPressed() : null,
+    camera,
+    keypad,
+  };
+}
