@@ -147,8 +147,12 @@ export async function boot(options: BootOptions): Promise<Booted> {
             // One rebuild at a time: stop the services (bolt left safe), change the files, start again.
             const run = queue.then(async () => {
               await services.stop();
-              change();
-              services = await startServices(hw, await configNow());
+              try {
+                change();
+              } finally {
+                // Whatever the files now say (the old pairing, if the change failed), the lock runs again.
+                services = await startServices(hw, await configNow());
+              }
             });
             queue = run.catch(() => {});
             return run;
@@ -168,7 +172,8 @@ export async function boot(options: BootOptions): Promise<Booted> {
       },
       { windowMs: p.windowMs, factoryResetHoldMs: p.factoryResetHoldMs, idleTimeoutMs: p.idleTimeoutMs },
     );
-    pairing.events.on('window', (e) => plog.info({ event: 'pairing-window', ...e }, 'pair button pressed: pairing window open'));
+    pairing.events.on('window', (e) => plog.info({ event: 'pairing-window', ...e }, e.reason === 'button' ? 'pair button pressed: pairing window open' : 'paired: pairing window open for the self-test'));
+    pairing.events.on('held', (e) => plog.info({ event: 'pair-button-held', ...e }, 'pair button held: a factory reset is possible while it stays down'));
     pairing.events.on('request', (e) => {
       const line = `installer ${e.op ?? 'request'}: ${e.ok ? 'done' : `refused (${e.code})`}`;
       if (e.ok) plog.info({ event: 'pairing', ...e }, line);

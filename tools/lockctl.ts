@@ -10,6 +10,7 @@ import { parseClaims, ROLES } from '../firmware/access/grant.js';
 import { normalizeTracking, OFFLINE_CLASSES, offlineCode, PIN_MAX, PIN_MIN, pinDigest, TRACKING_MAX, trackingDigest } from '../firmware/keypad/codes.js';
 import { hexBytes, readKey, role, roles, time, uint, UsageError, window } from './lib/args.js';
 import { inspect } from './lib/inspect.js';
+import { INSTALLER_COMMANDS, runInstaller } from './lib/installer.js';
 import { keyFromSeed, mintCommand, mintGrant, mintHeartbeat, mintRevocations, present } from './lib/mint.js';
 
 const HELP = `lockctl <command> [options]
@@ -31,6 +32,15 @@ const HELP = `lockctl <command> [options]
   present    --key HOLDER.key --lock ID --challenge HEX --chain A.cose[,B.cose...] [--out FILE]
   inspect    (FILE | --hex HEX) [--lock ID] [--owner PUBHEX]... [--tz ZONE] [--at T]
 
+ installer, over the lock's serial line ([--port /dev/ttyUSB0] [--baud 115200]):
+  info       who the lock is: paired or not, board, firmware, device key [--json]
+  pair       --lock ID --tz ZONE (--owner PUBHEX... | --key OWNER.key) --secret-file F [--time T]
+             [--mqtt-url URL [--mqtt-user U] [--mqtt-password-file F] [--mqtt-ca CA.pem] [--mqtt-version 4|5]]
+             [--out DEVICE.json]   (a paired lock: press its pair button first)
+  set-time   [--time T]            set the lock's clock (a paired lock: press its pair button first)
+  self-test  [--keypad] [--json]   cycle the bolt, read every sensor, start the camera
+  factory-reset                    hold the pair button down (5 s) and keep holding while this runs
+
   T is an ISO date-time (2026-06-01T09:00:00Z), "now", or "+30m"/"+2h"/"+7d".
   Without --out, messages are printed as hex.`;
 
@@ -41,6 +51,8 @@ const options = {
   id: { type: 'string' }, to: { type: 'string' }, roles: { type: 'string' }, depth: { type: 'string' }, seq: { type: 'string' },
   grant: { type: 'string', multiple: true }, issuer: { type: 'string', multiple: true }, time: { type: 'string' }, action: { type: 'string' },
   mode: { type: 'string' }, valid: { type: 'string' }, challenge: { type: 'string' }, chain: { type: 'string' }, hex: { type: 'string' },
+  port: { type: 'string' }, baud: { type: 'string' }, 'mqtt-url': { type: 'string' }, 'mqtt-user': { type: 'string' },
+  'mqtt-password-file': { type: 'string' }, 'mqtt-ca': { type: 'string' }, 'mqtt-version': { type: 'string' }, keypad: { type: 'boolean' }, json: { type: 'boolean' },
   owner: { type: 'string', multiple: true }, 'secret-file': { type: 'string' }, class: { type: 'string' }, pin: { type: 'string' }, tz: { type: 'string' }, at: { type: 'string' }, help: { type: 'boolean' },
 } as const;
 
@@ -225,14 +237,25 @@ function leafId(bytes: Uint8Array): Uint8Array {
   return claims.value.cti;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+/** The command line: the installer commands talk to a lock (async); the rest make and read messages. Returns the exit code. */
+export async function main(argv: string[], say: (line: string) => void = console.log, open?: Parameters<typeof runInstaller>[3]): Promise<number> {
   try {
-    console.log(run(process.argv.slice(2)));
+    const command = argv.find((a) => !a.startsWith('-'));
+    if (command && (INSTALLER_COMMANDS as readonly string[]).includes(command) && !argv.includes('--help')) {
+      const { values } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+      return await runInstaller(command as (typeof INSTALLER_COMMANDS)[number], values, say, open);
+    }
+    say(run(argv));
+    return 0;
   } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(`lockctl: ${error.message}`);
-      process.exit(2);
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      say(`lockctl: ${(error as Error).message}`);
+      return 2;
     }
     throw error;
   }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
 }

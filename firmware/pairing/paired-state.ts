@@ -36,10 +36,10 @@ export function readPaired(stateDir: string): PairedSections | null {
 /** Write a pairing atomically; keeps the access data when the lock id and owners are unchanged. */
 export function writePaired(stateDir: string, s: PairSettings): PairedSections {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const previous = readPaired(stateDir); // (also clears what an interrupted pairing left)
   const final = join(stateDir, 'paired');
   const temp = join(stateDir, `paired.tmp-${randomBytes(4).toString('hex')}`);
   mkdirSync(temp, { mode: 0o700 });
-  const previous = readPaired(stateDir);
   const sameOwner = previous?.access?.lockId === s.lockId && sameKeys(previous.access.ownerKeys, s.ownerKeys.map(hex));
   const sections: PairedSections = {
     access: {

@@ -54,7 +54,9 @@ export interface PairingCounters extends FrameCounters {
 }
 
 export interface PairingEvents {
-  window: { open: boolean; untilMs: number | null };
+  window: { open: boolean; untilMs: number | null; reason: 'button' | 'paired' };
+  /** The button has been held long enough for a factory reset. */
+  held: { forMs: number };
   request: { op: Op | null; ok: boolean; code: PairingErrorCode | null };
 }
 
@@ -93,22 +95,31 @@ export class PairingServer {
   close(): void {
     this.closed = true;
     this.idle?.cancel();
+    this.holdTimer?.cancel();
     for (const off of this.subscriptions.splice(0)) off();
   }
 
   private onButton(pressed: boolean): void {
     const now = this.deps.clock.now();
+    this.holdTimer?.cancel();
+    this.holdTimer = null;
     if (!pressed) {
       this.pressedSince = null;
       return;
     }
     this.pressedSince = now;
-    this.openWindow();
+    this.openWindow('button');
+    this.holdTimer = this.deps.clock.after(this.options.factoryResetHoldMs, () => {
+      this.holdTimer = null;
+      if (this.deps.pairButton?.isPressed()) this.events.emit('held', { forMs: this.options.factoryResetHoldMs });
+    });
   }
 
-  private openWindow(): void {
+  private holdTimer: TimerHandle | null = null;
+
+  private openWindow(reason: 'button' | 'paired'): void {
     this.windowUntil = this.deps.clock.now() + this.options.windowMs;
-    this.events.emit('window', { open: true, untilMs: this.windowUntil });
+    this.events.emit('window', { open: true, untilMs: this.windowUntil, reason });
   }
 
   private onData(chunk: Uint8Array): void {
@@ -144,7 +155,7 @@ export class PairingServer {
     this.handle(request).then(
       (body) => {
         this.busy = false;
-        if (request.op === 'pair') this.openWindow(); // the installer goes on to the self-test
+        if (request.op === 'pair') this.openWindow('paired'); // the installer goes on to the self-test
         if (request.op === 'factory-reset') this.windowUntil = 0;
         this.events.emit('request', { op: request.op, ok: true, code: null });
         this.send({ v: PROTOCOL_VERSION, id: request.id, ok: true, body });
