@@ -17,42 +17,13 @@ import { encodeRequest, type Op, parseReply, type Reply } from '../../firmware/p
 import { PairingServer } from '../../firmware/pairing/server.js';
 import { OffsetClock } from '../../firmware/util/offset-clock.js';
 import { wrapSerialPort } from '../../hal/node/serial-link.js';
-import type { Clock, TimerHandle } from '../../hal/ports/clock.js';
 import type { PairButton } from '../../hal/ports/pair-button.js';
 import { testKey } from '../../tools/lib/mint.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 const NOW = Date.parse('2026-06-01T08:00:00Z');
 const owner = testKey('owner');
 const newOwner = testKey('new-owner');
-
-/** A clock moved by hand; timers fire in order as it passes them. */
-export class ManualClock implements Clock {
-  private timers: { at: number; fn: () => void; live: boolean }[] = [];
-  constructor(private t: number) {}
-  now(): number {
-    return this.t;
-  }
-  after(ms: number, fn: () => void): TimerHandle {
-    const timer = { at: this.t + ms, fn, live: true };
-    this.timers.push(timer);
-    return { cancel: () => (timer.live = false) };
-  }
-  every(): TimerHandle {
-    throw new Error('not used');
-  }
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      const next = this.timers.filter((x) => x.live && x.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!next) break;
-      this.t = next.at;
-      next.live = false;
-      next.fn();
-    }
-    this.t = end;
-    this.timers = this.timers.filter((x) => x.live);
-  }
-}
 
 class Button implements PairButton {
   private pressed = false;
@@ -241,7 +212,7 @@ describe('pairing server over the serialport mock binding', () => {
     const r = await rig();
     const good = encodeFrame(encodeRequest(1, 'info'));
     const badCrc = Uint8Array.from(good);
-    badCrc[3] ^= 0x01;
+    badCrc[3] = badCrc[3]! ^ 0x01;
     await r.sendBytes(Uint8Array.from({ length: 1000 }, (_, i) => (i * 37) % 251 + 1)); // no delimiter: a flood
     await r.sendBytes(Uint8Array.of(0));
     await r.sendBytes(badCrc);
