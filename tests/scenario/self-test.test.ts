@@ -1,0 +1,65 @@
+// The installer's self-test on the simulated board, on simulated time: the real deadbolt and
+// drivers, with faults put into the world through the control API.
+import { afterEach, describe, expect, it } from 'vitest';
+import { runSelfTest, type SelfTestOptions } from '../../firmware/pairing/self-test.js';
+import { type SimLock, settle, startSimLock } from '../helpers/sim-lock.js';
+
+const OPTIONS: SelfTestOptions = { keypadWaitMs: 0, cameraConfirmMs: 2_000, strokeTimeoutMs: 7_000, cameraBusy: false };
+let lock: SimLock | null = null;
+afterEach(async () => {
+  await lock?.close();
+  lock = null;
+});
+
+async function selfTest(l: SimLock, options: Partial<SelfTestOptions> = {}) {
+  return settle(runSelfTest(l.ports, l.app.deadbolt, l.time.clock, { ...OPTIONS, ...options }), l.time, 60_000);
+}
+
+describe('self-test on the simulated board', () => {
+  it('a healthy lock: both strokes timed, every sensor read, the camera confirmed, a key press seen; the bolt ends where it began', async () => {
+    const l = (lock = await startSimLock({ config: { autoRelockMs: null } }));
+    l.time.advance(100);
+    const pending = selfTest(l, { keypadWaitMs: 10_000 });
+    l.time.clock.after(3_000, () => l.control.pressKey('5'));
+    const report = await pending;
+    expect(report.ok).toBe(true);
+    expect(report.bolt.before).toBe('locked');
+    expect(report.bolt.strokes.map((s) => [s.op, s.outcome])).toEqual([['unlock', 'done'], ['lock', 'done']]);
+    for (const s of report.bolt.strokes) expect(s.ms).toBeGreaterThan(100);
+    expect(report.bolt.after).toBe('locked');
+    expect(l.world.bolt.isThrown).toBe(true);
+    expect(report).toMatchObject({ door: 'closed', tamper: false, pairButton: false, keypad: { fitted: true, keyPressed: true } });
+    expect(report.camera.confirmedMs).toBeGreaterThanOrEqual(300);
+    expect(l.world.camera!.triggered).toBe(false); // the camera is let go afterwards
+  });
+
+  it('a jammed bolt, a dead camera and a keypad nobody pressed: reported, and ok is false', async () => {
+    const l = (lock = await startSimLock({ config: { autoRelockMs: null } }));
+    l.control.jamBolt();
+    l.control.failCamera();
+    const report = await selfTest(l, { keypadWaitMs: 1_000 });
+    expect(report.ok).toBe(false);
+    expect(report.bolt.strokes[0]).toMatchObject({ op: 'unlock', outcome: 'jammed' });
+    expect(report.camera).toMatchObject({ fitted: true, confirmedMs: null });
+    expect(report.keypad.keyPressed).toBe(false);
+  });
+
+  it('the door open: the bolt is not moved (it would be thrown into an open door), and the report says why', async () => {
+    const l = (lock = await startSimLock({ config: { autoRelockMs: null } }));
+    l.app.deadbolt.unlock('command');
+    l.time.advance(2_000);
+    expect(l.control.openDoor()).toBeNull();
+    l.time.advance(200);
+    const report = await selfTest(l);
+    expect(report.bolt.skipped).toMatch(/door is open/);
+    expect(report.bolt.strokes).toEqual([]);
+    expect(report).toMatchObject({ ok: false, door: 'open' });
+  });
+
+  it('a board without a camera or keypad: reported as not fitted, and not a failure', async () => {
+    const l = (lock = await startSimLock({ board: 'rpi-zero-2w', config: { autoRelockMs: null } }));
+    const report = await selfTest(l);
+    expect(report.camera.fitted).toBe(false);
+    expect(report.ok).toBe(true);
+  });
+});
