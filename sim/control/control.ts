@@ -1,6 +1,6 @@
 // The simulator's backend API: what a test or a person does to the world around the lock.
 // It manipulates physics only, never the firmware's internals, and reports what is physically so.
-import type { Clock } from '../../hal/ports/clock.js';
+import type { Clock, TimerHandle } from '../../hal/ports/clock.js';
 import type { SimBoard } from '../board.js';
 import type { SimPhone } from '../devices/credential-reader.js';
 import type { DoorRefusal } from '../physics/door.js';
@@ -95,11 +95,17 @@ export class SimControl {
   setTamper(tampered: boolean): void {
     this.need(this.board.tamper, 'tamper switch').set(tampered);
   }
+  /** Press the pair button for `holdMs`; a press while it is down extends the hold. */
   pressPairButton(holdMs = 300): void {
     const button = this.need(this.board.pairButton, 'pair button');
+    this.pairRelease?.cancel();
     button.set(true);
-    this.clock.after(holdMs, () => button.set(false));
+    this.pairRelease = this.clock.after(holdMs, () => {
+      this.pairRelease = null;
+      button.set(false);
+    });
   }
+  private pairRelease: TimerHandle | null = null;
   setBattery(percent: number): void {
     this.need(this.board.battery, 'battery').setPercent(percent);
   }

@@ -1,60 +1,19 @@
 // The main job as a person uses it: `npm run sim` in a real process, commands typed on its stdin,
 // the log read from its stdout. Waits on output lines (with a generous deadline), never on sleeps.
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { jsonWith, type SimProcess, startSimProcess } from '../helpers/sim-process.js';
 
-let child: ChildProcessWithoutNullStreams | null = null;
+let child: SimProcess | null = null;
 afterEach(() => {
-  child?.kill('SIGKILL');
+  child?.proc.kill('SIGKILL');
   child = null;
 });
 
-function startSim() {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'sim/main.ts', '--json'], {
-    env: { ...process.env, IS_TEST_MODE: '' },
-  });
-  child = proc;
-  const lines: string[] = [];
-  const waiters: { test: (line: string) => boolean; resolve: (line: string) => void }[] = [];
-  createInterface({ input: proc.stdout }).on('line', (line) => {
-    lines.push(line);
-    for (const w of [...waiters]) {
-      if (w.test(line)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(line);
-      }
-    }
-  });
-  const waitFor = (test: (line: string) => boolean, what: string) =>
-    new Promise<string>((resolve, reject) => {
-      const seen = lines.find(test);
-      if (seen) return resolve(seen);
-      const timer = setTimeout(
-        () => reject(new Error(`no line with ${what}; got:\n${lines.join('\n')}`)),
-        20_000,
-      );
-      waiters.push({
-        test,
-        resolve: (l) => {
-          clearTimeout(timer);
-          resolve(l);
-        },
-      });
-    });
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  return { proc, lines, waitFor, exited, type: (keys: string) => proc.stdin.write(`${keys}\n`) };
+function startSim(): SimProcess {
+  child = startSimProcess();
+  return child;
 }
-
-const jsonWith = (fields: Record<string, unknown>) => (line: string) => {
-  try {
-    const o = JSON.parse(line);
-    return Object.entries(fields).every(([k, v]) => o[k] === v);
-  } catch {
-    return false;
-  }
-};
 
 describe('npm run sim', () => {
   it('boots, obeys typed commands, and leaves the bolt locked on quit', async () => {

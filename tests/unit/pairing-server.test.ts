@@ -42,7 +42,7 @@ class Button implements PairButton {
   close() {}
 }
 
-let cleanups: (() => Promise<void> | void)[] = [];
+const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
   SerialPortMock.binding.reset();
