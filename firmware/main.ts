@@ -17,7 +17,7 @@ import { type App, createApp } from './app.js';
 import { type LockConfig, loadLockConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { readClockOffset } from './pairing/paired-state.js';
-import { toCbor } from './pairing/protocol.js';
+import { toCbor } from './pairing/plain.js';
 import type { PairingServer } from './pairing/server.js';
 import { OffsetClock } from './util/offset-clock.js';
 import { scopePorts } from './util/scoped-ports.js';
@@ -92,8 +92,9 @@ interface Services {
 
 export async function boot(options: BootOptions): Promise<Booted> {
   const stateDir = options.config.stateDir ?? null;
+  const boardClock = options.clock ?? systemClock;
   // The installer may correct the board's clock at pairing (boards without a real-time clock).
-  const clock = stateDir ? new OffsetClock(options.clock ?? systemClock, readClockOffset(stateDir)) : (options.clock ?? systemClock);
+  const clock = stateDir ? new OffsetClock(boardClock, readClockOffset(stateDir)) : boardClock;
   const random = options.random ?? cryptoRandom;
   const profile = loadBoard(options.boardsPath ?? 'boards.json', options.board);
   const loader = IO_PLUGINS[profile.io.plugin];
@@ -138,7 +139,8 @@ export async function boot(options: BootOptions): Promise<Booted> {
     pairing = new PairingServer(
       {
         link: serial,
-        clock,
+        // Windows and hold times are durations: measured on the board's clock, which set-time does not move.
+        clock: boardClock,
         pairButton: ports.pairButton,
         handlers: installerHandlers({
           stateDir, identity, clock, board: options.board, firmwareVersion: FIRMWARE_VERSION,

@@ -94,7 +94,7 @@ describe('installer pairing over a real pseudo-terminal', () => {
       '--mqtt-url', broker.url, '--mqtt-user', LOCK, '--mqtt-password-file', join(dir, 'mqtt.password'), '--mqtt-ca', join(dir, 'ca.pem'), '--out', join(dir, 'device.json'));
     expect(paired.text).toContain('unpaired');
     expect(paired.text).toContain('attestation verified');
-    expect(paired.code).toBe(0);
+    expect(paired.code, paired.text).toBe(0);
     const device = JSON.parse(readFileSync(join(dir, 'device.json'), 'utf8')) as { lockId: string; devicePublicKey: string; ownerKeys: string[] };
     expect(device).toMatchObject({ lockId: LOCK, ownerKeys: [Buffer.from(owner.publicKey).toString('hex')] });
 
@@ -138,7 +138,7 @@ describe('installer pairing over a real pseudo-terminal', () => {
     lock.type('p');
     await lock.waitFor(jsonWith({ event: 'pairing-window', reason: 'button' }), 'the window after the press');
     const again = await run('pair', '--port', second.installerEnd, '--lock', LOCK, '--tz', 'Europe/Berlin', '--key', join(dir, 'owner.key'), '--secret-file', join(dir, 'keypad.secret'), '--out', join(dir, 'device2.json'));
-    expect(again.code).toBe(0);
+    expect(again.code, again.text).toBe(0);
 
     // Factory reset: refused unless the button is held.
     const notHeld = await run('factory-reset', '--port', second.installerEnd);
@@ -148,7 +148,7 @@ describe('installer pairing over a real pseudo-terminal', () => {
     lock.type('P');
     await lock.waitFor(jsonWith({ event: 'pair-button-held' }), 'the button held long enough');
     const reset = await run('factory-reset', '--port', second.installerEnd);
-    expect(reset.code).toBe(0);
+    expect(reset.code, `${reset.text}\n${lock.lines.filter((l) => /pair/i.test(l)).join('\n')}`).toBe(0);
     expect(existsSync(join(stateDir, 'paired'))).toBe(false);
     const info = await run('info', '--port', second.installerEnd);
     expect(info.text).toMatch(/unpaired/);

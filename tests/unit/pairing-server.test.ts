@@ -245,3 +245,10 @@ describe('pairing server over the serialport mock binding', () => {
     expect(r.replies.at(-1)).toMatchObject({ id: 1, ok: true });
   });
 });
+
+describe('firmware version', () => {
+  it('what the lock reports is what package.json says', async () => {
+    const { FIRMWARE_VERSION } = await import('../../firmware/version.js');
+    expect(FIRMWARE_VERSION).toBe((JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version);
+  });
+});
