@@ -111,6 +111,11 @@ export async function boot(options: BootOptions): Promise<Booted> {
     ports.credentials = devices.credentialReader;
     ports.barcode = devices.barcodeReader ?? undefined;
   }
+  // A real board's barcode scanner (parcel boxes) is a serial device named in the profile.
+  if (profile.devices.barcode && !ports.barcode) {
+    const [{ openSerialLink }, { SerialBarcodeReader }] = await Promise.all([import('../hal/node/serial-link.js'), import('../hal/node/serial-barcode.js')]);
+    ports.barcode = new SerialBarcodeReader(await openSerialLink(profile.devices.barcode.path, profile.devices.barcode.baudRate));
+  }
   await ports.ready();
   const hw: Hardware = { ports, profile, clock, random, logger: options.logger };
 
@@ -195,6 +200,7 @@ export async function boot(options: BootOptions): Promise<Booted> {
       pairing?.close();
       await services.stop();
       await serial?.close();
+      ports.barcode?.close();
       await ports.close();
     },
   };
