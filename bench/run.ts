@@ -1,4 +1,4 @@
-// `npm run bench [-- boot|access|keypad|mqtt|cycles] [--cycles N] [--boots N]`: prints every figure with its bar.
+// `npm run bench [-- boot|access|keypad|pairing|mqtt|cycles] [--cycles N] [--boots N]`: prints every figure with its bar.
 // Benchmarks measure; tests never time anything.
 import { parseArgs } from 'node:util';
 import { benchDecision, benchRevocationMemory, benchVerify } from './access.js';
@@ -7,6 +7,7 @@ import { benchCycles } from './cycles.js';
 import { printFigures } from './figures.js';
 import { benchKeypad } from './keypad.js';
 import { benchDrain, benchRevocationLatency } from './mqtt.js';
+import { benchPairingFlood, benchParcelScan } from './pairing.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -24,6 +25,7 @@ if (want('access')) {
   printFigures('Access core', [...benchVerify(), ...benchDecision(), ...benchRevocationMemory()]);
 }
 if (want('keypad')) printFigures('Keypad', benchKeypad());
+if (want('pairing')) printFigures('Serial pairing and parcel box', [...benchPairingFlood(), ...benchParcelScan()]);
 if (want('mqtt')) {
   const figures = [...(await benchRevocationLatency(false)), ...(await benchRevocationLatency(true)), ...(await benchDrain())];
   printFigures('MQTT: owner publishes a revocation list, lock refuses the grant (TLS loopback Mosquitto)', figures);
