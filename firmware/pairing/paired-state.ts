@@ -9,9 +9,10 @@
 // `paired/` is built under a temporary name and renamed into place, so a power cut leaves the lock
 // either paired with all of it or unpaired. A factory reset renames it away, then deletes it.
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { LockConfig } from '../config.js';
+import { fsyncDir, writeAtomic } from '../store/journal.js';
 
 export interface PairSettings {
   lockId: string;
@@ -67,10 +68,10 @@ export function writePaired(stateDir: string, s: PairSettings): PairedSections {
   writeSecret(join(temp, 'config.json'), `${JSON.stringify(sections, null, 2)}\n`);
   // Same lock, same owners (a broker change): keep the uses, time floor and pending events.
   if (sameOwner && existsSync(join(final, 'data'))) renameSync(join(final, 'data'), join(temp, 'data'));
-  syncDir(temp);
+  fsyncDir(temp);
   if (existsSync(final)) discard(stateDir, final);
   renameSync(temp, final);
-  syncDir(stateDir);
+  fsyncDir(stateDir);
   return sections;
 }
 
@@ -79,7 +80,7 @@ export function wipePaired(stateDir: string): void {
   const final = join(stateDir, 'paired');
   if (existsSync(final)) discard(stateDir, final);
   rmSync(join(stateDir, 'clock.json'), { force: true });
-  syncDir(stateDir);
+  fsyncDir(stateDir);
 }
 
 /** The installer's clock correction (ms to add to the board's clock), 0 when none. */
@@ -94,40 +95,23 @@ export function readClockOffset(stateDir: string): number {
 
 export function writeClockOffset(stateDir: string, offsetMs: number): void {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  const temp = join(stateDir, 'clock.json.tmp');
-  writeSecret(temp, `${JSON.stringify({ offsetMs })}\n`);
-  renameSync(temp, join(stateDir, 'clock.json'));
-  syncDir(stateDir);
+  writeSecret(join(stateDir, 'clock.json'), `${JSON.stringify({ offsetMs })}\n`);
 }
 
 function sameKeys(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && [...a].sort().join() === [...b].sort().join();
 }
 
+/** A 0600 file written whole or not at all. */
 function writeSecret(path: string, text: string): void {
-  const fd = openSync(path, 'w', 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  writeAtomic(dirname(path), basename(path), [Buffer.from(text)]);
 }
 
 /** Rename out of the way (atomic), then delete. */
 function discard(stateDir: string, path: string): void {
   const trash = join(stateDir, `paired.old-${randomBytes(4).toString('hex')}`);
   renameSync(path, trash);
-  syncDir(stateDir);
+  fsyncDir(stateDir);
   rmSync(trash, { recursive: true, force: true });
 }
 

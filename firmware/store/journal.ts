@@ -86,11 +86,16 @@ export function writeAtomic(dir: string, name: string, chunks: Iterable<Uint8Arr
     closeSync(fd);
   }
   renameSync(temp, path);
-  const dirFd = openSync(dir, 'r');
+  fsyncDir(dir);
+}
+
+/** Make a directory's entries (a rename, a new file) durable. */
+export function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
   try {
-    fsyncSync(dirFd);
+    fsyncSync(fd);
   } finally {
-    closeSync(dirFd);
+    closeSync(fd);
   }
 }
 

@@ -21,6 +21,7 @@ import { seededRandom } from '../../hal/node/random.js';
 import { mintCommand, mintGrant, mintHeartbeat, mintRevocations, present, testKey } from '../../tools/lib/mint.js';
 import { DELIVERY_CONFIG, DELIVERY_TRAIL, dispatch, LOCK, MON_1000, runDelivery, SECRET, trail, ZONE } from '../helpers/delivery.js';
 import { type Broker, startBroker } from '../helpers/mosquitto.js';
+import { waitUntil } from '../helpers/wait.js';
 import { startSimLock } from '../helpers/sim-lock.js';
 
 const owner = testKey('owner');
@@ -43,15 +44,7 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 }, 60_000);
 
-async function waitFor<T>(check: () => T | undefined | false, what: string, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const waitFor = waitUntil;
 
 let apps = 0;
 

@@ -15,6 +15,7 @@ import { main as lockctl } from '../../tools/lockctl.js';
 import { mintGrant, testKey } from '../../tools/lib/mint.js';
 import { type Broker, startBroker } from '../helpers/mosquitto.js';
 import { jsonWith, type SimProcess, startSimProcess } from '../helpers/sim-process.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const LOCK = 'front-door';
 const owner = testKey('installer-test-owner');
@@ -38,15 +39,7 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 }, 30_000);
 
-async function until<T>(check: () => T | undefined | false, what: string, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = <T>(check: () => T | undefined | false, what: string) => waitUntil(check, what, 15_000);
 
 /** A pseudo-terminal pair: the lock's end and the installer's end. */
 async function ptyPair(name: string) {
