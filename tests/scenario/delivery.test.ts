@@ -148,6 +148,18 @@ describe('in-home delivery', () => {
     expect(completed(l)).toMatchObject({ late: true });
   });
 
+  it('the bolt jams on the way open: the visit is aborted, and the camera let go after its post-roll', async () => {
+    const l = await start();
+    l.control.jamBolt();
+    l.control.tapPhone(phone(visit()));
+    watch(l, 8_000);
+    expect(steps(l)).toEqual(['started', 'recording', 'aborted']);
+    expect(l.visitEvents.find((e) => e.type === 'delivery' && e.step === 'aborted')).toMatchObject({ reason: 'unlock-jammed' });
+    watch(l, 10_000);
+    expect(l.world.camera!.triggered).toBe(false);
+    expect(l.app.supervisor!.active).toBe(0);
+  });
+
   it('outside the scheduled window: refused, and the camera is never even triggered', async () => {
     const l = await start({ startMs: Date.parse('2026-06-01T11:00:00Z') }); // Monday 13:00 in Berlin
     l.control.tapPhone(phone(visit()));
