@@ -1,9 +1,13 @@
 // Prints the worked examples of docs/PROTOCOL.md (hex and CBOR diagnostic notation) from fixed
 // test keys, so the document's bytes are real. Run: npx tsx tools/protocol-examples.ts
 import { fileURLToPath } from 'node:url';
+import { crc32 } from 'node:zlib';
 import { Tag } from 'cbor-x';
 import { decodeScanned } from '../firmware/access/cbor.js';
 import { decodeSign1 } from '../firmware/access/cose.js';
+import { normalizeTracking, trackingDigest } from '../firmware/keypad/codes.js';
+import { encodeFrame } from '../firmware/pairing/framing.js';
+import { encodeRequest } from '../firmware/pairing/protocol.js';
 import { mintCommand, mintGrant, mintHeartbeat, mintRevocations, present, testKey } from './lib/mint.js';
 
 /** CBOR diagnostic notation (RFC 8949 §8) for the subset our messages use. */
@@ -60,7 +64,14 @@ export function examplesMarkdown(): string {
   }
   const p = decodeScanned(presentation) as [number, Uint8Array[], Uint8Array];
   lines.push(`\n### Presentation (${presentation.length} bytes), challenge ${h(challenge)}\n\n\`\`\`\n[1, [<<delegation above>>, <<courier grant above>>], <<proof>>]\n\nproof:\n${showSign1(p[2])}\n\`\`\`\n\nhex:\n\n\`\`\`\n${h(presentation).replace(/(.{96})/g, '$1\n')}\n\`\`\``);
-    return lines.join('\n');
+  // Parcel box (§13) and serial pairing (§14).
+  const secret = new Uint8Array(32).fill(0x42);
+  const tracking = normalizeTracking('1z 999 aa1 0123 4567 84')!;
+  lines.push(`\n### Tracking-number digest (§13), keypad secret 42…42\n\n\`\`\`\nnormalized("1z 999 aa1 0123 4567 84") = "${tracking}"\nHMAC-SHA-256(secret, "lock-tracking-v1" || 0x00 || "${tracking}") =\n\`\`\`\n\ndigest:\n\n\`\`\`\n${h(trackingDigest(secret, tracking))}\n\`\`\``);
+  const request = encodeRequest(7, 'info');
+  const frame = encodeFrame(request);
+  lines.push(`\n### Serial request \`info\` (§14), id 7\n\n\`\`\`\n${diag(decodeScanned(request))}\n\npayload ${h(request)}\ncrc32   ${crc32(request).toString(16).padStart(8, '0')} (zlib crc32 of the payload, big-endian)\n\`\`\`\n\nframe:\n\n\`\`\`\n${h(frame)}\n\`\`\``);
+  return lines.join('\n');
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) console.log(examplesMarkdown());

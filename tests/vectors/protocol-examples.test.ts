@@ -4,6 +4,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeScanned } from '../../firmware/access/cbor.js';
 import { AccessCore, DEFAULT_ACCESS } from '../../firmware/access/core.js';
+import { normalizeTracking, trackingDigest } from '../../firmware/keypad/codes.js';
+import { FrameDecoder } from '../../firmware/pairing/framing.js';
+import { parseRequest } from '../../firmware/pairing/protocol.js';
 import { MemoryStore } from '../../firmware/store/store.js';
 import { examplesMarkdown } from '../../tools/protocol-examples.js';
 
@@ -35,5 +38,15 @@ describe('docs/PROTOCOL.md worked examples', () => {
     expect(core.decide(presentation)).toMatchObject({ allow: true, grant: { role: 'delivery', chainLength: 2 }, obligations: { record: true, relockWithinS: 90 } });
     expect(core.storeGrant([grant])).toEqual({ ok: false, reason: 'revoked-grant' }); // list 42 revokes Anna's grant
     expect(Array.isArray(decodeScanned(presentation))).toBe(true);
+  });
+
+  it('the tracking digest and the serial frame are what the lock computes and reads', () => {
+    const digest = /digest:\n\n```\n([0-9a-f]{64})\n```/.exec(section)![1]!;
+    expect(digest).toBe(Buffer.from(trackingDigest(new Uint8Array(32).fill(0x42), normalizeTracking('1z 999 aa1 0123 4567 84')!)).toString('hex'));
+    const frame = Uint8Array.from(Buffer.from(/frame:\n\n```\n([0-9a-f]+)\n```/.exec(section)![1]!, 'hex'));
+    const payloads: Uint8Array[] = [];
+    new FrameDecoder((p) => payloads.push(p)).push(frame);
+    expect(payloads).toHaveLength(1);
+    expect(parseRequest(payloads[0]!)).toMatchObject({ ok: true, request: { v: 1, id: 7, op: 'info' } });
   });
 });
