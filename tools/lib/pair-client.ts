@@ -60,9 +60,8 @@ export class PairClient {
     return reply.body;
   }
 
+  /** Close the line; a request still waiting ends with its own timeout. */
   close(): Promise<void> {
-    for (const [, resolve] of this.waiting) void resolve;
-    this.waiting.clear();
     return this.link.close();
   }
 
