@@ -16,7 +16,7 @@ import type { SerialLink } from '../hal/ports/serial-link.js';
 import { type App, createApp } from './app.js';
 import { type LockConfig, loadLockConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
-import { readClockOffset } from './pairing/paired-state.js';
+import { readClockOffset, readPaired } from './pairing/paired-state.js';
 import { toCbor } from './pairing/plain.js';
 import type { PairingServer } from './pairing/server.js';
 import { OffsetClock } from './util/offset-clock.js';
@@ -120,21 +120,19 @@ export async function boot(options: BootOptions): Promise<Booted> {
   const hw: Hardware = { ports, profile, clock, random, logger: options.logger };
 
   // What pairing wrote overrides the config file's access and mqtt sections.
-  let pairedModule: typeof import('./pairing/paired-state.js') | null = null;
-  const configNow = async (): Promise<LockConfig> => {
+  const configNow = (): LockConfig => {
     if (!stateDir || !options.config.pairing) return options.config;
-    pairedModule ??= await import('./pairing/paired-state.js');
-    const paired = pairedModule.readPaired(stateDir);
+    const paired = readPaired(stateDir);
     return paired ? { ...options.config, access: paired.access, mqtt: paired.mqtt } : { ...options.config, access: undefined, mqtt: undefined };
   };
-  let services = await startServices(hw, await configNow());
+  let services = await startServices(hw, configNow());
   let pairing: PairingServer | null = null;
   let serial: SerialLink | null = null;
 
   if (options.config.pairing && stateDir && clock instanceof OffsetClock) {
     const p = options.config.pairing;
-    const [{ PairingServer }, { installerHandlers }, { runSelfTest }, { loadOrCreateIdentity }, paired] = await Promise.all([
-      import('./pairing/server.js'), import('./pairing/installer.js'), import('./pairing/self-test.js'), import('./identity.js'), import('./pairing/paired-state.js'),
+    const [{ PairingServer }, { installerHandlers }, { runSelfTest }, { loadOrCreateIdentity }] = await Promise.all([
+      import('./pairing/server.js'), import('./pairing/installer.js'), import('./pairing/self-test.js'), import('./identity.js'),
     ]);
     const identity = loadOrCreateIdentity(stateDir, random);
     const open = options.openSerial ?? (await import('../hal/node/serial-link.js')).openSerialLink;
@@ -149,7 +147,7 @@ export async function boot(options: BootOptions): Promise<Booted> {
         pairButton: ports.pairButton,
         handlers: installerHandlers({
           stateDir, identity, clock, board: options.board, firmwareVersion: FIRMWARE_VERSION,
-          current: () => paired.readPaired(stateDir),
+          current: () => readPaired(stateDir),
           restart: (change) => {
             // One rebuild at a time: stop the services (bolt left safe), change the files, start again.
             const run = queue.then(async () => {
@@ -158,7 +156,7 @@ export async function boot(options: BootOptions): Promise<Booted> {
                 change();
               } finally {
                 // Whatever the files now say (the old pairing, if the change failed), the lock runs again.
-                services = await startServices(hw, await configNow());
+                services = await startServices(hw, configNow());
               }
             });
             queue = run.catch(() => {});
@@ -186,7 +184,7 @@ export async function boot(options: BootOptions): Promise<Booted> {
       if (e.ok) plog.info({ event: 'pairing', ...e }, line);
       else plog.warn({ event: 'pairing', ...e }, line);
     });
-    plog.info({ event: 'pairing-ready', port: p.port, paired: paired.readPaired(stateDir) !== null }, `installer serial line on ${p.port}`);
+    plog.info({ event: 'pairing-ready', port: p.port, paired: readPaired(stateDir) !== null }, `installer serial line on ${p.port}`);
   }
 
   return {

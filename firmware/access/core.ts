@@ -226,9 +226,8 @@ export class AccessCore {
 
   /** Commit the uses now, or (deferred) only check that each has one left. */
   private spend(uses: readonly UseClaim[], options: DecideOptions): 'uses-exhausted' | null {
-    if (uses.some((u) => this.deps.store.usesOf(u.key) >= u.max)) return 'uses-exhausted';
-    if (!options.deferUses && !this.commitUses(uses)) return 'uses-exhausted';
-    return null;
+    const left = options.deferUses ? uses.every((u) => this.deps.store.usesOf(u.key) < u.max) : this.commitUses(uses);
+    return left ? null : 'uses-exhausted';
   }
 
   /**
