@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseLockConfig } from '../firmware/config.js';
 import { createLogger } from '../firmware/log.js';
-import { boot } from '../firmware/main.js';
+import { startLock } from '../firmware/main.js';
 import { purgeJohnnyFive } from '../hal/johnny-five/purge.js';
 import type { SimBoard } from '../sim/board.js';
 import { type Figure, percentile } from './figures.js';
@@ -18,9 +18,9 @@ export async function benchBoot(runs: number): Promise<Figure[]> {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    const { app, world } = await boot({ board: 'sim', config, logger });
+    const { lock, world } = await startLock({ board: 'sim', config, logger });
     times.push(performance.now() - t0);
-    await app.stop();
+    await lock.stop();
     (world as SimBoard).io.close();
     purgeJohnnyFive();
   }

@@ -29,7 +29,7 @@ export function benchPairingFlood(): Figure[] {
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-pairing-'));
   const handlers = installerHandlers({
     stateDir, identity: identityFromSeed(new Uint8Array(32).fill(1)), clock: new OffsetClock(clock), board: 'sim', firmwareVersion: 'bench',
-    current: () => readPaired(stateDir), restart: async () => {}, selfTest: async () => new Map(),
+    current: () => readPaired(stateDir), paired: () => readPaired(stateDir) !== null, restart: async () => {}, selfTest: async () => new Map(),
   });
   const server = new PairingServer({ link, clock, handlers });
   const random = seededRandom(5);

@@ -1,5 +1,6 @@
-// Builds the lock's services from a set of ports and a config: the deadbolt controller, its
-// status signals and its log. Nothing here knows which board, driver or simulator is underneath.
+// Builds the lock's services on a set of ports: the deadbolt controller, local access (keypad,
+// reader, scanner, modes), supervised visits and the camera, their log lines and signed events.
+// Nothing here knows which board, driver or simulator is underneath; firmware/boot.ts calls it.
 import type { Clock } from '../hal/ports/clock.js';
 import type { BoardPorts } from '../hal/ports/index.js';
 import type { RandomSource } from '../hal/ports/random.js';
@@ -10,7 +11,8 @@ import type { LockoutConfig } from './keypad/lockout.js';
 import { Recorder } from './camera/recorder.js';
 import { VisitSupervisor } from './camera/supervisor.js';
 import { LocalAccess } from './local-access.js';
-import { scopePorts } from './util/scoped-ports.js';
+import type { FaultMonitor } from './faults.js';
+import type { Unsubscribe } from '../hal/ports/errors.js';
 import type { AccessStore } from './store/store.js';
 import type { Outbox } from './sync/outbox.js';
 import { Deadbolt } from './lock/deadbolt.js';
@@ -28,6 +30,8 @@ export interface AppOptions {
   access?: { core: AccessCore; store: AccessStore; keypadSecret: Uint8Array | null; lockout?: LockoutConfig; entry?: EntryOptions };
   /** The durable outbox: every decision, bolt, door, alarm, battery and mode change becomes a signed event. */
   outbox?: Outbox;
+  /** Where listener faults go (counted, logged once, a `fault` alarm); the lock keeps deciding. */
+  faults: FaultMonitor;
 }
 
 export interface App {
@@ -38,6 +42,9 @@ export interface App {
   readonly core: AccessCore | null;
   /** Supervised visits (deliveries); null until the lock is paired. */
   readonly supervisor: VisitSupervisor | null;
+  /** The signed-event outbox of a paired lock. */
+  readonly outbox: Outbox | null;
+  readonly faults: FaultMonitor;
   start(): void;
   /**
    * Leave the bolt safe (see config.shutdownPosition), drop every subscription, then release the
@@ -47,10 +54,9 @@ export interface App {
 }
 
 export function createApp(options: AppOptions): App {
-  const { clock, logger, config } = options;
-  // Every subscription the services make goes through this view, so they can be torn down without closing the board.
-  const scope = scopePorts(options.ports);
-  const ports = scope.ports;
+  const { clock, logger, config, ports, faults } = options;
+  // Every subscription made here is kept and released in stop(): the services are rebuilt on the same board.
+  const subscriptions: Unsubscribe[] = [];
   const deadbolt = new Deadbolt(
     { bolt: ports.bolt, door: ports.door, tamper: ports.tamper, clock },
     {
@@ -62,6 +68,7 @@ export function createApp(options: AppOptions): App {
       shutdownPosition: config.shutdownPosition,
     },
   );
+  deadbolt.events.catchFaults(faults.sink('deadbolt'));
   // The bolt's own events go to the audit trail first, so what follows from them comes after them.
   if (options.outbox) recordBolt(options.outbox, deadbolt);
   const log = logger.child({ module: 'lock' });
@@ -97,6 +104,9 @@ export function createApp(options: AppOptions): App {
   const local = options.access
     ? new LocalAccess({ ...options.access, deadbolt, clock, keypad: ports.keypad, reader: ports.credentials, barcode: ports.barcode, status: ports.status, supervisor: supervisor ?? undefined })
     : null;
+  supervisor?.events.catchFaults(faults.sink('supervisor'));
+  local?.events.catchFaults(faults.sink('access'));
+  options.access?.core.events.catchFaults(faults.sink('core'));
   if (supervisor) {
     const dlog = logger.child({ module: 'delivery' });
     supervisor.events.on('delivery', (e) => dlog.info({ event: 'delivery', ...e }, `visit ${e.visit} ${e.step}`));
@@ -113,20 +123,25 @@ export function createApp(options: AppOptions): App {
     local.events.on('access', (e) => alog.info({ event: 'access', ...e }, `${e.via} ${e.kind}: ${e.allow ? 'allowed' : `refused (${e.reason})`}`));
     local.events.on('lockout', (e) => alog.warn({ event: 'keypad-lockout', ...e }, `keypad locked out for ${e.forMs / 1000} s`));
     local.events.on('mode', (e) => alog.info({ event: 'mode', ...e }, `mode ${e.mode}`));
-    options.access!.core.events.on('clock-set-back', (e) => alog.warn({ event: 'clock-set-back', ...e }, 'clock set back: using trusted time'));
-  } else {
+    subscriptions.push(options.access!.core.events.on('clock-set-back', (e) => alog.warn({ event: 'clock-set-back', ...e }, 'clock set back: using trusted time')));
+  } else if (ports.keypad) {
     // A key press is shown and beeped, never logged with its value: it may be part of a PIN.
-    ports.keypad?.onKey(() => ports.status?.show('key'));
+    subscriptions.push(ports.keypad.onKey(faults.guard('keypad', () => ports.status?.show('key'))));
   }
-  ports.battery?.onLevel((percent) => log.info({ event: 'battery', percent }, `battery ${percent}%`));
+  if (ports.battery) subscriptions.push(ports.battery.onLevel(faults.guard('battery', (percent) => log.info({ event: 'battery', percent }, `battery ${percent}%`))));
+  subscriptions.push(faults.events.on('fault', (f) => {
+    if (f.count === 1) ports.status?.show('alarm');
+  }));
 
-  if (options.outbox) recordEvents(options.outbox, local, supervisor, ports);
+  if (options.outbox) subscriptions.push(...recordEvents(options.outbox, local, supervisor, ports, faults));
 
   return {
     deadbolt,
     local,
     core: options.access?.core ?? null,
     supervisor,
+    outbox: options.outbox ?? null,
+    faults,
     start() {
       deadbolt.start();
       local?.start();
@@ -134,9 +149,10 @@ export function createApp(options: AppOptions): App {
     },
     async stop(stopOptions = {}) {
       await deadbolt.shutdown();
+      local?.close();
       supervisor?.close();
       recorder?.close();
-      scope.release();
+      for (const off of subscriptions.splice(0)) off();
       log.info({ event: 'stopped', state: deadbolt.current }, `lock stopped, bolt ${deadbolt.current}`);
       if (!stopOptions.keepBoard) await options.ports.close();
     },
@@ -155,7 +171,7 @@ function recordBolt(outbox: Outbox, deadbolt: Deadbolt): void {
 }
 
 /** The audit trail: what the lock decided, as signed events. Never a PIN, code or presentation. */
-function recordEvents(outbox: Outbox, local: LocalAccess | null, supervisor: VisitSupervisor | null, ports: BoardPorts): void {
+function recordEvents(outbox: Outbox, local: LocalAccess | null, supervisor: VisitSupervisor | null, ports: BoardPorts, faults: FaultMonitor): Unsubscribe[] {
   local?.events.on('access', (e) => outbox.append('access', map(e), 'security'));
   local?.events.on('lockout', (e) => outbox.append('keypad-lockout', map(e), 'security'));
   local?.events.on('mode', (e) => outbox.append('mode', map(e), 'security'));
@@ -163,5 +179,8 @@ function recordEvents(outbox: Outbox, local: LocalAccess | null, supervisor: Vis
   const stamp = (o: object) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, (k === 'at' || k.endsWith('At')) && typeof v === 'number' ? [Math.floor(v / 1000), v % 1000] : v]));
   supervisor?.events.on('delivery', (e) => outbox.append('delivery', map(stamp(e)), 'security'));
   supervisor?.events.on('alarm', (e) => outbox.append('alarm', map(e), 'security'));
-  ports.battery?.onLevel((percent) => outbox.append('battery', map({ percent })));
+  // The first fault of each code is a signed alarm (later ones are counted, not sent).
+  const off = [faults.events.on('fault', (f) => f.count === 1 && outbox.append('alarm', map({ kind: 'fault', active: true, source: f.source, code: f.code }), 'security'))];
+  if (ports.battery) off.push(ports.battery.onLevel(faults.guard('battery', (percent) => outbox.append('battery', map({ percent })))));
+  return off;
 }

@@ -4,12 +4,15 @@ import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { isValidTimeZone } from './access/schedule.js';
 
+/** A lock id: part of MQTT topics and Home Assistant object ids, so `.`, `/`, `+`, `#` are refused. */
+export const LOCK_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
 const ms = v.pipe(v.number(), v.integer(), v.minValue(1000), v.maxValue(3_600_000));
 const hexKey = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits (a 32-byte key)'));
 
 /** Set at pairing (issue 7); until then written by hand. Without it the lock runs unpaired: no access at the door. */
 const accessConfig = v.strictObject({
-  lockId: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+  lockId: v.pipe(v.string(), v.regex(LOCK_ID, 'must be 1-64 letters, digits, "_" or "-" (it is part of MQTT topics)')),
   timeZone: v.pipe(v.string(), v.check(isValidTimeZone, 'must be an IANA time zone such as Europe/Berlin')),
   ownerKeys: v.pipe(v.array(hexKey), v.minLength(1), v.maxLength(8)),
   /** The lock's state directory (0700): journal, snapshots. */
@@ -64,6 +67,23 @@ const pairingConfig = v.strictObject({
   idleTimeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(60_000)), 5_000),
 });
 
+/** Keypad code entry and the wrong-code lockout. */
+const keypadConfig = v.strictObject({
+  lockout: v.optional(
+    v.strictObject({
+      /** Wrong codes before the keypad is disabled. */
+      wrongCodeLimit: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(20)),
+      /** The first disable time; it doubles with each further lockout. */
+      disableMs: v.pipe(v.number(), v.integer(), v.minValue(1000), v.maxValue(86_400_000)),
+      maxDisableMs: v.pipe(v.number(), v.integer(), v.minValue(1000), v.maxValue(86_400_000)),
+    }),
+  ),
+});
+
+/** What pairing writes in the state directory (paired/config.json): the same sections, the same rules. */
+const pairedSections = v.strictObject({ access: accessConfig, mqtt: v.optional(mqttConfig) });
+export type PairedSections = v.InferOutput<typeof pairedSections>;
+
 const lockConfig = v.strictObject({
   /** The lock's own state directory (0700): device key, what pairing wrote, the clock correction. */
   stateDir: v.optional(v.pipe(v.string(), v.minLength(1))),
@@ -74,6 +94,7 @@ const lockConfig = v.strictObject({
   shutdownPosition: v.optional(v.picklist(['locked', 'as-is']), 'locked'),
   logLevel: v.optional(v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
   delivery: v.optional(deliveryConfig, {}),
+  keypad: v.optional(keypadConfig),
   access: v.optional(accessConfig),
   mqtt: v.optional(mqttConfig),
 });
@@ -91,6 +112,20 @@ export class ConfigError extends Error {
   }
 }
 
+/** Name the first problem's field: `config: access.lockId: must be ...`. */
+function refusal(issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]], source: string): ConfigError {
+  const issue = issues[0];
+  const field = (issue.path ?? []).map((item) => String(item.key)).join('.') || '(top level)';
+  return new ConfigError(`${source}: ${field}: ${issue.message}`, field);
+}
+
+/** Validate what pairing wrote (paired/config.json) with the file config's own rules. */
+export function parsePairedSections(raw: unknown, source: string): PairedSections {
+  const parsed = v.safeParse(pairedSections, raw);
+  if (!parsed.success) throw refusal(parsed.issues, source);
+  return parsed.output;
+}
+
 export function parseLockConfig(raw: unknown, source = 'config'): LockConfig {
   const parsed = v.safeParse(lockConfig, raw ?? {});
   if (parsed.success) {
@@ -98,9 +133,7 @@ export function parseLockConfig(raw: unknown, source = 'config'): LockConfig {
     if (parsed.output.pairing && !parsed.output.stateDir) throw new ConfigError(`${source}: pairing: needs stateDir (where the device key and the pairing are kept)`, 'pairing');
     return parsed.output;
   }
-  const issue = parsed.issues[0];
-  const field = (issue.path ?? []).map((item) => String(item.key)).join('.') || '(top level)';
-  throw new ConfigError(`${source}: ${field}: ${issue.message}`, field);
+  throw refusal(parsed.issues, source);
 }
 
 export function loadLockConfig(path: string | null): LockConfig {

@@ -5,6 +5,7 @@
 import type { BarcodeReader } from '../hal/ports/barcode-reader.js';
 import type { Clock } from '../hal/ports/clock.js';
 import type { CredentialReader, CredentialSession } from '../hal/ports/credential-reader.js';
+import type { Unsubscribe } from '../hal/ports/errors.js';
 import type { Keypad } from '../hal/ports/keypad.js';
 import type { StatusIndicator } from '../hal/ports/status-indicator.js';
 import type { AccessCore, Decision } from './access/core.js';
@@ -65,15 +66,27 @@ export class LocalAccess {
   readonly lockout: Lockout;
   private current: Mode = 'normal';
   private readonly sessions = new Set<number>();
+  private readonly entry: CodeEntry | null;
+  private readonly subscriptions: Unsubscribe[] = [];
 
   constructor(private readonly o: LocalAccessOptions) {
     this.lockout = new Lockout(o.store, o.lockout ?? DEFAULT_LOCKOUT);
     const saved = o.store.getState('mode');
     if (saved && MODES[saved[0]!]) this.current = MODES[saved[0]!]!;
-    if (o.keypad) new CodeEntry(o.keypad, o.clock, (e) => this.onEntry(e), o.entry ?? DEFAULT_ENTRY);
-    o.reader?.onTap((session) => this.onTap(session));
-    o.reader?.onPresentation((session, bytes) => this.onPresentation(session, bytes));
-    o.barcode?.onScan((text) => this.onScan(text));
+    this.entry = o.keypad ? new CodeEntry(o.keypad, o.clock, (e) => this.onEntry(e), o.entry ?? DEFAULT_ENTRY) : null;
+    if (o.reader) {
+      this.subscriptions.push(
+        o.reader.onTap((session) => this.onTap(session)),
+        o.reader.onPresentation((session, bytes) => this.onPresentation(session, bytes)),
+      );
+    }
+    if (o.barcode) this.subscriptions.push(o.barcode.onScan((text) => this.onScan(text)));
+  }
+
+  /** Stop listening to the keypad, the reader and the scanner. */
+  close(): void {
+    this.entry?.close();
+    for (const off of this.subscriptions.splice(0)) off();
   }
 
   get mode(): Mode {

@@ -12,7 +12,9 @@ import { parseClaims } from '../firmware/access/grant.js';
 import { type LockConfig, loadLockConfig } from '../firmware/config.js';
 import { offlineCode, pinDigest, trackingDigest } from '../firmware/keypad/codes.js';
 import { createLogger } from '../firmware/log.js';
-import { boot, handleSignals } from '../firmware/main.js';
+import { startLock } from '../firmware/main.js';
+import { handleSignals, handleUncaught } from '../firmware/process.js';
+import { loadBoard } from '../hal/boards.js';
 import { systemClock } from '../hal/node/clock.js';
 import type { SimBoard } from './board.js';
 import { mintGrant, mintHeartbeat, present, randomKey } from '../tools/lib/mint.js';
@@ -91,14 +93,14 @@ async function main(): Promise<void> {
     }
   }
   const logger = createLogger({ level: config.logLevel, pretty: !values.json });
-  const booted = await boot({ board: values.board!, config, logger });
-  const { world, profile } = booted;
+  const profile = loadBoard('boards.json', values.board!);
+  if (profile.io.plugin !== 'sim') throw new Error(`board "${values.board}" is not a simulated board (its IO plugin is ${profile.io.plugin}); run it on the board with npm start`);
+  const { lock: booted, world } = await startLock({ board: values.board!, config, logger });
   if (demo) booted.app.core?.applyHeartbeat(demo.heartbeat); // delivery grants want revocations no older than a day
   for (const grant of demoGrants) {
     const stored = booted.app.core?.storeGrant([grant]);
     if (stored && !stored.ok) throw new Error(`demo grant refused: ${stored.reason}`);
   }
-  if (profile.io.plugin !== 'sim') throw new Error(`board "${values.board}" is not simulated; use npm start`);
   const control = new SimControl(world as SimBoard, systemClock);
   const lock = () => booted.app.deadbolt; // rebuilt after a pairing over the serial line
   let tampered = false;
@@ -185,6 +187,7 @@ async function main(): Promise<void> {
   };
 
   handleSignals(booted, logger);
+  handleUncaught(booted, logger);
   say(HELP);
   if (demo) say(` demo pairing: PIN ${demo.pin}#, offline code ${demo.code}# (4 h), n = a phone with a resident grant, d = a courier\n`);
   if (broker) say(` MQTT: in-process broker at ${broker.url}; watch it with: mosquitto_sub -h 127.0.0.1 -p ${broker.url.split(':').pop()} -t 'locks/#' -v\n`);

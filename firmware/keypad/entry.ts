@@ -1,6 +1,7 @@
 // Code entry on the keypad: digits build a code, `#` submits, `*` clears, a pause longer than the
 // inter-key timeout discards a half-typed code. The code lives only in this buffer until submitted.
 import type { Clock, TimerHandle } from '../../hal/ports/clock.js';
+import type { Unsubscribe } from '../../hal/ports/errors.js';
 import type { Keypad, KeypadKey } from '../../hal/ports/keypad.js';
 
 export interface EntryOptions {
@@ -16,6 +17,7 @@ export class CodeEntry {
   private buffer = '';
   private overflow = false;
   private timer: TimerHandle | null = null;
+  private readonly off: Unsubscribe;
 
   constructor(
     keypad: Keypad,
@@ -23,7 +25,15 @@ export class CodeEntry {
     private readonly onEvent: (event: EntryEvent) => void,
     private readonly options: EntryOptions = DEFAULT_ENTRY,
   ) {
-    keypad.onKey((key) => this.key(key));
+    this.off = keypad.onKey((key) => this.key(key));
+  }
+
+  /** Stop listening to the keypad and forget a half-typed code. */
+  close(): void {
+    this.off();
+    this.timer?.cancel();
+    this.timer = null;
+    this.clear();
   }
 
   private key(key: KeypadKey): void {

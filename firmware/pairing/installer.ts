@@ -1,6 +1,7 @@
 // What each pairing request does to the lock: validate the installer's settings (every refusal
 // names the field), write them atomically, restart the lock's services on them, and answer with
 // the device key and an attestation signed by it.
+import { LOCK_ID } from '../config.js';
 import { checkTrustedKey } from '../access/ed25519.js';
 import { isBytes } from '../access/cose.js';
 import { signMessage, TYP } from '../access/messages.js';
@@ -16,19 +17,20 @@ export interface InstallerDeps {
   clock: OffsetClock;
   board: string;
   firmwareVersion: string;
-  /** The lock's current pairing (null: unpaired). */
+  /** The lock's current pairing (null: unpaired, or a pairing too damaged to read). */
   current(): PairedSections | null;
+  /** Whether a pairing is on disk, readable or not (pairing again then needs the button). */
+  paired(): boolean;
   /** Stop the lock's services, run `change` (files), and start them again on what it returns. */
   restart(change: () => PairedSections | null): Promise<void>;
   selfTest(body: Map<string, unknown>): Promise<Map<string, unknown>>;
 }
 
-const LOCK_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const bad = (field: string, message: string) => new PairingError('bad-request', `${field}: ${message}`);
 
 export function installerHandlers(d: InstallerDeps): PairingHandlers {
   return {
-    paired: () => d.current() !== null,
+    paired: () => d.paired(),
     info: () => {
       const paired = d.current();
       return new Map<string, unknown>([
@@ -85,7 +87,7 @@ export function parsePairSettings(body: Map<string, unknown>): PairSettings {
   const allowed = ['lockId', 'timeZone', 'time', 'ownerKeys', 'keypadSecret', 'mqtt'];
   for (const key of body.keys()) if (!allowed.includes(key as string)) throw bad(String(key), 'unknown field');
   const lockId = body.get('lockId');
-  if (typeof lockId !== 'string' || !LOCK_ID.test(lockId)) throw bad('lockId', '1-64 letters, digits, ".", "_" or "-" (it is part of MQTT topics)');
+  if (typeof lockId !== 'string' || !LOCK_ID.test(lockId)) throw bad('lockId', '1-64 letters, digits, "_" or "-" (it is part of MQTT topics and Home Assistant ids)');
   const timeZone = body.get('timeZone');
   if (typeof timeZone !== 'string' || !isValidTimeZone(timeZone)) throw bad('timeZone', 'must be an IANA time zone such as Europe/Berlin');
   if (!isSeconds(body.get('time'))) throw bad('time', 'must be seconds since the epoch (an unsigned integer)');

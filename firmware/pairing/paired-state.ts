@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { LockConfig } from '../config.js';
+import { ConfigError, type PairedSections, parsePairedSections } from '../config.js';
 import { fsyncDir, writeAtomic } from '../store/journal.js';
 
 export interface PairSettings {
@@ -22,22 +22,41 @@ export interface PairSettings {
   mqtt: { url: string; username?: string; password?: string; ca?: string; protocolVersion?: 4 | 5 } | null;
 }
 
-export type PairedSections = Pick<LockConfig, 'access' | 'mqtt'>;
+export type { PairedSections };
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-/** The access and mqtt sections pairing wrote, or null when the lock is unpaired. */
+/** Whether a pairing is on disk (readable or not): a paired lock needs the button to pair again. */
+export function isPaired(stateDir: string): boolean {
+  return existsSync(join(stateDir, 'paired', 'config.json'));
+}
+
+/**
+ * The access and mqtt sections pairing wrote, or null when the lock is unpaired. Validated with
+ * the config schema: a damaged file throws a ConfigError naming the file and field.
+ */
 export function readPaired(stateDir: string): PairedSections | null {
   cleanLeftovers(stateDir);
   const path = join(stateDir, 'paired', 'config.json');
   if (!existsSync(path)) return null;
-  return JSON.parse(readFileSync(path, 'utf8')) as PairedSections;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`${path}: cannot read or parse: ${(error as Error).message}`, null);
+  }
+  return parsePairedSections(raw, path);
 }
 
 /** Write a pairing atomically; keeps the access data when the lock id and owners are unchanged. */
 export function writePaired(stateDir: string, s: PairSettings): PairedSections {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  const previous = readPaired(stateDir); // (also clears what an interrupted pairing left)
+  let previous: PairedSections | null = null;
+  try {
+    previous = readPaired(stateDir); // (also clears what an interrupted pairing left)
+  } catch {
+    previous = null; // a damaged pairing is replaced whole, its data with it
+  }
   const final = join(stateDir, 'paired');
   const temp = join(stateDir, `paired.tmp-${randomBytes(4).toString('hex')}`);
   mkdirSync(temp, { mode: 0o700 });

@@ -1,29 +1,37 @@
 // Test harness: the real firmware app on the real johnny-five drivers on the simulated board,
 // on simulated time. Tests act through `control` (the world) and observe `world` and `events`.
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { AccessCore, DEFAULT_ACCESS } from '../../firmware/access/core.js';
+import type { AccessCore } from '../../firmware/access/core.js';
 import { nodeVerifier } from '../../firmware/access/ed25519.js';
 import { openSigned, TYP } from '../../firmware/access/messages.js';
+import type { App } from '../../firmware/app.js';
+import type { RunningLock } from '../../firmware/boot.js';
+import type { DeliveryEvent } from '../../firmware/camera/supervisor.js';
+import { type LockConfig, parseLockConfig } from '../../firmware/config.js';
 import type { LockoutConfig } from '../../firmware/keypad/lockout.js';
 import type { AccessEvent } from '../../firmware/local-access.js';
-import type { DeliveryEvent } from '../../firmware/camera/supervisor.js';
-import { loadOrCreateIdentity } from '../../firmware/identity.js';
-import { FileStore } from '../../firmware/store/file-store.js';
-import { Outbox } from '../../firmware/sync/outbox.js';
-import { type App, createApp } from '../../firmware/app.js';
-import { type LockConfig, parseLockConfig } from '../../firmware/config.js';
 import type { DeadboltEvents } from '../../firmware/lock/types.js';
 import { createLogger } from '../../firmware/log.js';
+import { type Started, startLock } from '../../firmware/main.js';
+import type { Outbox } from '../../firmware/sync/outbox.js';
 import { type BoardProfile, loadBoard } from '../../hal/boards.js';
+import { IO_PLUGINS, type LoadedPlugin } from '../../hal/io-plugins.js';
+import type { BoardPorts } from '../../hal/ports/index.js';
 import { createJohnnyFivePorts, type JohnnyFivePorts, openBoard } from '../../hal/johnny-five/ports.js';
 import { purgeJohnnyFive } from '../../hal/johnny-five/purge.js';
 import { seededRandom } from '../../hal/node/random.js';
 import { SimBoard, type SimBoardOptions } from '../../sim/board.js';
 import { SimControl } from '../../sim/control/control.js';
 import { installSimTime, type SimTime } from '../../sim/time.js';
+// What boot imports lazily (a paired lock's services), loaded here up front: on simulated time a
+// dynamic import must resolve from the module cache, without real I/O, so boot is deterministic.
+import '../../firmware/access/core.js';
+import '../../firmware/store/file-store.js';
+import '../../firmware/sync/outbox.js';
+import '../../firmware/identity.js';
 
 export type Recorded = {
   [K in keyof DeadboltEvents]: { type: K; at: number } & DeadboltEvents[K];
@@ -43,20 +51,23 @@ export interface SimLock {
   time: SimTime;
   world: SimBoard;
   control: SimControl;
-  ports: JohnnyFivePorts;
-  app: App;
+  /** The lock as firmware/boot.ts composed it (rebuilt by restart()). */
+  readonly running: RunningLock;
+  readonly app: App;
+  /** The board's ports the lock runs on. */
+  readonly ports: BoardPorts;
   profile: BoardProfile;
   events: Recorded[];
   logLines: string[];
   /** The access core, when the lock was started paired (`access` option). */
-  core: AccessCore | null;
-  /** The durable signed-event outbox of a paired lock (nothing publishes it here). */
-  outbox: Outbox | null;
+  readonly core: AccessCore | null;
+  /** The durable signed-event outbox of a paired lock (nothing publishes it without `mqtt`). */
+  readonly outbox: Outbox | null;
   /** Access, lockout and mode events of the paired lock, across restarts. */
   localEvents: ({ type: 'access' } & AccessEvent | { type: 'lockout'; active: boolean; forMs: number } | { type: 'mode'; mode: string })[];
   /** Supervised-visit steps and their alarms (camera, relock deadline), with the simulated time. */
   visitEvents: ({ type: 'delivery'; at: number } & DeliveryEvent | { type: 'alarm'; at: number; kind: string; active: boolean; grant: string | null })[];
-  /** Stop the firmware (shutdown as configured) and boot it again on the same world and state. */
+  /** Stop the firmware (shutdown as configured) and boot it again, through the same path, on the same world and state directory. */
   restart(): Promise<void>;
   close(): Promise<void>;
 }
@@ -136,17 +147,15 @@ export async function startSimLock(
     config?: Partial<LockConfig>;
     seed?: number;
     world?: WorldOptions;
-    start?: boolean;
     /** Keep every event and log line (tests); off for long benchmark runs. */
     record?: boolean;
-    /** Boot paired: an access core on a FileStore, keypad and reader wired. */
+    /** Boot paired: the access section written as an installer would, keypad secret in a 0600 file. */
     access?: SimAccessSetup;
     /** Simulated wall-clock start (ms since the epoch). */
     startMs?: number;
   } = {},
 ): Promise<SimLock> {
-  const sim = await startSimPorts(options);
-  const { time, world, control, profile } = sim;
+  const time = installSimTime(options.startMs);
   const logLines: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, callback) {
@@ -156,30 +165,14 @@ export async function startSimLock(
   });
   const record = options.record !== false;
   const logger = createLogger({ level: record ? 'debug' : 'silent', destination });
-  const config = parseLockConfig(options.config ?? {});
-  const stateDir = options.access ? (options.access.stateDir ?? mkdtempSync(join(tmpdir(), 'lock-state-'))) : null;
+  const config = parseLockConfig({ ...options.config, ...accessSection(options.access) });
   const events: Recorded[] = [];
   const localEvents: SimLock['localEvents'] = [];
   const visitEvents: SimLock['visitEvents'] = [];
+  const random = seededRandom(options.seed ?? 1);
 
-  const bootApp = (ports: JohnnyFivePorts) => {
-    ports.credentials = world.credentialReader;
-    ports.barcode = world.barcodeReader ?? undefined;
-    let core: AccessCore | null = null;
-    let store: FileStore | null = null;
-    let outbox: Outbox | null = null;
-    if (options.access && stateDir) {
-      store = new FileStore(stateDir);
-      outbox = new Outbox(stateDir, loadOrCreateIdentity(stateDir, seededRandom(7)), time.clock, { lockId: options.access.lockId, cap: 100_000 });
-      const a = options.access;
-      core = new AccessCore({ ...DEFAULT_ACCESS, lockId: a.lockId, timeZone: a.timeZone, ownerKeys: a.ownerKeys }, { clock: time.clock, random: seededRandom(3), store });
-    }
-    const app = createApp({
-      ports, clock: time.clock, random: seededRandom(2), logger, config,
-      bolt: { travelTimeoutMs: profile.devices.bolt.travelTimeoutMs, backoffMs: profile.devices.bolt.backoffMs },
-      access: core && store ? { core, store, keypadSecret: options.access!.keypadSecret, lockout: options.access!.lockout } : undefined,
-      outbox: outbox ?? undefined,
-    });
+  /** Observe (never compose): the running lock's emitters, re-attached after every boot. */
+  const observe = (app: App) => {
     for (const type of record ? (['state', 'operation', 'alarm', 'manual', 'door'] as const) : []) {
       app.deadbolt.events.on(type, (payload) => events.push({ type, at: time.now(), ...payload } as Recorded));
     }
@@ -188,36 +181,71 @@ export async function startSimLock(
     app.local?.events.on('mode', (e) => localEvents.push({ type: 'mode', ...e }));
     app.supervisor?.events.on('delivery', (e) => visitEvents.push({ type: 'delivery', at: time.now(), ...e }));
     app.supervisor?.events.on('alarm', (e) => visitEvents.push({ type: 'alarm', at: time.now(), ...e }));
-    return { app, core, store, outbox };
+  };
+  const board = options.board ?? 'sim';
+  const profile = loadBoard('boards.json', board);
+  const bootOn = async (plugin?: LoadedPlugin) => {
+    // A real board's profile runs on the simulator laid out with that board's wiring and rules.
+    plugin ??= await IO_PLUGINS.sim!(profile, time.clock, random, options.world);
+    return settle(startLock({ board, config, logger, clock: time.clock, random, plugin, observe }), time);
   };
 
-  let booted = bootApp(sim.ports);
-  if (options.start !== false) booted.app.start();
+  let started: Started;
+  try {
+    started = await bootOn();
+  } catch (error) {
+    time.uninstall();
+    purgeJohnnyFive();
+    throw error;
+  }
+  const world = started.world!;
+  const control = new SimControl(world, time.clock);
   const lock: SimLock = {
-    time, world, control, ports: sim.ports, app: booted.app, profile, events, logLines, core: booted.core, localEvents, visitEvents, outbox: booted.outbox,
+    time, world, control, profile, events, logLines, localEvents, visitEvents,
+    get running() {
+      return started.lock;
+    },
+    get app() {
+      return started.lock.app;
+    },
+    get ports() {
+      return started.lock.ports;
+    },
+    get core() {
+      return started.lock.app.core;
+    },
+    get outbox() {
+      return started.lock.app.outbox;
+    },
     async restart() {
-      await settle(booted.app.stop(), time);
-      booted.store?.close();
-      booted.outbox?.close();
+      await settle(started.lock.stop(), time);
       purgeJohnnyFive();
-      const board = await openBoard(world.io);
-      const ports = createJohnnyFivePorts(board, profile, time.clock);
-      await settle(ports.ready(), time);
-      booted = bootApp(ports);
-      booted.app.start();
-      Object.assign(lock, { ports, app: booted.app, core: booted.core, outbox: booted.outbox });
+      started = await bootOn(started.plugin);
     },
     async close() {
       try {
-        await settle(booted.app.stop(), time);
+        await settle(started.lock.stop(), time);
       } finally {
-        booted.store?.close();
-        booted.outbox?.close();
-        sim.release();
+        world.io.close();
+        time.uninstall();
+        purgeJohnnyFive();
       }
     },
   };
   return lock;
+}
+
+/** The access section as an installer leaves it: owner keys in hex, the keypad secret in a 0600 file. */
+function accessSection(setup: SimAccessSetup | undefined): Partial<LockConfig> {
+  if (!setup) return {};
+  const stateDir = setup.stateDir ?? mkdtempSync(join(tmpdir(), 'lock-state-'));
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const secretFile = join(stateDir, 'keypad.secret');
+  if (!existsSync(secretFile)) writeFileSync(secretFile, `${Buffer.from(setup.keypadSecret).toString('hex')}\n`, { mode: 0o600 });
+  return {
+    access: { lockId: setup.lockId, timeZone: setup.timeZone, ownerKeys: setup.ownerKeys.map((k) => Buffer.from(k).toString('hex')), stateDir, keypadSecretFile: secretFile, provider: 'node' },
+    ...(setup.lockout ? { keypad: { lockout: setup.lockout } } : {}),
+  };
 }
 
 export const alarmsRaised = (events: Recorded[], kind: string) =>

@@ -37,7 +37,7 @@ function harness(paired: boolean) {
   let changes = 0;
   const handlers = installerHandlers({
     stateDir, identity: identityFromSeed(new Uint8Array(32).fill(3)), clock: new OffsetClock(clock), board: 'sim', firmwareVersion: '0.1.0',
-    current: () => readPaired(stateDir),
+    current: () => readPaired(stateDir), paired: () => readPaired(stateDir) !== null,
     restart: async (change) => {
       changes++;
       change();

@@ -1,7 +1,7 @@
 // The deadbolt controller on the simulated board: driven through the world (door, thumb-turn,
 // jams) and the controller's commands, judged by the bolt's physical position and the events.
 import { afterEach, describe, expect, it } from 'vitest';
-import { handleSignals } from '../../firmware/main.js';
+import { handleSignals } from '../../firmware/process.js';
 import { alarmsRaised, type SimLock, settle, startSimLock } from '../helpers/sim-lock.js';
 
 let lock: SimLock | null = null;
@@ -279,10 +279,9 @@ describe('shutdown', () => {
   it('on SIGINT, shuts down fail-secure and exits 0', async () => {
     const l = await start({ config: { autoRelockMs: null } });
     unlockAndWait(l);
-    const before = process.listeners('SIGINT').length;
     const exits: number[] = [];
     const logger = (await import('../../firmware/log.js')).createLogger({ level: 'silent' });
-    handleSignals(l.app, logger, (code) => exits.push(code));
+    const release = handleSignals(l.running, logger, (code) => exits.push(code));
     try {
       process.emit('SIGINT');
       await settle(
@@ -296,11 +295,8 @@ describe('shutdown', () => {
       expect(l.world.bolt.isThrown).toBe(true);
       expect(l.world.bolt.drive).toBe('stop');
     } finally {
-      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-        for (const listener of process.listeners(signal).slice(signal === 'SIGINT' ? before : 0))
-          process.off(signal, listener);
-      }
-      lock = null; // app.stop() already closed the ports
+      release(); // only our own listeners: process state as we found it
+      lock = null; // the lock's stop() already closed the ports
       l.world.io.close();
       l.time.uninstall();
     }

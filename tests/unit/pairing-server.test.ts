@@ -62,7 +62,7 @@ async function rig(options: { selfTest?: () => Promise<Map<string, unknown>> } =
   const restarts: string[] = [];
   const handlers = installerHandlers({
     stateDir, identity, clock: offset, board: 'sim', firmwareVersion: '0.1.0',
-    current: () => readPaired(stateDir),
+    current: () => readPaired(stateDir), paired: () => readPaired(stateDir) !== null,
     restart: async (change) => {
       const after = change();
       restarts.push(after ? `paired ${after.access!.lockId}` : 'unpaired');

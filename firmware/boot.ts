@@ -1,0 +1,213 @@
+// The one composition of the lock. The device (firmware/main.ts), the simulator (sim/main.ts), the
+// benchmarks and every in-process test boot through `boot()`: ports of an opened board, a config, a
+// clock and a random source in; the running lock out, with `stop()`. What pairing wrote in the state
+// directory overrides the config's access and mqtt sections; a restart on the same state directory
+// finds everything the lock promised to remember.
+import { readFileSync } from 'node:fs';
+import type { BoardProfile } from '../hal/boards.js';
+import type { Clock } from '../hal/ports/clock.js';
+import type { BoardPorts } from '../hal/ports/index.js';
+import type { RandomSource } from '../hal/ports/random.js';
+import type { SerialLink } from '../hal/ports/serial-link.js';
+import type { AccessCore } from './access/core.js';
+import { type App, createApp } from './app.js';
+import { ConfigError, type LockConfig } from './config.js';
+import { FaultMonitor } from './faults.js';
+import type { Logger } from './log.js';
+import { readClockOffset, readPaired } from './pairing/paired-state.js';
+import type { PairingServer } from './pairing/server.js';
+import type { FileStore } from './store/file-store.js';
+import type { Outbox } from './sync/outbox.js';
+import type { SyncService } from './sync/start.js';
+import { OffsetClock } from './util/offset-clock.js';
+import { FIRMWARE_VERSION } from './version.js';
+
+export interface BootOptions {
+  /** The opened board's ports, inputs read (hal/io-plugins.ts). The lock owns them: stop() closes them. */
+  ports: BoardPorts;
+  /** The board's name in boards.json, and its profile (bolt timings). */
+  board: string;
+  profile: BoardProfile;
+  config: LockConfig;
+  logger: Logger;
+  clock: Clock;
+  random: RandomSource;
+  /** Opens the installer's serial line (`config.pairing.port`); needed when `pairing` is configured. */
+  openSerial?: (path: string, baudRate: number) => Promise<SerialLink>;
+  /** Called with each new set of services before it starts (at boot and every rebuild): observers attach here. */
+  observe?: (app: App) => void;
+}
+
+export interface RunningLock {
+  /** The lock's services now (rebuilt after a pairing or a factory reset). */
+  readonly app: App;
+  /** The installer's serial server, when `pairing` is configured. */
+  readonly pairing: PairingServer | null;
+  /** Listener faults caught since boot (counted, logged once per code, a `fault` alarm). */
+  readonly faults: FaultMonitor;
+  /** The board's ports (the lock owns them; self-test reads them). */
+  readonly ports: BoardPorts;
+  /** The clock the lock decides on: the board's, plus the installer's correction. */
+  readonly clock: Clock;
+  /** Stop the services (bolt left safe), apply `change`, and start them again on what the files say. */
+  rebuild(change?: () => void): Promise<void>;
+  /** Stop the services (bolt left safe), the serial server and the board. */
+  stop(): Promise<void>;
+}
+
+interface Services {
+  app: App;
+  stop(): Promise<void>;
+}
+
+interface Shared {
+  ports: BoardPorts;
+  profile: BoardProfile;
+  clock: Clock;
+  random: RandomSource;
+  logger: Logger;
+  faults: FaultMonitor;
+  observe?: (app: App) => void;
+}
+
+export async function boot(options: BootOptions): Promise<RunningLock> {
+  const { config, logger, ports } = options;
+  const stateDir = config.stateDir ?? null;
+  // The installer may correct the board's clock at pairing (boards without a real-time clock).
+  const clock = stateDir ? new OffsetClock(options.clock, readClockOffset(stateDir)) : options.clock;
+  const shared: Shared = { ports, profile: options.profile, clock, random: options.random, logger, faults: new FaultMonitor(logger), observe: options.observe };
+
+  /** What pairing wrote overrides the config file's access and mqtt sections. */
+  const configNow = (): LockConfig => {
+    if (!stateDir || !config.pairing) return config;
+    try {
+      const paired = readPaired(stateDir);
+      return { ...config, access: paired?.access, mqtt: paired?.mqtt };
+    } catch (error) {
+      // A damaged pairing: the lock runs without access (nothing opens) and says which file and field.
+      logger.error({ event: 'state-damaged', file: 'paired/config.json', err: { message: (error as Error).message } }, `paired state damaged: ${(error as Error).message}`);
+      return { ...config, access: undefined, mqtt: undefined };
+    }
+  };
+
+  let services = await startServices(shared, configNow());
+  let queue = Promise.resolve();
+  const rebuild = (change?: () => void): Promise<void> => {
+    // One rebuild at a time: stop the services (bolt left safe), change the files, start again.
+    const run = queue.then(async () => {
+      await services.stop();
+      try {
+        change?.();
+      } finally {
+        // Whatever the files now say (the old pairing, if the change failed), the lock runs again.
+        services = await startServices(shared, configNow());
+      }
+    });
+    queue = run.catch(() => {});
+    return run;
+  };
+
+  let pairing: PairingServer | null = null;
+  let serial: SerialLink | null = null;
+  if (config.pairing && stateDir && clock instanceof OffsetClock) {
+    if (!options.openSerial) throw new ConfigError('pairing: this build cannot open a serial line', 'pairing');
+    const { startPairing } = await import('./pairing/attach.js');
+    serial = await options.openSerial(config.pairing.port, config.pairing.baudRate);
+    pairing = startPairing({
+      config: config.pairing, stateDir, boardClock: options.clock, clock, random: options.random, ports, link: serial, logger,
+      board: options.board, firmwareVersion: FIRMWARE_VERSION,
+      app: () => services.app,
+      rebuild: (change) => rebuild(change),
+      selfTest: { cameraConfirmMs: config.delivery.cameraConfirmMs, strokeTimeoutMs: options.profile.devices.bolt.travelTimeoutMs * 3 + 1_000 },
+    });
+    pairing.events.catchFaults(shared.faults.sink('pairing'));
+  }
+
+  return {
+    get app() {
+      return services.app;
+    },
+    pairing,
+    faults: shared.faults,
+    ports,
+    clock,
+    rebuild,
+    async stop() {
+      pairing?.close();
+      await queue;
+      await services.stop();
+      await serial?.close();
+      await ports.close();
+    },
+  };
+}
+
+/** The services on a config: access core, outbox, app (started), then the network side. */
+async function startServices(shared: Shared, config: LockConfig): Promise<Services> {
+  const { clock, random, profile, ports } = shared;
+  // Access and sync load only on a paired lock (they cost ~150 ms of imports an unpaired lock never needs).
+  const access = config.access ? await openAccess(config, clock, random) : undefined;
+  const app = createApp({
+    ports,
+    clock,
+    random,
+    logger: shared.logger,
+    config,
+    bolt: { travelTimeoutMs: profile.devices.bolt.travelTimeoutMs, backoffMs: profile.devices.bolt.backoffMs },
+    access: access && { core: access.core, store: access.store, keypadSecret: access.keypadSecret, lockout: config.keypad?.lockout },
+    outbox: access?.outbox,
+    faults: shared.faults,
+  });
+  shared.observe?.(app);
+  app.start();
+  let sync: SyncService | null = null;
+  if (access && config.mqtt) {
+    const { startSync } = await import('./sync/start.js');
+    sync = await startSync({ config: config.mqtt, core: access.core, outbox: access.outbox, app, ports, clock, random });
+  }
+  return {
+    app,
+    async stop() {
+      await app.stop({ keepBoard: true }); // the last bolt and door events go to the outbox first
+      await sync?.stop();
+      access?.outbox.close();
+      access?.store.close();
+    },
+  };
+}
+
+interface OpenedAccess {
+  core: AccessCore;
+  store: FileStore;
+  outbox: Outbox;
+  keypadSecret: Uint8Array | null;
+}
+
+/**
+ * The access core on the lock's state directory, and the signed-event outbox beside it: a paired
+ * lock keeps its audit trail even before (or without) a broker, and sends it when one is set.
+ */
+async function openAccess(config: LockConfig, clock: Clock, random: RandomSource): Promise<OpenedAccess> {
+  const a = config.access!;
+  const [{ AccessCore, DEFAULT_ACCESS }, { FileStore }, { Outbox }, { loadOrCreateIdentity }] = await Promise.all([
+    import('./access/core.js'),
+    import('./store/file-store.js'),
+    import('./sync/outbox.js'),
+    import('./identity.js'),
+  ]);
+  const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
+  let keypadSecret: Uint8Array | null = null;
+  if (a.keypadSecretFile) {
+    const text = readFileSync(a.keypadSecretFile, 'utf8').trim();
+    if (!/^[0-9a-f]{64}$/.test(text)) throw new ConfigError(`access.keypadSecretFile ${a.keypadSecretFile}: must hold 64 hex digits`, 'access.keypadSecretFile');
+    keypadSecret = hex(text);
+  }
+  const store = new FileStore(a.stateDir);
+  const core = new AccessCore(
+    { ...DEFAULT_ACCESS, provider: a.provider, lockId: a.lockId, timeZone: a.timeZone, ownerKeys: a.ownerKeys.map(hex) },
+    { clock, random, store },
+  );
+  // A paired lock signs with the device key of its own state directory; a hand-configured one keeps it beside its data.
+  const outbox = new Outbox(a.stateDir, loadOrCreateIdentity(config.stateDir ?? a.stateDir, random), clock, { lockId: a.lockId, cap: config.mqtt?.outboxCap ?? 50_000 });
+  return { core, store, outbox, keypadSecret };
+}
