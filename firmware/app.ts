@@ -143,6 +143,8 @@ export function createApp(options: AppOptions): App {
     outbox: options.outbox ?? null,
     faults,
     start() {
+      // Stored grants that no longer verified at boot: each one a signed event.
+      for (const d of options.access?.core.droppedAtBoot.splice(0) ?? []) options.outbox?.append('grant-dropped', map(d), 'security');
       deadbolt.start();
       local?.start();
       log.info({ event: 'ready', state: deadbolt.current }, `lock ready, bolt ${deadbolt.current}`);

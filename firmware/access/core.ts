@@ -118,6 +118,24 @@ export class AccessCore {
     if (savedList) this.applyRevocations(savedList, false);
     const savedBeat = deps.store.loadSnapshot('heartbeat');
     if (savedBeat) this.applyHeartbeat(savedBeat, false);
+    this.reloadGrants();
+  }
+
+  /** Stored grants that no longer verify at boot (expired, revoked, damaged): dropped, each reported once. */
+  readonly droppedAtBoot: { id: string; reason: DenyReason }[] = [];
+
+  /** Every stored grant is verified again at boot, as if pushed now; what fails is dropped from disk. */
+  private reloadGrants(): void {
+    for (const [key, chain] of this.deps.store.loadGrants()) {
+      const result = this.storeGrant(chain, false);
+      if (result.ok && result.id === key) continue;
+      this.droppedAtBoot.push({ id: key, reason: result.ok ? 'malformed' : (result.reason as DenyReason) });
+      try {
+        this.deps.store.removeGrant(key);
+      } catch {
+        // Still on disk: it is checked again (and dropped again) at the next boot.
+      }
+    }
   }
 
   get revocationSeq(): number {
@@ -273,7 +291,7 @@ export class AccessCore {
    * Verify and keep a grant pushed to the lock (a chain, root first): signatures, chain rules,
    * audience, not expired, not revoked. Schedules and uses are judged when it is used.
    */
-  storeGrant(chain: Uint8Array[]): { ok: true; id: string } | { ok: false; reason: DenyReason | 'store-full' } {
+  storeGrant(chain: Uint8Array[], persist = true): { ok: true; id: string } | { ok: false; reason: DenyReason | 'store-full' } {
     try {
       if (chain.length === 0) return { ok: false, reason: 'malformed' };
       if (chain.length > 3) return { ok: false, reason: 'chain-too-long' };
@@ -282,8 +300,18 @@ export class AccessCore {
       const now = this.now();
       const refusal = this.checkLinks(verified.links, now, false);
       if (refusal) return { ok: false, reason: refusal };
-      if (!this.grants.add({ chain, links: verified.links })) return { ok: false, reason: 'store-full' };
-      return { ok: true, id: hex(verified.links.at(-1)!.claims.cti) };
+      const id = hex(verified.links.at(-1)!.claims.cti);
+      if (!this.grants.hasRoom(verified.links.at(-1)!.claims.cti)) return { ok: false, reason: 'store-full' };
+      // On stable storage before the lock says it has it (and before the broker's PUBACK).
+      if (persist) {
+        try {
+          this.deps.store.saveGrant(id, chain);
+        } catch {
+          return { ok: false, reason: 'store-failure' };
+        }
+      }
+      this.grants.add({ chain, links: verified.links });
+      return { ok: true, id };
     } catch {
       this.faults++;
       return { ok: false, reason: 'malformed' };

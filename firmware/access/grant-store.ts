@@ -19,6 +19,11 @@ export class GrantStore {
     return this.byId.size;
   }
 
+  /** Whether a grant with this id can be added (a replacement always can). */
+  hasRoom(cti: Uint8Array): boolean {
+    return this.byId.has(hex(cti)) || this.byId.size < this.capacity;
+  }
+
   /** false when full. A grant with the same id replaces the old one. */
   add(grant: StoredGrant): boolean {
     const leaf = grant.links.at(-1)!.claims;

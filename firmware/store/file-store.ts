@@ -1,9 +1,11 @@
 // AccessStore on disk, power-loss safe. A state directory (0700) holds:
 //   journal      append-only records [u32 length][u8 type][payload][u32 CRC-32], fsync'd per append;
 //                replayed at open, a torn or corrupt tail cut off and counted;
-//   <name>.cose  snapshots written atomically: temp file, fsync, rename, fsync the directory.
+//   <name>.cose  snapshots written atomically: temp file, fsync, rename, fsync the directory;
+//   grants       the grants pushed to the lock (grant-journal.ts), re-verified by the core at boot.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { GrantJournal } from './grant-journal.js';
 import { CrcJournal, type JournalRecord, writeAtomic } from './journal.js';
 import { type AccessStore, type SnapshotName, STATE_NAMES, type StateName, StoreError } from './store.js';
 
@@ -18,10 +20,32 @@ export class FileStore implements AccessStore {
   private floor = 0;
   private persistedFloor = 0;
   private readonly journal: CrcJournal;
+  private readonly grants: GrantJournal;
 
   constructor(private readonly dir: string) {
     this.journal = new CrcJournal(dir, 'journal', (r) => this.apply(r), 64);
     this.persistedFloor = this.floor;
+    this.grants = new GrantJournal(dir);
+  }
+
+  loadGrants(): Map<string, Uint8Array[]> {
+    return this.grants.all();
+  }
+
+  saveGrant(key: string, chain: Uint8Array[]): void {
+    try {
+      this.grants.put(key, chain);
+    } catch (error) {
+      throw new StoreError(`cannot store grant ${key}`, { cause: error });
+    }
+  }
+
+  removeGrant(key: string): void {
+    try {
+      this.grants.remove(key);
+    } catch (error) {
+      throw new StoreError(`cannot remove grant ${key}`, { cause: error });
+    }
   }
 
   /** Bytes cut from the journal's tail at open (a write torn by power loss). */
@@ -85,6 +109,7 @@ export class FileStore implements AccessStore {
   close(): void {
     if (this.floor > this.persistedFloor) this.persistFloor();
     this.journal.close();
+    this.grants.close();
   }
 
   private persistFloor(): void {

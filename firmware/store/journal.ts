@@ -52,12 +52,45 @@ export class CrcJournal {
     return this.bytes;
   }
 
-  /** Append one record and fsync it. Throws when the write fails. */
+  /**
+   * Append one record and fsync it: the whole record, or nothing. A short write is continued; a
+   * failed write or fsync truncates the file back to its last good length (and fsyncs that) before
+   * throwing, so a fragment never sits in front of later records. If even that fails the journal
+   * is `failed`: it refuses appends until `recover()` manages to cut the fragment off.
+   */
   append(type: number, payload: Uint8Array): void {
+    if (this.failed) this.recover();
     const rec = frame(type, payload);
-    writeSync(this.fd, rec);
-    fsyncSync(this.fd);
+    try {
+      for (let done = 0; done < rec.length; ) {
+        const n = writeSync(this.fd, rec, done, rec.length - done); // O_APPEND: at the end, which is this.bytes
+        if (n <= 0) throw Object.assign(new Error('short write: no progress'), { code: 'EIO' });
+        done += n;
+      }
+      fsyncSync(this.fd);
+    } catch (error) {
+      this.cutBack();
+      throw error;
+    }
     this.bytes += rec.length;
+  }
+
+  /** True after a failed append could not be undone; appends are refused until recover() succeeds. */
+  failed = false;
+
+  /** Cut the file back to its last good length and make that durable; throws while it cannot. */
+  recover(): void {
+    ftruncateSync(this.fd, this.bytes);
+    fsyncSync(this.fd);
+    this.failed = false;
+  }
+
+  private cutBack(): void {
+    try {
+      this.recover();
+    } catch {
+      this.failed = true;
+    }
   }
 
   /** Replace the whole journal with `records`, atomically. */
@@ -80,13 +113,22 @@ export function writeAtomic(dir: string, name: string, chunks: Iterable<Uint8Arr
   const temp = `${path}.tmp`;
   const fd = openSync(temp, 'w', 0o600);
   try {
-    for (const chunk of chunks) writeSync(fd, chunk);
+    for (const chunk of chunks) writeFully(fd, chunk);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(temp, path);
   fsyncDir(dir);
+}
+
+/** Write all of `bytes`, continuing after short writes; a write that makes no progress is an error. */
+function writeFully(fd: number, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.length; ) {
+    const n = writeSync(fd, bytes, done, bytes.length - done);
+    if (n <= 0) throw Object.assign(new Error('short write: no progress'), { code: 'EIO' });
+    done += n;
+  }
 }
 
 /** Make a directory's entries (a rename, a new file) durable. */

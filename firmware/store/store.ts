@@ -32,6 +32,12 @@ export interface AccessStore {
   getState(name: StateName): Uint8Array | null;
   /** Durably replace a small state record (at most 32 bytes). Throws StoreError. */
   putState(name: StateName, bytes: Uint8Array): void;
+  /** The grants pushed to the lock, as stored (each a chain, root first), by the core's grant key. */
+  loadGrants(): Map<string, Uint8Array[]>;
+  /** Durably keep a grant (replacing one with the same key) before the lock says it has it. Throws StoreError. */
+  saveGrant(key: string, chain: Uint8Array[]): void;
+  /** Durably forget a grant. Throws StoreError. */
+  removeGrant(key: string): void;
 }
 
 /** In memory: for tests and benchmarks. */
@@ -68,5 +74,15 @@ export class MemoryStore implements AccessStore {
   }
   putState(name: StateName, bytes: Uint8Array): void {
     this.states.set(name, Uint8Array.from(bytes));
+  }
+  private readonly grants = new Map<string, Uint8Array[]>();
+  loadGrants(): Map<string, Uint8Array[]> {
+    return new Map(this.grants);
+  }
+  saveGrant(key: string, chain: Uint8Array[]): void {
+    this.grants.set(key, chain.map((b) => Uint8Array.from(b)));
+  }
+  removeGrant(key: string): void {
+    this.grants.delete(key);
   }
 }

@@ -31,6 +31,8 @@ export function syncHandlers(core: AccessCore, outbox: Outbox, local: LocalAcces
         if (Array.isArray(items) && items.every(isBytes)) chain = items as Uint8Array[];
       }
       const result = core.storeGrant(chain);
+      // Not on disk: no event, no acknowledgement; the broker sends it again.
+      if (!result.ok && result.reason === 'store-failure') throw new StoreError('grants: cannot persist');
       outbox.append('grant-stored', outcome(result), result.ok ? 'normal' : 'security');
     },
     commands: (payload) => {

@@ -1,12 +1,25 @@
-// The one dependency rule: nothing under firmware/ (but main.ts) imports drivers, the simulator,
-// johnny-five or serialport. Reads every import, static and dynamic, from the source text.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+// The one dependency rule, transitively: nothing reachable from firmware/ (but main.ts), through any
+// chain of imports, static or dynamic, type-only included, imports drivers (hal/johnny-five), the
+// serial-line drivers (hal/node/serial-*), the simulator (sim/), johnny-five or serialport. The test
+// reads the import graph from the source text and names the chain that breaks the rule.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const FORBIDDEN_PACKAGES = [/^johnny-five$/, /^serialport$/, /^@serialport\//];
-const FORBIDDEN_DIRS = ['hal/johnny-five', 'sim'].map((d) => resolve(d));
+
+interface Rule {
+  /** Directories (absolute) nothing reachable may enter. */
+  dirs: string[];
+  /** File name patterns (absolute path) nothing reachable may import. */
+  files: RegExp[];
+}
+
+const rule = (top: string): Rule => ({
+  dirs: ['hal/johnny-five', 'sim'].map((d) => resolve(top, d)),
+  files: [new RegExp(`^${resolve(top, 'hal/node')}/serial-[^/]*$`)],
+});
 
 function* files(dir: string): Generator<string> {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -28,48 +41,71 @@ function importsOf(source: string): string[] {
   return specs;
 }
 
-function violations(root: string, forbiddenDirs = FORBIDDEN_DIRS): string[] {
+/** The source file a relative specifier names (`./x.js` is `./x.ts` in this tree). */
+function resolveSpec(from: string, spec: string): string {
+  const target = resolve(dirname(from), spec);
+  const candidates = [target.replace(/\.js$/, '.ts'), target, `${target}.ts`, join(target, 'index.ts')];
+  return candidates.find((c) => existsSync(c) && statSync(c).isFile()) ?? target;
+}
+
+/** Every chain from firmware/ (but main.ts) to something forbidden, as `a -> b -> c imports x`. */
+function violations(top: string, r: Rule = rule(top)): string[] {
+  const root = resolve(top, 'firmware');
   const out: string[] = [];
+  const seen = new Set<string>();
+  const forbiddenFile = (path: string) => r.dirs.some((d) => path === d || path.startsWith(`${d}/`)) || r.files.some((f) => f.test(path));
+  const walk = (file: string, chain: string[]) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    let source: string;
+    try {
+      source = readFileSync(file, 'utf8');
+    } catch {
+      return;
+    }
+    const here = [...chain, relative(top, file)];
+    for (const spec of importsOf(source)) {
+      if (!spec.startsWith('.')) {
+        if (FORBIDDEN_PACKAGES.some((p) => p.test(spec))) out.push(`${here.join(' -> ')} imports ${spec}`);
+        continue;
+      }
+      const target = resolveSpec(file, spec);
+      if (forbiddenFile(target)) out.push(`${here.join(' -> ')} imports ${spec}`);
+      else walk(target, here);
+    }
+  };
   for (const file of files(root)) {
     if (relative(root, file) === 'main.ts') continue;
-    for (const spec of importsOf(readFileSync(file, 'utf8'))) {
-      const bad = spec.startsWith('.')
-        ? forbiddenDirs.some((dir) => {
-            const target = resolve(file, '..', spec);
-            return target === dir || target.startsWith(dir + '/');
-          })
-        : FORBIDDEN_PACKAGES.some((p) => p.test(spec));
-      if (bad) out.push(`${relative('.', file)} imports ${spec}`);
-    }
+    walk(file, []);
   }
   return out;
 }
 
 describe('import rule', () => {
-  it('firmware/ imports no driver, simulator, johnny-five or serialport (main.ts excepted)', () => {
-    expect(violations(resolve('firmware'))).toEqual([]);
+  it('nothing reachable from firmware/ (main.ts excepted) imports a driver, the simulator, johnny-five or serialport', () => {
+    expect(violations(resolve('.'))).toEqual([]);
   });
 
-  it('fails on a tree that breaks the rule, and lets main.ts through', () => {
+  it('fails on a planted two-step violation, names the chain, and lets main.ts through', () => {
     const top = mkdtempSync(join(tmpdir(), 'import-rule-'));
-    mkdirSync(join(top, 'firmware', 'lock'), { recursive: true });
-    writeFileSync(
-      join(top, 'firmware', 'lock', 'a.ts'),
-      `import { SimIO } from '../../sim/io/sim-io.js';\nimport x from 'johnny-five';\n`,
-    );
-    writeFileSync(join(top, 'firmware', 'main.ts'), `import five from 'johnny-five';\n`);
-    const found = violations(join(top, 'firmware'), [join(top, 'sim'), join(top, 'hal/johnny-five')]);
-    expect(found).toHaveLength(2);
-    expect(found.join('\n')).toContain('imports ../../sim/io/sim-io.js');
-    expect(found.join('\n')).toContain('imports johnny-five');
+    for (const d of ['firmware/lock', 'hal/node', 'hal/ports', 'sim/io']) mkdirSync(join(top, d), { recursive: true });
+    // firmware/lock/a.ts -> hal/ports/helper.ts -> sim/io/sim-io.ts: each step looks innocent.
+    writeFileSync(join(top, 'firmware', 'lock', 'a.ts'), `import { helper } from '../../hal/ports/helper.js';\n`);
+    writeFileSync(join(top, 'hal', 'ports', 'helper.ts'), `export { SimIO } from '../../sim/io/sim-io.js';\nimport type { L } from '../node/serial-link.js';\n`);
+    writeFileSync(join(top, 'sim', 'io', 'sim-io.ts'), `export class SimIO {}\n`);
+    writeFileSync(join(top, 'hal', 'node', 'serial-link.ts'), `import { SerialPort } from 'serialport';\n`);
+    writeFileSync(join(top, 'firmware', 'main.ts'), `import five from 'johnny-five';\nimport '../sim/io/sim-io.js';\n`);
+    const found = violations(top).sort();
+    expect(found).toEqual([
+      'firmware/lock/a.ts -> hal/ports/helper.ts imports ../../sim/io/sim-io.js',
+      'firmware/lock/a.ts -> hal/ports/helper.ts imports ../node/serial-link.js',
+    ]);
   });
 
-  it('the checker catches each kind of forbidden import', () => {
+  it('the checker catches each kind of import', () => {
     expect(importsOf(`import five from 'johnny-five';`)).toEqual(['johnny-five']);
     expect(importsOf(`import type { X } from "../sim/board.js";`)).toEqual(['../sim/board.js']);
     expect(importsOf(`const m = await import('serialport');`)).toEqual(['serialport']);
-    expect(importsOf(`export { a } from '../hal/johnny-five/ports.js';`)).toEqual([
-      '../hal/johnny-five/ports.js',
-    ]);
+    expect(importsOf(`export { a } from '../hal/johnny-five/ports.js';`)).toEqual(['../hal/johnny-five/ports.js']);
   });
 });
