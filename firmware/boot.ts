@@ -9,6 +9,7 @@ import type { Clock } from '../hal/ports/clock.js';
 import type { BoardPorts } from '../hal/ports/index.js';
 import type { RandomSource } from '../hal/ports/random.js';
 import type { SerialLink } from '../hal/ports/serial-link.js';
+import type { Storage } from '../hal/ports/storage.js';
 import type { AccessCore } from './access/core.js';
 import { type App, createApp } from './app.js';
 import { ConfigError, type LockConfig } from './config.js';
@@ -34,6 +35,8 @@ export interface BootOptions {
   random: RandomSource;
   /** Opens the installer's serial line (`config.pairing.port`); needed when `pairing` is configured. */
   openSerial?: (path: string, baudRate: number) => Promise<SerialLink>;
+  /** The storage medium under the state directory (default: the real file system; tests inject faults). */
+  storage?: Storage;
   /** Called with each new set of services before it starts (at boot and every rebuild): observers attach here. */
   observe?: (app: App) => void;
 }
@@ -68,6 +71,7 @@ interface Shared {
   logger: Logger;
   faults: FaultMonitor;
   observe?: (app: App) => void;
+  storage?: Storage;
 }
 
 export async function boot(options: BootOptions): Promise<RunningLock> {
@@ -75,7 +79,7 @@ export async function boot(options: BootOptions): Promise<RunningLock> {
   const stateDir = config.stateDir ?? null;
   // The installer may correct the board's clock at pairing (boards without a real-time clock).
   const clock = stateDir ? new OffsetClock(options.clock, readClockOffset(stateDir)) : options.clock;
-  const shared: Shared = { ports, profile: options.profile, clock, random: options.random, logger, faults: new FaultMonitor(logger), observe: options.observe };
+  const shared: Shared = { ports, profile: options.profile, clock, random: options.random, logger, faults: new FaultMonitor(logger), observe: options.observe, storage: options.storage };
 
   /** What pairing wrote overrides the config file's access and mqtt sections. */
   const configNow = (): LockConfig => {
@@ -146,7 +150,7 @@ export async function boot(options: BootOptions): Promise<RunningLock> {
 async function startServices(shared: Shared, config: LockConfig): Promise<Services> {
   const { clock, random, profile, ports } = shared;
   // Access and sync load only on a paired lock (they cost ~150 ms of imports an unpaired lock never needs).
-  const access = config.access ? await openAccess(config, clock, random) : undefined;
+  const access = config.access ? await openAccess(config, shared) : undefined;
   const app = createApp({
     ports,
     clock,
@@ -187,7 +191,7 @@ interface OpenedAccess {
  * The access core on the lock's state directory, and the signed-event outbox beside it: a paired
  * lock keeps its audit trail even before (or without) a broker, and sends it when one is set.
  */
-async function openAccess(config: LockConfig, clock: Clock, random: RandomSource): Promise<OpenedAccess> {
+async function openAccess(config: LockConfig, { clock, random, storage, logger }: Shared): Promise<OpenedAccess> {
   const a = config.access!;
   const [{ AccessCore, DEFAULT_ACCESS }, { FileStore }, { Outbox }, { loadOrCreateIdentity }] = await Promise.all([
     import('./access/core.js'),
@@ -202,12 +206,17 @@ async function openAccess(config: LockConfig, clock: Clock, random: RandomSource
     if (!/^[0-9a-f]{64}$/.test(text)) throw new ConfigError(`access.keypadSecretFile ${a.keypadSecretFile}: must hold 64 hex digits`, 'access.keypadSecretFile');
     keypadSecret = hex(text);
   }
-  const store = new FileStore(a.stateDir);
+  const store = new FileStore(a.stateDir, storage);
   const core = new AccessCore(
     { ...DEFAULT_ACCESS, provider: a.provider, lockId: a.lockId, timeZone: a.timeZone, ownerKeys: a.ownerKeys.map(hex) },
     { clock, random, store },
   );
   // A paired lock signs with the device key of its own state directory; a hand-configured one keeps it beside its data.
-  const outbox = new Outbox(a.stateDir, loadOrCreateIdentity(config.stateDir ?? a.stateDir, random), clock, { lockId: a.lockId, cap: config.mqtt?.outboxCap ?? 50_000 });
+  const outbox = new Outbox(a.stateDir, loadOrCreateIdentity(config.stateDir ?? a.stateDir, random), clock, { lockId: a.lockId, cap: config.mqtt?.outboxCap ?? 50_000, storage });
+  // Damage found at open is loud: a log line and a signed event naming the file and offset.
+  for (const d of [...store.damage, outbox.damage].filter((x) => x !== null)) {
+    logger.error({ event: 'state-damaged', ...d }, `state damaged: ${d.file} at byte ${d.offset} (${d.skippedBytes} bytes skipped)`);
+    outbox.append('state-damaged', new Map<string, unknown>([['file', d.file], ['offset', d.offset], ['skipped', d.skippedBytes]]), 'security');
+  }
   return { core, store, outbox, keypadSecret };
 }

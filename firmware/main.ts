@@ -10,6 +10,7 @@ import { cryptoRandom } from '../hal/node/random.js';
 import type { Clock } from '../hal/ports/clock.js';
 import type { RandomSource } from '../hal/ports/random.js';
 import type { SerialLink } from '../hal/ports/serial-link.js';
+import type { Storage } from '../hal/ports/storage.js';
 import type { SimBoard, SimBoardOptions } from '../sim/board.js';
 import type { App } from './app.js';
 import { boot, type RunningLock } from './boot.js';
@@ -31,6 +32,8 @@ export interface StartOptions {
   openSerial?: (path: string, baudRate: number) => Promise<SerialLink>;
   /** Observers of each new set of services, attached before it starts. */
   observe?: (app: App) => void;
+  /** The storage medium (tests inject disk faults). */
+  storage?: Storage;
 }
 
 export interface Started {
@@ -51,7 +54,7 @@ export async function startLock(o: StartOptions): Promise<Started> {
   const plugin = o.plugin ?? (await loadIoPlugin(profile, clock, random, o.world));
   const { ports, world } = await openPorts(profile, plugin, clock);
   await ports.ready();
-  const lock = await boot({ ports, board: o.board, profile, config: o.config, logger: o.logger, clock, random, openSerial: o.openSerial ?? openSerialLink, observe: o.observe });
+  const lock = await boot({ ports, board: o.board, profile, config: o.config, logger: o.logger, clock, random, openSerial: o.openSerial ?? openSerialLink, observe: o.observe, storage: o.storage });
   return { lock, world, plugin };
 }
 

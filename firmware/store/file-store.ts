@@ -3,10 +3,11 @@
 //                replayed at open, a torn or corrupt tail cut off and counted;
 //   <name>.cose  snapshots written atomically: temp file, fsync, rename, fsync the directory;
 //   grants       the grants pushed to the lock (grant-journal.ts), re-verified by the core at boot.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GrantJournal } from './grant-journal.js';
-import { CrcJournal, type JournalRecord, writeAtomic } from './journal.js';
+import type { Storage } from '../../hal/ports/storage.js';
+import { nodeStorage } from '../../hal/node/storage.js';
+import { CrcJournal, type JournalDamage, type JournalRecord, writeAtomic } from './journal.js';
 import { type AccessStore, type SnapshotName, STATE_NAMES, type StateName, StoreError } from './store.js';
 
 const RECORD_USE = 1;
@@ -22,10 +23,18 @@ export class FileStore implements AccessStore {
   private readonly journal: CrcJournal;
   private readonly grants: GrantJournal;
 
-  constructor(private readonly dir: string) {
-    this.journal = new CrcJournal(dir, 'journal', (r) => this.apply(r), 64);
+  constructor(
+    private readonly dir: string,
+    private readonly fs: Storage = nodeStorage,
+  ) {
+    this.journal = new CrcJournal(dir, 'journal', (r) => this.apply(r), 64, fs);
     this.persistedFloor = this.floor;
-    this.grants = new GrantJournal(dir);
+    this.grants = new GrantJournal(dir, fs);
+  }
+
+  /** What was found damaged at open (journal, grants), for the owner's event and the fail-safe rules. */
+  get damage(): JournalDamage[] {
+    return [this.journal.damage, this.grants.damage].filter((d) => d !== null);
   }
 
   loadGrants(): Map<string, Uint8Array[]> {
@@ -82,7 +91,7 @@ export class FileStore implements AccessStore {
 
   loadSnapshot(name: SnapshotName): Uint8Array | null {
     try {
-      return new Uint8Array(readFileSync(join(this.dir, `${name}.cose`)));
+      return new Uint8Array(this.fs.readFileSync(join(this.dir, `${name}.cose`)));
     } catch {
       return null;
     }
@@ -90,7 +99,7 @@ export class FileStore implements AccessStore {
 
   saveSnapshot(name: SnapshotName, bytes: Uint8Array): void {
     try {
-      writeAtomic(this.dir, `${name}.cose`, [bytes]);
+      writeAtomic(this.dir, `${name}.cose`, [bytes], this.fs);
     } catch (error) {
       throw new StoreError(`cannot save ${name} snapshot`, { cause: error });
     }

@@ -1,7 +1,8 @@
 // The grants pushed to the lock, on disk: a CRC journal of put and remove records, replayed at open
 // into the live set, and compacted (atomic rewrite) when dead records outweigh live ones. A grant
 // is on stable storage before the lock acknowledges it or says `grant-stored {ok: true}`.
-import { CrcJournal, type JournalRecord } from './journal.js';
+import type { Storage } from '../../hal/ports/storage.js';
+import { CrcJournal, type JournalDamage, type JournalRecord } from './journal.js';
 
 const PUT = 1;
 const REMOVE = 2;
@@ -13,12 +14,13 @@ export class GrantJournal {
   private liveBytes = 0;
   private readonly journal: CrcJournal;
 
-  constructor(dir: string) {
-    this.journal = new CrcJournal(dir, 'grants', (r) => this.apply(r), MAX_RECORD);
+  constructor(dir: string, storage?: Storage) {
+    this.journal = new CrcJournal(dir, 'grants', (r) => this.apply(r), MAX_RECORD, storage);
   }
 
-  get journalFile(): CrcJournal {
-    return this.journal;
+  /** Set when the grants file was damaged at open. */
+  get damage(): JournalDamage | null {
+    return this.journal.damage;
   }
 
   all(): Map<string, Uint8Array[]> {

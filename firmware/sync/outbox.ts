@@ -9,7 +9,8 @@
 import type { Clock } from '../../hal/ports/clock.js';
 import { signMessage, TYP } from '../access/messages.js';
 import type { DeviceIdentity } from '../identity.js';
-import { CrcJournal, type JournalRecord } from '../store/journal.js';
+import type { Storage } from '../../hal/ports/storage.js';
+import { CrcJournal, type JournalDamage, type JournalRecord } from '../store/journal.js';
 
 export type Priority = 'security' | 'normal';
 
@@ -29,6 +30,8 @@ export interface OutboxOptions {
   lockId: string;
   /** Most undelivered events kept on disk. */
   cap: number;
+  /** The storage medium (default: the real file system). */
+  storage?: Storage;
 }
 
 export class Outbox {
@@ -47,8 +50,13 @@ export class Outbox {
     private readonly options: OutboxOptions,
   ) {
     if (options.cap < 2) throw new RangeError('the outbox cap must be at least 2 (an event and the drop notice)');
-    this.journal = new CrcJournal(dir, 'outbox', (r) => this.apply(r));
+    this.journal = new CrcJournal(dir, 'outbox', (r) => this.apply(r), undefined, options.storage);
     this.kinds.clear();
+  }
+
+  /** Set when the outbox file was damaged (not merely torn) at open. */
+  get damage(): JournalDamage | null {
+    return this.journal.damage;
   }
 
   /** Bytes cut from a torn tail at open. */

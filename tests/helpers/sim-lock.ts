@@ -20,6 +20,7 @@ import type { Outbox } from '../../firmware/sync/outbox.js';
 import { type BoardProfile, loadBoard } from '../../hal/boards.js';
 import { IO_PLUGINS, type LoadedPlugin } from '../../hal/io-plugins.js';
 import type { BoardPorts } from '../../hal/ports/index.js';
+import type { Storage } from '../../hal/ports/storage.js';
 import { createJohnnyFivePorts, type JohnnyFivePorts, openBoard } from '../../hal/johnny-five/ports.js';
 import { purgeJohnnyFive } from '../../hal/johnny-five/purge.js';
 import { seededRandom } from '../../hal/node/random.js';
@@ -153,6 +154,8 @@ export async function startSimLock(
     access?: SimAccessSetup;
     /** Simulated wall-clock start (ms since the epoch). */
     startMs?: number;
+    /** The storage medium under the state directory (a FaultyStorage to inject disk faults). */
+    storage?: Storage;
   } = {},
 ): Promise<SimLock> {
   const time = installSimTime(options.startMs);
@@ -187,7 +190,7 @@ export async function startSimLock(
   const bootOn = async (plugin?: LoadedPlugin) => {
     // A real board's profile runs on the simulator laid out with that board's wiring and rules.
     plugin ??= await IO_PLUGINS.sim!(profile, time.clock, random, options.world);
-    return settle(startLock({ board, config, logger, clock: time.clock, random, plugin, observe }), time);
+    return settle(startLock({ board, config, logger, clock: time.clock, random, plugin, observe, storage: options.storage }), time);
   };
 
   let started: Started;
