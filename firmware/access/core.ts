@@ -97,7 +97,6 @@ export class AccessCore {
   private revocations = RevocationState.empty();
   private heartbeat: Heartbeat | null = null;
   private clockBack = false;
-  private readonly commandNonces = new Map<string, number>();
   private readonly verified = new VerifiedLinks();
   /** Exceptions caught at the boundary: a decoder bug on hostile bytes. Tests hold this at zero. */
   faults = 0;
@@ -365,10 +364,14 @@ export class AccessCore {
     const seconds = Math.floor(this.now() / 1000);
     if (seconds - this.config.clockSkewS >= command.exp) return { ok: false, reason: 'expired' };
     if (seconds + this.config.clockSkewS < command.iat) return { ok: false, reason: 'not-yet-valid' };
-    for (const [nonce, exp] of this.commandNonces) if (exp + this.config.clockSkewS < seconds) this.commandNonces.delete(nonce);
-    const nonce = hex(command.nonce);
-    if (this.commandNonces.has(nonce)) return { ok: false, reason: 'replayed' };
-    this.commandNonces.set(nonce, command.exp);
+    // Nonces are kept on stable storage until expiry plus skew, written before the command acts:
+    // a command replayed after a restart (or redelivered after a power cut) is still refused.
+    if (this.deps.store.hasNonce(command.nonce)) return { ok: false, reason: 'replayed' };
+    try {
+      this.deps.store.keepNonce(command.nonce, command.exp + this.config.clockSkewS, seconds);
+    } catch {
+      return { ok: false, reason: 'store-failure' };
+    }
     return { ok: true, command };
   }
 

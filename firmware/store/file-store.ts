@@ -13,11 +13,13 @@ import { type AccessStore, type SnapshotName, STATE_NAMES, type StateName, Store
 const RECORD_USE = 1;
 const RECORD_TIME = 2;
 const RECORD_STATE = 3;
+const RECORD_NONCE = 4;
 const TIME_PERSIST_STEP_MS = 60_000;
 
 export class FileStore implements AccessStore {
   private readonly uses = new Map<string, number>();
   private readonly states = new Map<StateName, Uint8Array>();
+  private readonly nonces = new Map<string, number>();
   private floor = 0;
   private persistedFloor = 0;
   private readonly journal: CrcJournal;
@@ -39,6 +41,20 @@ export class FileStore implements AccessStore {
 
   loadGrants(): Map<string, Uint8Array[]> {
     return this.grants.all();
+  }
+
+  hasNonce(nonce: Uint8Array): boolean {
+    return this.nonces.has(Buffer.from(nonce).toString('hex'));
+  }
+
+  keepNonce(nonce: Uint8Array, expS: number, nowS: number): void {
+    if (nonce.length < 1 || nonce.length > 32) throw new StoreError('a command nonce is 1 to 32 bytes');
+    for (const [n, exp] of this.nonces) if (exp < nowS) this.nonces.delete(n);
+    const payload = Buffer.alloc(4 + nonce.length);
+    payload.writeUInt32BE(Math.max(0, Math.min(0xffffffff, Math.floor(expS))), 0);
+    Buffer.from(nonce).copy(payload, 4);
+    this.append(RECORD_NONCE, payload);
+    this.nonces.set(Buffer.from(nonce).toString('hex'), expS);
   }
 
   saveGrant(key: string, chain: Uint8Array[]): void {
@@ -86,7 +102,12 @@ export class FileStore implements AccessStore {
   raiseTimeFloor(ms: number): void {
     if (ms <= this.floor) return;
     this.floor = ms;
-    if (this.floor - this.persistedFloor >= TIME_PERSIST_STEP_MS) this.persistFloor();
+    if (this.floor - this.persistedFloor < TIME_PERSIST_STEP_MS) return;
+    try {
+      this.persistFloor();
+    } catch {
+      // The floor holds in memory; the write is tried again with the next advance or use.
+    }
   }
 
   loadSnapshot(name: SnapshotName): Uint8Array | null {
@@ -144,6 +165,8 @@ export class FileStore implements AccessStore {
       this.uses.set(id, Math.max(this.uses.get(id) ?? 0, body.readUInt32BE(16)));
     } else if (type === RECORD_TIME && body.length === 8) {
       this.floor = Math.max(this.floor, Number(body.readBigUInt64BE(0)));
+    } else if (type === RECORD_NONCE && body.length > 4 && body.length <= 36) {
+      this.nonces.set(body.subarray(4).toString('hex'), body.readUInt32BE(0));
     } else if (type === RECORD_STATE && body.length >= 1 && STATE_NAMES[body[0]!]) {
       this.states.set(STATE_NAMES[body[0]!]!, Uint8Array.from(body.subarray(1)));
     } else {

@@ -32,6 +32,13 @@ export interface AccessStore {
   getState(name: StateName): Uint8Array | null;
   /** Durably replace a small state record (at most 32 bytes). Throws StoreError. */
   putState(name: StateName, bytes: Uint8Array): void;
+  /** Whether a remote command's nonce (at most 32 bytes) was seen and is kept (until its expiry). */
+  hasNonce(nonce: Uint8Array): boolean;
+  /**
+   * Durably remember a command nonce until `expS` (seconds) before the command acts; forget the ones
+   * expired before `nowS`. Throws StoreError.
+   */
+  keepNonce(nonce: Uint8Array, expS: number, nowS: number): void;
   /** The grants pushed to the lock, as stored (each a chain, root first), by the core's grant key. */
   loadGrants(): Map<string, Uint8Array[]>;
   /** Durably keep a grant (replacing one with the same key) before the lock says it has it. Throws StoreError. */
@@ -74,6 +81,14 @@ export class MemoryStore implements AccessStore {
   }
   putState(name: StateName, bytes: Uint8Array): void {
     this.states.set(name, Uint8Array.from(bytes));
+  }
+  private readonly nonces = new Map<string, number>();
+  hasNonce(nonce: Uint8Array): boolean {
+    return this.nonces.has(Buffer.from(nonce).toString('hex'));
+  }
+  keepNonce(nonce: Uint8Array, expS: number, nowS: number): void {
+    for (const [n, exp] of this.nonces) if (exp < nowS) this.nonces.delete(n);
+    this.nonces.set(Buffer.from(nonce).toString('hex'), expS);
   }
   private readonly grants = new Map<string, Uint8Array[]>();
   loadGrants(): Map<string, Uint8Array[]> {

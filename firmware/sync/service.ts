@@ -37,6 +37,8 @@ export function syncHandlers(core: AccessCore, outbox: Outbox, local: LocalAcces
     },
     commands: (payload) => {
       const result = local ? local.applyCommand(payload) : core.verifyCommand(payload);
+      // The nonce could not be kept: unacknowledged (and not acted on), so it comes again.
+      if (!result.ok && result.reason === 'store-failure') throw new StoreError('commands: cannot persist the nonce');
       const summary = result.ok ? { ok: true, action: 'action' in result ? result.action : result.command.action } : { ok: false, reason: result.reason };
       outbox.append('command', outcome(summary), 'security');
     },

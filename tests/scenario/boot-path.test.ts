@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pinDigest } from '../../firmware/keypad/codes.js';
 import type { BoardPorts } from '../../hal/ports/index.js';
-import { type KeyPair, mintGrant, mintHeartbeat, mintRevocations, present, testKey } from '../../tools/lib/mint.js';
+import { type KeyPair, mintCommand, mintGrant, mintHeartbeat, mintRevocations, present, testKey } from '../../tools/lib/mint.js';
 import { FaultyStorage } from '../helpers/faulty-storage.js';
 import { outboxEvents, type SimLock, settle, startSimLock } from '../helpers/sim-lock.js';
 
@@ -90,6 +90,33 @@ describe('what is pushed to the lock survives a restart', () => {
     await l.restart();
     type(l, PIN);
     expect(lastAccess(l)).toMatchObject({ allow: false });
+  });
+});
+
+describe('remote commands across a restart', () => {
+  it('an owner-signed unlock replayed after a restart is refused (its nonce is kept until it expires)', async () => {
+    const l = await start();
+    const iat = Math.floor(MON_1000 / 1000);
+    const command = mintCommand(owner, { aud: LOCK, nonce: new Uint8Array(16).fill(9), iat, exp: iat + 300, action: 'unlock' });
+    expect(l.app.local!.applyCommand(command)).toMatchObject({ ok: true });
+    l.time.advance(15_000); // relocked
+    await l.restart();
+    expect(l.app.local!.applyCommand(command)).toEqual({ ok: false, reason: 'replayed' });
+    l.time.advance(2000);
+    expect(l.world.bolt.isThrown).toBe(true);
+  });
+
+  it('a command whose nonce cannot be stored does not act (store-failure)', async () => {
+    const storage = new FaultyStorage();
+    const l = await start({ storage });
+    storage.failEvery('fsync', /journal$/, { code: 'EIO' });
+    const iat = Math.floor(MON_1000 / 1000);
+    const command = mintCommand(owner, { aud: LOCK, nonce: new Uint8Array(16).fill(10), iat, exp: iat + 300, action: 'unlock' });
+    expect(l.app.local!.applyCommand(command)).toEqual({ ok: false, reason: 'store-failure' });
+    l.time.advance(2000);
+    expect(l.world.bolt.isThrown).toBe(true);
+    storage.heal();
+    expect(l.app.local!.applyCommand(command)).toMatchObject({ ok: true }); // not remembered: it was never acted on
   });
 });
 
