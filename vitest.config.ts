@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 30_000,
     env: { IS_TEST_MODE: '1' },
+    // `npm run coverage`: line coverage of the firmware, measured in process (tests boot it through firmware/boot.ts).
+    coverage: { provider: 'v8', include: ['firmware/**/*.ts'], reporter: ['text', 'text-summary'] },
   },
 });

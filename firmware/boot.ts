@@ -21,6 +21,7 @@ import type { FileStore } from './store/file-store.js';
 import type { Outbox } from './sync/outbox.js';
 import type { SyncService } from './sync/start.js';
 import { OffsetClock } from './util/offset-clock.js';
+import { fromHex as hex } from './util/hex.js';
 import { FIRMWARE_VERSION } from './version.js';
 
 export interface BootOptions {
@@ -199,7 +200,6 @@ async function openAccess(config: LockConfig, { clock, random, storage, logger }
     import('./sync/outbox.js'),
     import('./identity.js'),
   ]);
-  const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
   let keypadSecret: Uint8Array | null = null;
   if (a.keypadSecretFile) {
     const text = readFileSync(a.keypadSecretFile, 'utf8').trim();

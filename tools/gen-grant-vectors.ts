@@ -10,6 +10,7 @@ import { encodeSign1 } from '../firmware/access/cose.js';
 import { encodeClaims } from '../firmware/access/grant.js';
 import { TYP } from '../firmware/access/messages.js';
 import { type ClaimsInput, claims, type KeyPair, mintCommand, mintGrant, mintHeartbeat, mintRevocations, present, testKey } from './lib/mint.js';
+import { toHex as hex } from '../firmware/util/hex.js';
 
 export interface VectorStep {
   at?: string;
@@ -29,7 +30,6 @@ export interface Vector {
   steps: VectorStep[];
 }
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const digest = (label: string, n: number) => Uint8Array.from(createHash('sha256').update(label).digest().subarray(0, n));
 const id16 = (label: string) => digest(`cti:${label}`, 16);
 const challenge = (label: string) => digest(`challenge:${label}`, 32);

@@ -15,6 +15,7 @@ import { NO_OBLIGATIONS, type Obligations, type Role } from './grant.js';
 import { type Command, type Heartbeat, openSigned, parseCommand, parseHeartbeat, parsePresentation, parseProof, parseRevocations, REVOCATION_LIMITS, TYP } from './messages.js';
 import { RevocationState } from './revocations.js';
 import { inSchedule } from './schedule.js';
+import { toHex as hex } from '../util/hex.js';
 
 export const DENY_REASONS = [
   'too-large', 'malformed', 'chain-too-long', 'not-a-grant', 'unsupported-alg', 'bad-signature', 'unknown-issuer',
@@ -85,7 +86,6 @@ export interface AccessEvents {
   'revocations-refused': { reason: UpdateRefusal };
 }
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 export class AccessCore {
   readonly events = new TypedEmitter<AccessEvents>();

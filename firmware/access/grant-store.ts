@@ -1,13 +1,13 @@
 // Grants pushed to the lock (PIN grants, tracking-number grants, delegations), kept verified in
 // memory: by grant id, and by credential digest so a keypad code is found without a scan.
 import type { Link } from './chain.js';
+import { toHex as hex } from '../util/hex.js';
 
 export interface StoredGrant {
   chain: Uint8Array[];
   links: Link[];
 }
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 export class GrantStore {
   private readonly byId = new Map<string, StoredGrant>();

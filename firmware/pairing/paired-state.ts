@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } 
 import { basename, dirname, join } from 'node:path';
 import { ConfigError, type PairedSections, parsePairedSections } from '../config.js';
 import { fsyncDir, writeAtomic } from '../store/journal.js';
+import { toHex as hex } from '../util/hex.js';
 
 export interface PairSettings {
   lockId: string;
@@ -24,7 +25,6 @@ export interface PairSettings {
 
 export type { PairedSections };
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 /** Whether a pairing is on disk (readable or not): a paired lock needs the button to pair again. */
 export function isPaired(stateDir: string): boolean {

@@ -1,6 +1,7 @@
-// Contract suites, one factory per port: the same expectations run against the johnny-five
-// drivers on the simulated board always, and against a real board when one is attached
-// (a rig then provides the stimuli: a person or a jig turns, opens, presses).
+// Contract suites, one factory per port: the same expectations run against every implementation
+// of the port: the johnny-five drivers on the simulated board (tests/contract/sim-board.test.ts),
+// port-level drivers such as the serial barcode scanner (tests/unit/serial-barcode.test.ts), and
+// a real board's drivers when one is attached (tests/contract/real-board.test.ts, `npm run test:board`).
 import { expect, it } from 'vitest';
 import type { BarcodeReader } from '../../hal/ports/barcode-reader.js';
 import type { BatteryMonitor } from '../../hal/ports/battery-monitor.js';
@@ -13,9 +14,9 @@ import type { PairButton } from '../../hal/ports/pair-button.js';
 import type { StatusIndicator } from '../../hal/ports/status-indicator.js';
 import type { TamperSwitch } from '../../hal/ports/tamper-switch.js';
 
-/** What every rig offers: time passing, and the end of the test. */
+/** What every rig offers: time passing (asynchronous where the part is), and the end of the test. */
 export interface Rig {
-  advance(ms: number): void;
+  advance(ms: number): void | Promise<void>;
   release(): Promise<void> | void;
 }
 
@@ -49,49 +50,49 @@ export function boltActuatorContract(make: Make<BoltActuator, BoltStimuli>): voi
     }));
 
   it('retracts to the unlocked switch within the travel timeout, reporting each change once', () =>
-    using(make, (bolt, rig) => {
+    using(make, async (bolt, rig) => {
       const seen: BoltPosition[] = [];
       bolt.onPosition((p) => seen.push(p));
       bolt.drive('retract');
       expect(bolt.driving).toBe('retract');
-      rig.advance(rig.travelTimeoutMs);
+      await rig.advance(rig.travelTimeoutMs);
       expect(seen).toEqual(['between', 'unlocked']);
       bolt.drive('stop');
       expect(rig.motorDriven()).toBe(false);
     }));
 
   it('stops where it is told to stop', () =>
-    using(make, (bolt, rig) => {
+    using(make, async (bolt, rig) => {
       bolt.drive('retract');
-      rig.advance(200);
+      await rig.advance(200);
       bolt.drive('stop');
-      rig.advance(rig.travelTimeoutMs * 3);
+      await rig.advance(rig.travelTimeoutMs * 3);
       expect(bolt.readPosition()).toBe('between');
       expect(rig.motorDriven()).toBe(false);
     }));
 
   it('never reaches the end switch while jammed', () =>
-    using(make, (bolt, rig) => {
+    using(make, async (bolt, rig) => {
       bolt.drive('retract');
-      rig.advance(100);
+      await rig.advance(100);
       rig.jam();
-      rig.advance(rig.travelTimeoutMs * 2);
+      await rig.advance(rig.travelTimeoutMs * 2);
       expect(bolt.readPosition()).toBe('between');
       bolt.drive('stop');
     }));
 
   it('reports a thumb-turn by hand with no drive', () =>
-    using(make, (bolt, rig) => {
+    using(make, async (bolt, rig) => {
       const seen: BoltPosition[] = [];
       bolt.onPosition((p) => seen.push(p));
       rig.turnByHand('unlocked');
-      rig.advance(1000);
+      await rig.advance(1000);
       expect(seen).toEqual(['between', 'unlocked']);
       expect(bolt.driving).toBe('stop');
     }));
 
   it('refuses commands after close, with the motor stopped', () =>
-    using(make, (bolt, rig) => {
+    using(make, async (bolt, rig) => {
       bolt.drive('retract');
       bolt.close();
       expect(rig.motorDriven()).toBe(false);
@@ -112,27 +113,27 @@ export interface DoorStimuli {
 
 export function doorSensorContract(make: Make<DoorSensor, DoorStimuli>): void {
   it('reads the door shut at rest, then one event per opening and closing despite contact bounce', () =>
-    using(make, (door, rig) => {
+    using(make, async (door, rig) => {
       expect(door.read()).toBe('closed');
       rig.unlockBolt();
       const seen: DoorState[] = [];
       door.onChange((s) => seen.push(s));
       rig.open();
-      rig.advance(200);
+      await rig.advance(200);
       expect(door.read()).toBe('open');
       rig.close();
-      rig.advance(200);
+      await rig.advance(200);
       expect(seen).toEqual(['open', 'closed']);
     }));
 
   it('stops reporting after unsubscribe', () =>
-    using(make, (door, rig) => {
+    using(make, async (door, rig) => {
       rig.unlockBolt();
       const seen: DoorState[] = [];
       const off = door.onChange((s) => seen.push(s));
       off();
       rig.open();
-      rig.advance(200);
+      await rig.advance(200);
       expect(seen).toEqual([]);
     }));
 }
@@ -145,33 +146,33 @@ export interface KeypadStimuli {
 
 export function keypadContract(make: Make<Keypad, KeypadStimuli>): void {
   it('reports each key typed, once, in order', () =>
-    using(make, (keypad, rig) => {
+    using(make, async (keypad, rig) => {
       const seen: KeypadKey[] = [];
       keypad.onKey((k) => seen.push(k));
-      rig.advance(rig.type('1597*0#') + 100);
+      await rig.advance(rig.type('1597*0#') + 100);
       expect(seen.join('')).toBe('1597*0#');
     }));
 
   it('reports a held key once', () =>
-    using(make, (keypad, rig) => {
+    using(make, async (keypad, rig) => {
       const seen: KeypadKey[] = [];
       keypad.onKey((k) => seen.push(k));
       rig.hold('5');
-      rig.advance(3000);
+      await rig.advance(3000);
       rig.releaseAll();
-      rig.advance(100);
+      await rig.advance(100);
       expect(seen).toEqual(['5']);
     }));
 
   it('drops a two-key chord rather than guess', () =>
-    using(make, (keypad, rig) => {
+    using(make, async (keypad, rig) => {
       const seen: KeypadKey[] = [];
       keypad.onKey((k) => seen.push(k));
       rig.hold('1');
       rig.hold('9');
-      rig.advance(500);
+      await rig.advance(500);
       rig.releaseAll();
-      rig.advance(100);
+      await rig.advance(100);
       expect(seen).toEqual([]);
     }));
 }
@@ -184,34 +185,34 @@ export interface CameraStimuli {
 
 export function cameraTriggerContract(make: Make<CameraTrigger, CameraStimuli>): void {
   it('confirms recording some time after the trigger, and its end after release', () =>
-    using(make, (camera, rig) => {
+    using(make, async (camera, rig) => {
       const seen: boolean[] = [];
       camera.onRecording((r) => seen.push(r));
       expect(camera.isRecording()).toBe(false);
       camera.setRecording(true);
-      rig.advance(rig.startDelayMs + 100);
+      await rig.advance(rig.startDelayMs + 100);
       expect(camera.isRecording()).toBe(true);
       camera.setRecording(false);
-      rig.advance(500);
+      await rig.advance(500);
       expect(seen).toEqual([true, false]);
     }));
 
   it('never confirms when the camera is dead', () =>
-    using(make, (camera, rig) => {
+    using(make, async (camera, rig) => {
       rig.fail();
       camera.setRecording(true);
-      rig.advance(10_000);
+      await rig.advance(10_000);
       expect(camera.isRecording()).toBe(false);
     }));
 
   it('reports a camera that dies mid-recording', () =>
-    using(make, (camera, rig) => {
+    using(make, async (camera, rig) => {
       const seen: boolean[] = [];
       camera.onRecording((r) => seen.push(r));
       camera.setRecording(true);
-      rig.advance(rig.startDelayMs + 100);
+      await rig.advance(rig.startDelayMs + 100);
       rig.kill();
-      rig.advance(100);
+      await rig.advance(100);
       expect(seen).toEqual([true, false]);
       expect(camera.isRecording()).toBe(false);
     }));
@@ -223,33 +224,33 @@ export interface BarcodeStimuli {
 
 export function barcodeReaderContract(make: Make<BarcodeReader, BarcodeStimuli>): void {
   it('reports each scan once, with its exact text, in order', () =>
-    using(make, (reader, rig) => {
+    using(make, async (reader, rig) => {
       const seen: string[] = [];
       reader.onScan((code) => seen.push(code));
       rig.scan('1Z999AA10123456784');
       rig.scan('JD014600006281234567');
-      rig.advance(500);
+      await rig.advance(500);
       expect(seen).toEqual(['1Z999AA10123456784', 'JD014600006281234567']);
     }));
 
   it('drops scans longer than 128 characters, and empty ones', () =>
-    using(make, (reader, rig) => {
+    using(make, async (reader, rig) => {
       const seen: string[] = [];
       reader.onScan((code) => seen.push(code));
       rig.scan('9'.repeat(129));
       rig.scan('');
       rig.scan('9'.repeat(128));
-      rig.advance(500);
+      await rig.advance(500);
       expect(seen).toEqual(['9'.repeat(128)]);
     }));
 
   it('stops reporting once a listener unsubscribes', () =>
-    using(make, (reader, rig) => {
+    using(make, async (reader, rig) => {
       const seen: string[] = [];
       const off = reader.onScan((code) => seen.push(code));
       off();
       rig.scan('1Z999AA10123456784');
-      rig.advance(500);
+      await rig.advance(500);
       expect(seen).toEqual([]);
     }));
 }
@@ -261,29 +262,29 @@ export interface IndicatorStimuli {
 
 export function statusIndicatorContract(make: Make<StatusIndicator, IndicatorStimuli>): void {
   it('shows a one-shot signal and returns to idle', () =>
-    using(make, (status, rig) => {
+    using(make, async (status, rig) => {
       status.show('accepted');
-      rig.advance(10);
+      await rig.advance(10);
       expect(rig.led()).toBe(true);
       expect(rig.buzzer()).toBe(true);
-      rig.advance(5000);
+      await rig.advance(5000);
       expect(status.current).toBe('idle');
       expect(rig.led()).toBe(false);
       expect(rig.buzzer()).toBe(false);
     }));
 
   it('repeats an alarm until replaced', () =>
-    using(make, (status, rig) => {
+    using(make, async (status, rig) => {
       status.show('alarm');
       let buzzes = 0;
       for (let t = 0; t < 6000; t += 50) {
-        rig.advance(50);
+        await rig.advance(50);
         if (rig.buzzer()) buzzes++;
       }
       expect(buzzes).toBeGreaterThan(20);
       expect(status.current).toBe('alarm');
       status.show('idle');
-      rig.advance(1000);
+      await rig.advance(1000);
       expect(rig.led() || rig.buzzer()).toBe(false);
     }));
 }
@@ -295,13 +296,13 @@ export interface BatteryStimuli {
 
 export function batteryMonitorContract(make: Make<BatteryMonitor, BatteryStimuli>): void {
   it('reads the level after a sample and reports a change', () =>
-    using(make, (battery, rig) => {
-      rig.advance(rig.sampleMs + 10);
+    using(make, async (battery, rig) => {
+      await rig.advance(rig.sampleMs + 10);
       expect(battery.readLevel()).toBe(100);
       const seen: number[] = [];
       battery.onLevel((p) => seen.push(p));
       rig.set(37);
-      rig.advance(rig.sampleMs + 10);
+      await rig.advance(rig.sampleMs + 10);
       expect(seen).toEqual([37]);
       expect(battery.readLevel()).toBe(37);
     }));
@@ -313,40 +314,40 @@ export interface ContactStimuli {
 
 export function tamperSwitchContract(make: Make<TamperSwitch, ContactStimuli>): void {
   it('reports the case opened and shut again', () =>
-    using(make, (tamper, rig) => {
+    using(make, async (tamper, rig) => {
       expect(tamper.isTampered()).toBe(false);
       const seen: boolean[] = [];
       tamper.onChange((t) => seen.push(t));
       rig.set(true);
-      rig.advance(100);
+      await rig.advance(100);
       expect(tamper.isTampered()).toBe(true);
       rig.set(false);
-      rig.advance(100);
+      await rig.advance(100);
       expect(seen).toEqual([true, false]);
     }));
 }
 
 export function pairButtonContract(make: Make<PairButton, ContactStimuli>): void {
   it('reports press and release', () =>
-    using(make, (button, rig) => {
+    using(make, async (button, rig) => {
       const seen: boolean[] = [];
       button.onChange((p) => seen.push(p));
       rig.set(true);
-      rig.advance(100);
+      await rig.advance(100);
       expect(button.isPressed()).toBe(true);
       rig.set(false);
-      rig.advance(100);
+      await rig.advance(100);
       expect(seen).toEqual([true, false]);
     }));
 
   it('ignores a glitch shorter than its debounce time', () =>
-    using(make, (button, rig) => {
+    using(make, async (button, rig) => {
       const seen: boolean[] = [];
       button.onChange((p) => seen.push(p));
       rig.set(true);
-      rig.advance(6);
+      await rig.advance(6);
       rig.set(false);
-      rig.advance(200);
+      await rig.advance(200);
       expect(seen).toEqual([]);
     }));
 }

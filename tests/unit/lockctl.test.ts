@@ -8,11 +8,11 @@ import { MemoryStore } from '../../firmware/store/store.js';
 import type { RandomSource } from '../../hal/ports/random.js';
 import { UsageError } from '../../tools/lib/args.js';
 import { run } from '../../tools/lockctl.js';
+import { fromHex as hex } from '../../firmware/util/hex.js';
 
 const NOW = Date.parse('2026-06-01T10:00:00Z'); // Monday, 12:00 in Berlin
 const dir = mkdtempSync(join(tmpdir(), 'lockctl-'));
 const f = (name: string) => join(dir, name);
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.trim(), 'hex'));
 
 describe('lockctl', () => {
   it('keygen, delegate, grant, heartbeat and present make a chain the lock accepts', () => {

@@ -11,10 +11,10 @@ import { FileStore } from '../../firmware/store/file-store.js';
 import type { Clock } from '../../hal/ports/clock.js';
 import type { RandomSource } from '../../hal/ports/random.js';
 import { generate, type Vector } from '../../tools/gen-grant-vectors.js';
+import { fromHex as hex } from '../../firmware/util/hex.js';
 
 const DIR = 'tests/vectors/grants';
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
-const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
 const temp = mkdtempSync(join(tmpdir(), 'grant-vectors-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 

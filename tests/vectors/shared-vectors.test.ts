@@ -5,10 +5,10 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeSign1, sigStructure, signerOf } from '../../firmware/access/cose.js';
 import { checkTrustedKey, type Ed25519Refusal, nodeVerifier, tweetnaclVerifier } from '../../firmware/access/ed25519.js';
+import { fromHex as hex } from '../../firmware/util/hex.js';
 
 const VECTORS = resolve('..', 'shared', 'vectors');
 const read = (path: string) => JSON.parse(readFileSync(resolve(VECTORS, path), 'utf8'));
-const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
 const providers = [nodeVerifier(), tweetnaclVerifier()];
 
 /** Both providers' answers; fails the test if they differ. */

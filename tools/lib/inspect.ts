@@ -7,6 +7,7 @@ import { type Claims, parseClaims } from '../../firmware/access/grant.js';
 import { parseCommand, parseHeartbeat, parsePresentation, parseProof, parseRevocations, REVOCATION_LIMITS, TYP } from '../../firmware/access/messages.js';
 import { inSchedule } from '../../firmware/access/schedule.js';
 import { describeWindow } from './args.js';
+import { toHex as hex } from '../../firmware/util/hex.js';
 
 export interface InspectContext {
   lockId?: string;
@@ -15,7 +16,6 @@ export interface InspectContext {
   now: number;
 }
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const date = (s: number | null) => (s === null ? 'none' : new Date(s * 1000).toISOString());
 
 export function inspect(bytes: Uint8Array, ctx: InspectContext): { text: string; problems: string[] } {

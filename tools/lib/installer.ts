@@ -11,6 +11,7 @@ import { HalError } from '../../hal/ports/errors.js';
 import type { SerialLink } from '../../hal/ports/serial-link.js';
 import { hexBytes, readKey, time, UsageError } from './args.js';
 import { PairClient, PairClientError } from './pair-client.js';
+import { toHex as hex } from '../../firmware/util/hex.js';
 
 export const INSTALLER_COMMANDS = ['info', 'pair', 'set-time', 'self-test', 'factory-reset'] as const;
 
@@ -36,7 +37,6 @@ export interface InstallerValues {
 type Say = (line: string) => void;
 type Open = (path: string, baudRate: number) => Promise<SerialLink>;
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 /** Run an installer command; resolves with the process exit code. */
 const openSerial: Open = async (path, baudRate) => (await import('../../hal/node/serial-link.js')).openSerialLink(path, baudRate);
