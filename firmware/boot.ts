@@ -206,7 +206,7 @@ async function openAccess(config: LockConfig, { clock, random, storage, logger }
     if (!/^[0-9a-f]{64}$/.test(text)) throw new ConfigError(`access.keypadSecretFile ${a.keypadSecretFile}: must hold 64 hex digits`, 'access.keypadSecretFile');
     keypadSecret = hex(text);
   }
-  const store = new FileStore(a.stateDir, storage);
+  const store = new FileStore(a.stateDir, storage, () => clock.now());
   const core = new AccessCore(
     { ...DEFAULT_ACCESS, provider: a.provider, lockId: a.lockId, timeZone: a.timeZone, ownerKeys: a.ownerKeys.map(hex) },
     { clock, random, store },
@@ -217,6 +217,10 @@ async function openAccess(config: LockConfig, { clock, random, storage, logger }
   for (const d of [...store.damage, outbox.damage].filter((x) => x !== null)) {
     logger.error({ event: 'state-damaged', ...d }, `state damaged: ${d.file} at byte ${d.offset} (${d.skippedBytes} bytes skipped)`);
     outbox.append('state-damaged', new Map<string, unknown>([['file', d.file], ['offset', d.offset], ['skipped', d.skippedBytes]]), 'security');
+  }
+  for (const d of core.damagedSnapshots) {
+    logger.error({ event: 'state-damaged', ...d }, `state damaged: ${d.file} no longer verifies (${d.reason}); waiting for the owner's retained copy`);
+    outbox.append('state-damaged', new Map<string, unknown>([['file', d.file], ['reason', d.reason]]), 'security');
   }
   return { core, store, outbox, keypadSecret };
 }

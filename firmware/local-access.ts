@@ -103,6 +103,15 @@ export class LocalAccess {
     const verified = this.o.core.verifyCommand(bytes);
     if (!verified.ok) return verified;
     const { action, mode } = verified.command;
+    if (action === 'acknowledge-damage') {
+      // The owner has seen the state-damaged event: uses count as proven again from here on.
+      try {
+        this.o.store.acknowledgeDamage();
+      } catch {
+        return { ok: false, reason: 'store-failure' };
+      }
+      return { ok: true, action };
+    }
     if (action === 'set-mode') {
       if (!mode || !isMode(mode)) return { ok: false, reason: 'unknown-mode' };
       this.setMode(mode);
@@ -232,6 +241,9 @@ export class LocalAccess {
     if (!check.valid) return unknown();
     const uses = check.singleUse ? [{ key: check.useId, max: 1 }] : [];
     if (uses.some((u) => this.o.store.usesOf(u.key) >= u.max)) return refuse('uses-exhausted');
+    // After damage that may have lost use records, a single-use code issued before it cannot be proven unused.
+    const since = this.o.store.usesUnprovenSince();
+    if (check.singleUse && since !== null && check.startMs < since) return refuse('uses-unproven');
     return { allow: true, reason: 'ok', grant: { id: 'offline-code', role: 'guest', issuer: 'owner', chainLength: 0 }, obligations: { record: false, relockWithinS: null }, uses };
   }
 

@@ -11,7 +11,7 @@ import { ChallengeBook } from './challenges.js';
 import { effectiveObligations, type Link, VerifiedLinks, verifyChain } from './chain.js';
 import { GrantStore } from './grant-store.js';
 import { checkTrustedKey, createVerifier, type Ed25519Provider, type Ed25519Verifier } from './ed25519.js';
-import { NO_OBLIGATIONS, type Obligations, type Role } from './grant.js';
+import { type Claims, NO_OBLIGATIONS, type Obligations, type Role } from './grant.js';
 import { type Command, type Heartbeat, openSigned, parseCommand, parseHeartbeat, parsePresentation, parseProof, parseRevocations, REVOCATION_LIMITS, TYP } from './messages.js';
 import { RevocationState } from './revocations.js';
 import { inSchedule } from './schedule.js';
@@ -21,7 +21,7 @@ export const DENY_REASONS = [
   'too-large', 'malformed', 'chain-too-long', 'not-a-grant', 'unsupported-alg', 'bad-signature', 'unknown-issuer',
   'broken-chain', 'delegation-widens', 'wrong-lock', 'not-yet-valid', 'expired', 'outside-schedule', 'revoked-grant',
   'revoked-holder', 'revoked-issuer', 'revocations-stale', 'holder-proof-missing', 'bad-proof', 'challenge-unknown',
-  'challenge-expired', 'challenge-replayed', 'uses-exhausted', 'store-failure', 'unknown-code',
+  'challenge-expired', 'challenge-replayed', 'uses-exhausted', 'store-failure', 'unknown-code', 'uses-unproven',
 ] as const;
 export type DenyReason = (typeof DENY_REASONS)[number];
 
@@ -113,12 +113,19 @@ export class AccessCore {
     this.verifier = createVerifier(config.provider);
     this.challenges = new ChallengeBook(deps.clock, deps.random);
     // Persisted signed state is re-verified at boot, never trusted as bytes on disk.
+    // A snapshot that no longer verifies is damage: reported, and (with no list) the freshness rule
+    // refuses the roles that need one until the retained list arrives again.
     const savedList = deps.store.loadSnapshot('revocations');
-    if (savedList) this.applyRevocations(savedList, false);
+    const list = savedList && this.applyRevocations(savedList, false);
+    if (list && !list.ok) this.damagedSnapshots.push({ file: 'revocations.cose', reason: list.reason });
     const savedBeat = deps.store.loadSnapshot('heartbeat');
-    if (savedBeat) this.applyHeartbeat(savedBeat, false);
+    const beat = savedBeat && this.applyHeartbeat(savedBeat, false);
+    if (beat && !beat.ok) this.damagedSnapshots.push({ file: 'heartbeat.cose', reason: beat.reason });
     this.reloadGrants();
   }
+
+  /** Signed snapshots found damaged at boot (they no longer verify), for the owner's state-damaged event. */
+  readonly damagedSnapshots: { file: string; reason: string }[] = [];
 
   /** Stored grants that no longer verify at boot (expired, revoked, damaged): dropped, each reported once. */
   readonly droppedAtBoot: { id: string; reason: DenyReason }[] = [];
@@ -181,7 +188,7 @@ export class AccessCore {
       // A tracking number opens once, whatever the grant's own use limit.
       const uses: UseClaim[] = kind === 'tracking' ? [{ key: trackingUseKey(leaf.cti, digest), max: 1 }] : [];
       if (leaf.maxUses !== null) uses.push({ key: leaf.cti, max: leaf.maxUses });
-      const spent = this.spend(uses, options);
+      const spent = this.unproven(leaf, stored.links.length, uses) ?? this.spend(uses, options);
       if (spent) return deny(spent);
       return {
         allow: true,
@@ -230,7 +237,7 @@ export class AccessCore {
     if (challenge) return deny(challenge);
 
     const uses: UseClaim[] = leaf.maxUses !== null ? [{ key: leaf.cti, max: leaf.maxUses }] : [];
-    const spent = this.spend(uses, options);
+    const spent = this.unproven(leaf, links.length, uses) ?? this.spend(uses, options);
     if (spent) return deny(spent);
     return {
       allow: true,
@@ -239,6 +246,18 @@ export class AccessCore {
       obligations: effectiveObligations(links),
       uses: options.deferUses ? uses : [],
     };
+  }
+
+  /**
+   * After damage that may have lost use records (store.usesUnprovenSince), a use-limited grant issued
+   * before it cannot be proven unspent: refused until the owner re-issues it (a later `iat`) or
+   * acknowledges the damage. The owner's own grants keep working: a bad SD card never locks them out.
+   */
+  private unproven(leaf: Claims, chainLength: number, uses: readonly UseClaim[]): 'uses-unproven' | null {
+    if (uses.length === 0 || (leaf.role === 'owner' && chainLength === 1)) return null;
+    const since = this.deps.store.usesUnprovenSince();
+    if (since === null) return null;
+    return leaf.iat !== null && leaf.iat * 1000 >= since ? null : 'uses-unproven';
   }
 
   /** Commit the uses now, or (deferred) only check that each has one left. */

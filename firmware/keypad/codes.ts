@@ -72,6 +72,8 @@ export interface OfflineCheck {
   singleUse: boolean;
   /** Id under which a single use is recorded (16 bytes, reveals nothing without the secret). */
   useId: Uint8Array;
+  /** When the code's window opened (ms). */
+  startMs: number;
 }
 
 /**
@@ -80,7 +82,7 @@ export interface OfflineCheck {
  */
 export function checkOfflineCode(secret: Uint8Array, lockId: string, code: string, nowMs: number): OfflineCheck {
   const useId = mac(secret, 'lock-offline-use-v1', code).subarray(0, 16);
-  const invalid = { valid: false, singleUse: false, useId };
+  const invalid = { valid: false, singleUse: false, useId, startMs: 0 };
   if (code.length !== OFFLINE_CODE_LENGTH || !/^[0-9]+$/.test(code)) return invalid;
   const cls = Number(code[0]);
   const kind = OFFLINE_CLASSES[cls];
@@ -90,5 +92,5 @@ export function checkOfflineCode(secret: Uint8Array, lockId: string, code: strin
   const expected = Buffer.from(offlineMac(secret, lockId, startHour, cls));
   const given = Buffer.from(code.slice(4));
   const macOk = timingSafeEqual(expected, given);
-  return { valid: macOk && nowHour < startHour + kind.hours, singleUse: kind.singleUse, useId };
+  return { valid: macOk && nowHour < startHour + kind.hours, singleUse: kind.singleUse, useId, startMs: startHour * 3_600_000 };
 }

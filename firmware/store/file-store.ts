@@ -1,13 +1,15 @@
 // AccessStore on disk, power-loss safe. A state directory (0700) holds:
-//   journal      append-only records [u32 length][u8 type][payload][u32 CRC-32], fsync'd per append;
-//                replayed at open, a torn or corrupt tail cut off and counted;
+//   journal,     append-only records [u32 length][u8 type][payload][u32 CRC-32], fsync'd per append,
+//   journal.mirror  kept twice (mirrored-journal.ts): uses, time floor, lockout, mode, command nonces;
+//                replayed at open, a torn tail cut off, damage or a lost copy reported and repaired;
 //   <name>.cose  snapshots written atomically: temp file, fsync, rename, fsync the directory;
 //   grants       the grants pushed to the lock (grant-journal.ts), re-verified by the core at boot.
 import { join } from 'node:path';
 import { GrantJournal } from './grant-journal.js';
 import type { Storage } from '../../hal/ports/storage.js';
 import { nodeStorage } from '../../hal/node/storage.js';
-import { CrcJournal, type JournalDamage, type JournalRecord, writeAtomic } from './journal.js';
+import { type JournalDamage, type JournalRecord, writeAtomic } from './journal.js';
+import { MirroredJournal } from './mirrored-journal.js';
 import { type AccessStore, type SnapshotName, STATE_NAMES, type StateName, StoreError } from './store.js';
 
 const RECORD_USE = 1;
@@ -22,21 +24,55 @@ export class FileStore implements AccessStore {
   private readonly nonces = new Map<string, number>();
   private floor = 0;
   private persistedFloor = 0;
-  private readonly journal: CrcJournal;
+  private readonly journal: MirroredJournal;
   private readonly grants: GrantJournal;
 
+  private readonly missing: JournalDamage | null = null;
+
+  /** `now` (ms) dates damage found at open (uses may be lost from then on). */
   constructor(
     private readonly dir: string,
     private readonly fs: Storage = nodeStorage,
+    now: () => number = Date.now,
   ) {
-    this.journal = new CrcJournal(dir, 'journal', (r) => this.apply(r), 64, fs);
+    const existed = fs.sizeOf(join(dir, 'journal')) > 0 || fs.sizeOf(join(dir, 'journal.mirror')) > 0;
+    this.journal = new MirroredJournal(dir, 'journal', (r) => this.apply(r), 64, fs);
     this.persistedFloor = this.floor;
     this.grants = new GrantJournal(dir, fs);
+    // Both copies gone (or emptied) while the lock's other state is there: its uses cannot be proven.
+    if (!existed && ['grants', 'outbox', 'revocations.cose', 'heartbeat.cose'].some((f) => fs.sizeOf(join(dir, f)) > 0)) {
+      this.missing = { file: 'journal', offset: 0, skippedBytes: 0 };
+    }
+    const dated = this.states.get('damage');
+    if (this.unprovenAtOpen && !(dated?.length === 8 && Buffer.from(dated).readBigUInt64BE(0) > 0n)) {
+      try {
+        this.putState('damage', encodeTime(now()));
+      } catch {
+        // Not recorded: found again (and dated again) at the next boot.
+      }
+    }
   }
 
   /** What was found damaged at open (journal, grants), for the owner's event and the fail-safe rules. */
   get damage(): JournalDamage[] {
-    return [this.journal.damage, this.grants.damage].filter((d) => d !== null);
+    return [...this.journal.damage, this.missing, this.grants.damage].filter((d) => d !== null);
+  }
+
+  /** Records may have been lost (both journal copies short or damaged): uses cannot be proven. */
+  private get unprovenAtOpen(): boolean {
+    return this.journal.recordsUnproven || this.missing !== null;
+  }
+
+  usesUnprovenSince(): number | null {
+    const saved = this.states.get('damage');
+    // Damage found but its date not written: every use-limited grant counts as unproven.
+    if (!saved || saved.length !== 8) return this.unprovenAtOpen ? Number.MAX_SAFE_INTEGER : null;
+    const at = Number(Buffer.from(saved).readBigUInt64BE(0));
+    return at > 0 ? at : null;
+  }
+
+  acknowledgeDamage(): void {
+    this.putState('damage', encodeTime(0));
   }
 
   loadGrants(): Map<string, Uint8Array[]> {
@@ -174,4 +210,10 @@ export class FileStore implements AccessStore {
     }
     return true;
   }
+}
+
+function encodeTime(ms: number): Uint8Array {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(ms))));
+  return b;
 }

@@ -4,7 +4,7 @@
 export type SnapshotName = 'revocations' | 'heartbeat';
 
 /** Small named records kept in the journal (at most 32 bytes each): keypad lockout, operating mode. */
-export const STATE_NAMES = ['keypad', 'mode'] as const;
+export const STATE_NAMES = ['keypad', 'mode', 'damage'] as const;
 export type StateName = (typeof STATE_NAMES)[number];
 
 /** An infrastructure fault in durable storage; the access core denies rather than guess. */
@@ -39,6 +39,14 @@ export interface AccessStore {
    * expired before `nowS`. Throws StoreError.
    */
   keepNonce(nonce: Uint8Array, expS: number, nowS: number): void;
+  /**
+   * When (ms) damage was found that may have lost use records, until the owner acknowledges it
+   * (`acknowledgeDamage`); null when every use is proven. Use-limited grants issued before then are
+   * refused (`uses-unproven`), the owner's own grants excepted.
+   */
+  usesUnprovenSince(): number | null;
+  /** The owner acknowledged the damage (an owner-signed command): uses count as proven again. Throws StoreError. */
+  acknowledgeDamage(): void;
   /** The grants pushed to the lock, as stored (each a chain, root first), by the core's grant key. */
   loadGrants(): Map<string, Uint8Array[]>;
   /** Durably keep a grant (replacing one with the same key) before the lock says it has it. Throws StoreError. */
@@ -82,6 +90,10 @@ export class MemoryStore implements AccessStore {
   putState(name: StateName, bytes: Uint8Array): void {
     this.states.set(name, Uint8Array.from(bytes));
   }
+  usesUnprovenSince(): number | null {
+    return null;
+  }
+  acknowledgeDamage(): void {}
   private readonly nonces = new Map<string, number>();
   hasNonce(nonce: Uint8Array): boolean {
     return this.nonces.has(Buffer.from(nonce).toString('hex'));

@@ -1,5 +1,5 @@
 // Parts of the access core on their own: the journal's torn-tail cut, the grant store, the id set.
-import { appendFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -33,21 +33,69 @@ describe('FileStore', () => {
     b.close();
   });
 
-  it('stops at a record whose CRC does not match', () => {
+  it('stops at a record whose CRC does not match, in both copies (a torn tail)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'store-'));
     const a = new FileStore(dir);
     a.commitUse(cti(2), 5);
     a.commitUse(cti(3), 5);
     a.close();
-    const journal = join(dir, 'journal');
-    const bytes = readFileSync(journal);
-    bytes[bytes.length - 6]! ^= 0xff; // corrupt the second record's payload
-    writeFileSync(journal, bytes);
+    for (const name of ['journal', 'journal.mirror']) {
+      const path = join(dir, name);
+      const bytes = readFileSync(path);
+      bytes[bytes.length - 6]! ^= 0xff; // corrupt the second record's payload
+      writeFileSync(path, bytes);
+    }
     const b = new FileStore(dir);
     expect(b.usesOf(cti(2))).toBe(1);
     expect(b.usesOf(cti(3))).toBe(0);
     expect(b.tornBytes).toBeGreaterThan(0);
+    expect(b.damage).toEqual([]); // the last write, cut: not damage
     b.close();
+  });
+
+  it('a copy that is damaged, truncated, emptied or deleted is repaired from the other: no use lost, the copy named', () => {
+    for (const harm of ['flip', 'truncate', 'empty', 'delete'] as const) {
+      for (const name of ['journal', 'journal.mirror']) {
+        const dir = mkdtempSync(join(tmpdir(), 'store-'));
+        const a = new FileStore(dir);
+        for (let i = 1; i <= 4; i++) a.commitUse(cti(i), 5);
+        a.close();
+        const path = join(dir, name);
+        const bytes = readFileSync(path);
+        if (harm === 'flip') bytes[6]! ^= 0xff;
+        if (harm === 'delete') rmSync(path);
+        else writeFileSync(path, harm === 'truncate' ? bytes.subarray(0, 30) : harm === 'empty' ? Buffer.alloc(0) : bytes);
+        const b = new FileStore(dir);
+        expect([1, 2, 3, 4].map((i) => b.usesOf(cti(i))), `${harm} ${name}`).toEqual([1, 1, 1, 1]);
+        expect(b.damage.map((d) => d.file), `${harm} ${name}`).toEqual([name]);
+        expect(b.usesUnprovenSince()).toBeNull();
+        b.close();
+        const c = new FileStore(dir); // repaired: nothing to report the second time
+        expect(c.damage).toEqual([]);
+        c.close();
+      }
+    }
+  });
+
+  it('both copies damaged: reported, and uses count as unproven until the owner acknowledges', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'store-'));
+    const a = new FileStore(dir);
+    for (let i = 1; i <= 3; i++) a.commitUse(cti(i), 5);
+    a.close();
+    for (const name of ['journal', 'journal.mirror']) {
+      const bytes = readFileSync(join(dir, name));
+      bytes[6]! ^= 0xff;
+      writeFileSync(join(dir, name), bytes);
+    }
+    const b = new FileStore(dir, undefined, () => 1_000);
+    expect(b.damage.map((d) => d.file)).toEqual(['journal', 'journal.mirror']);
+    expect(b.usesUnprovenSince()).toBe(1_000);
+    b.close();
+    const c = new FileStore(dir, undefined, () => 2_000);
+    expect(c.usesUnprovenSince()).toBe(1_000); // survives a restart
+    c.acknowledgeDamage();
+    expect(c.usesUnprovenSince()).toBeNull();
+    c.close();
   });
 
   it('writes snapshots whole, in a 0700 directory with 0600 files', () => {
