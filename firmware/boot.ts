@@ -188,23 +188,33 @@ interface OpenedAccess {
   keypadSecret: Uint8Array | null;
 }
 
+function readText(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The access core on the lock's state directory, and the signed-event outbox beside it: a paired
  * lock keeps its audit trail even before (or without) a broker, and sends it when one is set.
  */
 async function openAccess(config: LockConfig, { clock, random, storage, logger }: Shared): Promise<OpenedAccess> {
   const a = config.access!;
-  const [{ AccessCore, DEFAULT_ACCESS }, { FileStore }, { Outbox }, { loadOrCreateIdentity }] = await Promise.all([
+  const [{ AccessCore, DEFAULT_ACCESS }, { FileStore }, { Outbox }, { loadDeviceIdentity }] = await Promise.all([
     import('./access/core.js'),
     import('./store/file-store.js'),
     import('./sync/outbox.js'),
     import('./identity.js'),
   ]);
+  const damaged: Map<string, unknown>[] = [];
   let keypadSecret: Uint8Array | null = null;
   if (a.keypadSecretFile) {
-    const text = readFileSync(a.keypadSecretFile, 'utf8').trim();
-    if (!/^[0-9a-f]{64}$/.test(text)) throw new ConfigError(`access.keypadSecretFile ${a.keypadSecretFile}: must hold 64 hex digits`, 'access.keypadSecretFile');
-    keypadSecret = hex(text);
+    // A damaged or missing secret: the keypad refuses every code (nothing opens more), and says why.
+    const text = readText(a.keypadSecretFile);
+    if (text !== null && /^[0-9a-f]{64}$/.test(text)) keypadSecret = hex(text);
+    else damaged.push(new Map<string, unknown>([['file', a.keypadSecretFile.split('/').pop()], ['reason', 'the keypad secret is not 64 hex digits: keypad codes are refused']]));
   }
   const store = new FileStore(a.stateDir, storage, () => clock.now());
   const core = new AccessCore(
@@ -212,11 +222,17 @@ async function openAccess(config: LockConfig, { clock, random, storage, logger }
     { clock, random, store },
   );
   // A paired lock signs with the device key of its own state directory; a hand-configured one keeps it beside its data.
-  const outbox = new Outbox(a.stateDir, loadOrCreateIdentity(config.stateDir ?? a.stateDir, random), clock, { lockId: a.lockId, cap: config.mqtt?.outboxCap ?? 50_000, storage });
+  const device = loadDeviceIdentity(config.stateDir ?? a.stateDir, random);
+  if (device.damaged) damaged.push(new Map<string, unknown>([['file', 'device.key'], ['reason', `${device.damaged}: a new device key was made (pair again for its attestation)`]]));
+  const outbox = new Outbox(a.stateDir, device.identity, clock, { lockId: a.lockId, cap: config.mqtt?.outboxCap ?? 50_000, storage });
   // Damage found at open is loud: a log line and a signed event naming the file and offset.
   for (const d of [...store.damage, outbox.damage].filter((x) => x !== null)) {
     logger.error({ event: 'state-damaged', ...d }, `state damaged: ${d.file} at byte ${d.offset} (${d.skippedBytes} bytes skipped)`);
     outbox.append('state-damaged', new Map<string, unknown>([['file', d.file], ['offset', d.offset], ['skipped', d.skippedBytes]]), 'security');
+  }
+  for (const d of damaged) {
+    logger.error({ event: 'state-damaged', ...Object.fromEntries(d) }, `state damaged: ${String(d.get('file'))}: ${String(d.get('reason'))}`);
+    outbox.append('state-damaged', d, 'security');
   }
   for (const d of core.damagedSnapshots) {
     logger.error({ event: 'state-damaged', ...d }, `state damaged: ${d.file} no longer verifies (${d.reason}); waiting for the owner's retained copy`);

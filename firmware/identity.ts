@@ -2,8 +2,8 @@
 // the state directory (0600), used to sign audit events and (issue 7) the pairing attestation.
 // Signing goes through node:crypto (OpenSSL), constant-time in the secret key.
 import { createPrivateKey, createPublicKey, type KeyObject, sign } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { RandomSource } from '../hal/ports/random.js';
 
 /** PKCS#8 prefix for a raw Ed25519 seed (RFC 8410): the DER of the key around the 32 bytes. */
@@ -22,24 +22,64 @@ export function identityFromSeed(seed: Uint8Array): DeviceIdentity {
   return { publicKey, sign: (message) => new Uint8Array(sign(null, message, privateKey)) };
 }
 
-/** Load the device key from `dir/device.key`, or make one (first boot). The seed never leaves the file. */
-export function loadOrCreateIdentity(dir: string, random: RandomSource): DeviceIdentity {
+/**
+ * Load the device key from `dir/device.key`, or make one (first boot). The seed never leaves the
+ * file. The file is the seed (64 hex digits) and, on a second line, the public key (64 hex digits)
+ * as a check: a file that is unreadable, or whose seed no longer gives its public key, is damaged.
+ * A damaged key is kept aside (`device.key.damaged`) and a new one made, so the lock keeps signing
+ * its events; `damaged` says so, for the owner's state-damaged event (the lock needs re-pairing to
+ * get an attestation for its new key).
+ */
+export function loadDeviceIdentity(dir: string, random: RandomSource): { identity: DeviceIdentity; damaged: string | null } {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, 'device.key');
-  let seed: Uint8Array;
+  let text: string | null = null;
   try {
-    seed = Uint8Array.from(Buffer.from(readFileSync(path, 'utf8').trim(), 'hex'));
-    if (seed.length !== 32) throw new Error(`${path} is damaged: expected 64 hex digits`);
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    seed = random.bytes(32);
-    const fd = openSync(path, 'wx', 0o600);
-    try {
-      writeSync(fd, `${Buffer.from(seed).toString('hex')}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
   }
-  return identityFromSeed(seed);
+  if (text !== null) {
+    const [seedHex = '', publicHex] = text.trim().split(/\s+/);
+    const damage = checkKeyFile(seedHex, publicHex);
+    if (!damage) return { identity: identityFromSeed(Uint8Array.from(Buffer.from(seedHex, 'hex'))), damaged: null };
+    renameSync(path, `${path}.damaged`);
+    return { identity: createIdentity(path, random), damaged: damage };
+  }
+  return { identity: createIdentity(path, random), damaged: null };
+}
+
+export function loadOrCreateIdentity(dir: string, random: RandomSource): DeviceIdentity {
+  return loadDeviceIdentity(dir, random).identity;
+}
+
+function checkKeyFile(seedHex: string, publicHex: string | undefined): string | null {
+  if (!/^[0-9a-f]{64}$/.test(seedHex)) return 'the seed is not 64 hex digits';
+  if (publicHex === undefined) return null; // written before the check line existed
+  if (!/^[0-9a-f]{64}$/.test(publicHex)) return 'the public key line is not 64 hex digits';
+  const derived = Buffer.from(identityFromSeed(Uint8Array.from(Buffer.from(seedHex, 'hex'))).publicKey).toString('hex');
+  return derived === publicHex ? null : 'the seed no longer gives its public key';
+}
+
+function createIdentity(path: string, random: RandomSource): DeviceIdentity {
+  const seed = random.bytes(32);
+  const identity = identityFromSeed(seed);
+  const fd = openSync(path, 'wx', 0o600);
+  try {
+    writeSync(fd, `${Buffer.from(seed).toString('hex')}\n${Buffer.from(identity.publicKey).toString('hex')}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  fsyncDirOf(path);
+  return identity;
+}
+
+function fsyncDirOf(path: string): void {
+  const fd = openSync(dirname(path), 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -244,7 +244,8 @@ function accessSection(setup: SimAccessSetup | undefined): Partial<LockConfig> {
   const stateDir = setup.stateDir ?? mkdtempSync(join(tmpdir(), 'lock-state-'));
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const secretFile = join(stateDir, 'keypad.secret');
-  if (!existsSync(secretFile)) writeFileSync(secretFile, `${Buffer.from(setup.keypadSecret).toString('hex')}\n`, { mode: 0o600 });
+  // Installed once, with the first boot's state directory (a restart never repairs what is on disk).
+  if (!existsSync(join(stateDir, 'journal'))) writeFileSync(secretFile, `${Buffer.from(setup.keypadSecret).toString('hex')}\n`, { mode: 0o600 });
   return {
     access: { lockId: setup.lockId, timeZone: setup.timeZone, ownerKeys: setup.ownerKeys.map((k) => Buffer.from(k).toString('hex')), stateDir, keypadSecretFile: secretFile, provider: 'node' },
     ...(setup.lockout ? { keypad: { lockout: setup.lockout } } : {}),
