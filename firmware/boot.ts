@@ -168,7 +168,7 @@ async function startServices(shared: Shared, config: LockConfig): Promise<Servic
   let sync: SyncService | null = null;
   if (access && config.mqtt) {
     const { startSync } = await import('./sync/start.js');
-    sync = await startSync({ config: config.mqtt, core: access.core, outbox: access.outbox, app, ports, clock, random });
+    sync = await startSync({ config: config.mqtt, core: access.core, outbox: access.outbox, app, ports, clock, random, log: shared.logger });
   }
   return {
     app,
