@@ -42,7 +42,7 @@ export const lockTopics = (lockId: string) => ({
   activity: `locks/${lockId}/activity`,
 });
 
-/** Modes Home Assistant may choose: passage (the door stays open) only when unlocking needs no PIN anyway. */
+/** Modes Home Assistant may set: passage (the door stays open) only when unlocking needs no PIN anyway. */
 export const selectableModes = (unlockNeedsCode: boolean): string[] => MODES.filter((m) => !unlockNeedsCode || m !== 'passage');
 
 /** A problem sensor: on while any of `alarms` is active. */
@@ -119,7 +119,7 @@ export function discoveryEntries(o: DiscoveryOptions): DiscoveryEntry[] {
       component: 'select',
       object: 'mode',
       config: o.modeControl
-        ? { name: 'Mode', options: selectableModes(o.unlockNeedsCode), icon: 'mdi:shield-home', value_template: '{{ value_json.mode }}', command_topic: t.mode, command_template: '{{ {"mode": value} | tojson }}' }
+        ? { name: 'Mode', options: [...MODES], icon: 'mdi:shield-home', value_template: '{{ value_json.mode }}', command_topic: t.mode, command_template: '{{ {"mode": value} | tojson }}' }
         : null,
     },
     {
