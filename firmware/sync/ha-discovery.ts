@@ -62,7 +62,8 @@ export function discoveryEntries(o: DiscoveryOptions): DiscoveryEntry[] {
   const t = lockTopics(o.lockId);
   const node = nodeId(o.lockId);
   const prefix = o.prefix ?? 'homeassistant';
-  const base = `lock_${node}`;
+  // The ids of the single lock entity of earlier firmware, kept so Home Assistant keeps its history.
+  const base = `open-lock-${o.lockId}`;
   const shared = {
     availability_topic: t.status,
     payload_available: 'online',
@@ -143,9 +144,12 @@ export function discoveryEntries(o: DiscoveryOptions): DiscoveryEntry[] {
     component,
     object,
     topic: `${prefix}/${component}/${node}/${object}/config`,
-    config: config && { ...shared, ...config, unique_id: `${base}_${object}`, device, origin },
+    config: config && { ...shared, ...config, unique_id: object === 'lock' ? base : `${base}-${object}`, device, origin },
   }));
 }
+
+/** Where firmware before 0.2 announced its one lock entity: withdrawn, so Home Assistant does not show it twice. */
+export const legacyDiscoveryTopic = (lockId: string, prefix = 'homeassistant'): string => `${prefix}/lock/${lockId}/config`;
 
 /** Every discovery topic with an empty payload: Home Assistant removes the entities (disabled, factory reset). */
 export function withdrawnEntries(o: Pick<DiscoveryOptions, 'lockId' | 'prefix'>): DiscoveryEntry[] {

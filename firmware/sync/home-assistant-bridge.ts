@@ -10,7 +10,7 @@ import type { AccessEvent } from '../local-access.js';
 import type { Logger } from '../log.js';
 import { isMode } from '../modes.js';
 import { activityOf } from './activity.js';
-import { discoveryEntries, lockTopics, selectableModes, withdrawnEntries } from './ha-discovery.js';
+import { discoveryEntries, legacyDiscoveryTopic, lockTopics, selectableModes, withdrawnEntries } from './ha-discovery.js';
 import { haEventOf } from './ha-events.js';
 import { type LastAccess, lockStateJson } from './ha-state.js';
 import { handleHaCommand } from './home-assistant.js';
@@ -68,6 +68,7 @@ export function attachHomeAssistant(b: BridgeOptions): { stop(): void } {
   if (!enabled) {
     offs.push(link.events.on('connected', () => {
       for (const e of withdrawnEntries({ lockId })) link.publish(e.topic, '', true);
+      link.publish(legacyDiscoveryTopic(lockId), '', true);
     }));
     return { stop: () => offs.forEach((off) => off()) };
   }
@@ -84,6 +85,7 @@ export function attachHomeAssistant(b: BridgeOptions): { stop(): void } {
 
   offs.push(link.events.on('connected', () => {
     const entries = discoveryEntries({ lockId, name: b.options?.name ?? `Lock ${lockId}`, unlockNeedsCode, modeControl, battery: b.battery !== undefined });
+    link.publish(legacyDiscoveryTopic(lockId), '', true);
     for (const e of entries) link.publish(e.topic, e.config ? JSON.stringify(e.config) : '', true);
     publishState();
   }));
