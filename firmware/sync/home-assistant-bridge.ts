@@ -29,7 +29,13 @@ export interface HomeAssistantConfig {
 /** What the bridge needs of the MQTT link. */
 export interface BridgeLink {
   readonly events: TypedEmitter<LinkEvents>;
-  publish(topic: string, payload: string, retain?: boolean): void;
+  publish(topic: string, payload: string, retain?: boolean): Promise<boolean>;
+}
+
+export interface Bridge {
+  /** Withdraw every Home Assistant entity now (factory reset): resolves on the broker's acknowledgements, or after 3 s. */
+  withdraw(): Promise<void>;
+  stop(): void;
 }
 
 export interface BridgeOptions {
@@ -47,7 +53,7 @@ export interface BridgeOptions {
 
 const VIA_METHOD: Record<string, string> = { keypad: 'keypad', reader: 'phone', barcode: 'parcel', remote: 'remote' };
 
-export function attachHomeAssistant(b: BridgeOptions): { stop(): void } {
+export function attachHomeAssistant(b: BridgeOptions): Bridge {
   const { link, app, lockId, outbox, clock } = b;
   const t = lockTopics(lockId);
   const offs: Unsubscribe[] = [];
@@ -55,22 +61,26 @@ export function attachHomeAssistant(b: BridgeOptions): { stop(): void } {
   const unlockNeedsCode = b.options?.unlockNeedsCode ?? true;
   const modeControl = b.options?.modeControl === true;
   const log = b.log.child({ module: 'home-assistant' });
+  const withdraw = async () => {
+    const topics = [legacyDiscoveryTopic(lockId), ...withdrawnEntries({ lockId }).map((e) => e.topic)];
+    let timer: TimerHandle | null = null;
+    const bound = new Promise<void>((resolve) => (timer = clock.after(3_000, resolve)));
+    await Promise.race([Promise.all(topics.map((t) => link.publish(t, '', true))), bound]);
+    (timer as TimerHandle | null)?.cancel();
+  };
 
   // Readable activity, and Home Assistant's events, from each signed event the broker acknowledged.
   offs.push(link.events.on('delivered', ({ bytes }) => {
     const entry = activityOf(bytes);
     if (!entry) return;
-    link.publish(t.activity, JSON.stringify(entry));
+    void link.publish(t.activity, JSON.stringify(entry));
     const event = enabled ? haEventOf(entry) : null;
-    if (event) link.publish(t.event, JSON.stringify(event));
+    if (event) void link.publish(t.event, JSON.stringify(event));
   }));
 
   if (!enabled) {
-    offs.push(link.events.on('connected', () => {
-      for (const e of withdrawnEntries({ lockId })) link.publish(e.topic, '', true);
-      link.publish(legacyDiscoveryTopic(lockId), '', true);
-    }));
-    return { stop: () => offs.forEach((off) => off()) };
+    offs.push(link.events.on('connected', () => void withdraw()));
+    return { withdraw, stop: () => offs.forEach((off) => off()) };
   }
 
   let lastAccess: LastAccess | null = null;
@@ -78,15 +88,15 @@ export function attachHomeAssistant(b: BridgeOptions): { stop(): void } {
   let lockoutTimer: TimerHandle | null = null;
   const lockoutActive = () => (app.local ? app.local.lockout.remaining(app.core?.now() ?? clock.now()) > 0 : false);
   const publishState = () =>
-    link.publish(t.state, JSON.stringify(lockStateJson({
+    void link.publish(t.state, JSON.stringify(lockStateJson({
       deadbolt: app.deadbolt, local: app.local, battery: b.battery?.readLevel() ?? null, visitAlarms: app.supervisor?.activeAlarms ?? [],
       storageFault, lockoutActive: lockoutActive(), lastAccess,
     })), true);
 
   offs.push(link.events.on('connected', () => {
     const entries = discoveryEntries({ lockId, name: b.options?.name ?? `Lock ${lockId}`, unlockNeedsCode, modeControl, battery: b.battery !== undefined });
-    link.publish(legacyDiscoveryTopic(lockId), '', true);
-    for (const e of entries) link.publish(e.topic, e.config ? JSON.stringify(e.config) : '', true);
+    void link.publish(legacyDiscoveryTopic(lockId), '', true);
+    for (const e of entries) void link.publish(e.topic, e.config ? JSON.stringify(e.config) : '', true);
     publishState();
   }));
   for (const e of ['state', 'door', 'alarm'] as const) offs.push(app.deadbolt.events.on(e, publishState));
@@ -125,6 +135,7 @@ export function attachHomeAssistant(b: BridgeOptions): { stop(): void } {
     };
   }
   return {
+    withdraw,
     stop() {
       for (const off of offs) off();
       lockoutTimer?.cancel();

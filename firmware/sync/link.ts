@@ -126,12 +126,17 @@ export class MqttLink {
 
   /** Publish a retained message (state, discovery) when connected; QoS 1. */
   publishRetained(topic: string, payload: string): void {
-    this.publish(topic, payload, true);
+    void this.publish(topic, payload, true);
   }
 
-  /** Publish at QoS 1 when connected (activity, Home Assistant events); an empty retained payload clears a topic. */
-  publish(topic: string, payload: string, retain = false): void {
-    if (this.client?.connected) this.client.publish(topic, payload, { qos: 1, retain });
+  /**
+   * Publish at QoS 1 when connected (activity, Home Assistant events); an empty retained payload
+   * clears a topic. Resolves true on the broker's PUBACK, false when not connected or refused.
+   */
+  publish(topic: string, payload: string, retain = false): Promise<boolean> {
+    const client = this.client;
+    if (!client?.connected) return Promise.resolve(false);
+    return new Promise((resolve) => client.publish(topic, payload, { qos: 1, retain }, (error) => resolve(!error)));
   }
 
   /** Say "offline" and disconnect; resolves within 3 s whatever the connection's state. */

@@ -12,6 +12,8 @@ import type { Logger } from '../log.js';
 import type { Outbox } from './outbox.js';
 
 export interface SyncService {
+  /** Take back what the lock announced (Home Assistant discovery): before a factory reset. */
+  withdraw(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function startSync(deps: { config: MqttConfig; core: AccessCore; ou
   const ha = attachHomeAssistant({ link, app, battery: deps.ports.battery, lockId, options: config.homeAssistant, outbox, handlers, clock: deps.clock, log: deps.log });
   link.start();
   return {
+    withdraw: () => ha.withdraw(),
     async stop() {
       ha.stop();
       await link.stop();
