@@ -1,16 +1,16 @@
-// The shipped lock (firmware/main.ts boot() on the simulated board, real time) paired and connected
+// The shipped lock (firmware/main.ts startLock(), through firmware/boot.ts, on the simulated board, real time) paired and connected
 // to a Mosquitto, and a "Home Assistant" client that records everything on `homeassistant/#` and
 // `locks/<id>/#`. Every wait is for a message, with a generous deadline.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { boot, type Booted } from '../../firmware/main.js';
+import type { RunningLock } from '../../firmware/boot.js';
+import { startLock } from '../../firmware/main.js';
 import { createLogger } from '../../firmware/log.js';
 import { parseLockConfig } from '../../firmware/config.js';
 import { purgeJohnnyFive } from '../../hal/johnny-five/purge.js';
 import { systemClock } from '../../hal/node/clock.js';
-import type { SimBoard } from '../../sim/board.js';
 import { SimControl } from '../../sim/control/control.js';
 import type { Broker } from './mosquitto.js';
 import { waitUntil } from './wait.js';
@@ -47,7 +47,7 @@ export async function haClient(broker: Broker, lockId: string): Promise<HaClient
 }
 
 export interface HaLock {
-  booted: Booted;
+  lock: RunningLock;
   control: SimControl;
   dir: string;
   stop(): Promise<void>;
@@ -66,14 +66,14 @@ export async function bootHaLock(broker: Broker, o: { lockId: string; ownerKey: 
     },
     mqtt: { url: broker.url, username: o.lockId, passwordFile: join(dir, 'password'), caFile: join(dir, 'ca.crt'), homeAssistant: o.homeAssistant },
   });
-  const booted = await boot({ board: 'sim', config, logger: createLogger({ level: 'silent' }) });
-  const control = new SimControl(booted.world as SimBoard, systemClock);
+  const { lock, world } = await startLock({ board: 'sim', config, logger: createLogger({ level: 'silent' }) });
+  const control = new SimControl(world!, systemClock);
   return {
-    booted,
+    lock,
     control,
     dir,
     async stop() {
-      await booted.stop();
+      await lock.stop();
       purgeJohnnyFive();
     },
   };

@@ -180,7 +180,7 @@ describe('Home Assistant discovery', () => {
     await first.ha.next((m) => m.topic === `locks/${LOCK}/state` && json(m.text).mode === 'vacation', 'vacation mode');
     await first.ha.publish(`locks/${LOCK}/ha/mode`, '{"mode": "passage"}');
     await first.ha.next((m) => m.topic === `locks/${LOCK}/activity` && json(m.text).type === 'ha-mode' && (json(m.text).details as { ok: boolean }).ok === false, 'passage refused');
-    expect(first.lock.booted.app.local!.mode).toBe('vacation');
+    expect(first.lock.lock.app.local!.mode).toBe('vacation');
     await cleanup.pop()!(); // stop the lock
     const topics = [...configs.keys()];
     const second = await start({ enabled: false }, first.lock.dir);
