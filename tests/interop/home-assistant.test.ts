@@ -3,7 +3,19 @@
 // and every value and command template is rendered with a Jinja engine for every state the lock can
 // publish; the outcome must be a value Home Assistant accepts. Then: withdrawal, a jam with the door
 // open, a refused unlock, and the readable activity of a delivery.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseLockConfig } from '../../firmware/config.js';
+import { createLogger } from '../../firmware/log.js';
+import { startLock } from '../../firmware/main.js';
+import { writePaired } from '../../firmware/pairing/paired-state.js';
+import type { SerialLink } from '../../hal/ports/serial-link.js';
+import { purgeJohnnyFive } from '../../hal/johnny-five/purge.js';
+import { systemClock } from '../../hal/node/clock.js';
+import { SimControl } from '../../sim/control/control.js';
+import { PairClient } from '../../tools/lib/pair-client.js';
 import type { Deadbolt } from '../../firmware/lock/deadbolt.js';
 import type { AlarmKind, LockState } from '../../firmware/lock/types.js';
 import { MODES } from '../../firmware/modes.js';
@@ -38,6 +50,32 @@ async function start(homeAssistant?: Record<string, unknown>, dir?: string): Pro
 }
 
 const json = (text: string) => JSON.parse(text) as Record<string, unknown>;
+
+/** Two ends of an in-memory serial line: what one writes, the other reads. */
+function serialPair(): [SerialLink, SerialLink] {
+  const make = (): SerialLink & { peer?: { data: Set<(c: Uint8Array) => void> }; data: Set<(c: Uint8Array) => void> } => {
+    const end = {
+      data: new Set<(c: Uint8Array) => void>(),
+      peer: undefined as { data: Set<(c: Uint8Array) => void> } | undefined,
+      async write(bytes: Uint8Array) {
+        const copy = Uint8Array.from(bytes);
+        setImmediate(() => end.peer?.data.forEach((l) => l(copy)));
+      },
+      onData(listener: (c: Uint8Array) => void) {
+        end.data.add(listener);
+        return () => end.data.delete(listener);
+      },
+      onClose: () => () => {},
+      close: async () => {},
+    };
+    return end;
+  };
+  const a = make();
+  const b = make();
+  a.peer = b;
+  b.peer = a;
+  return [a, b];
+}
 
 /** Every state JSON the lock can publish: each bolt state, door, alarm, mode, battery, lockout and last access. */
 function everyState(): string[] {
@@ -142,6 +180,32 @@ describe('Home Assistant discovery', () => {
       for (const code of [null, '', '1234', 'a"b\\c', '</script>&\'']) {
         expect(JSON.parse(renderCommand(lock.command_template as string, { value, code }))).toEqual({ action: value, code });
       }
+  }, 60_000);
+
+  it('a factory reset (pair button held) withdraws every entity before the pairing is wiped', async () => {
+    const ha = await haClient(broker, LOCK);
+    cleanup.push(() => ha.close());
+    const stateDir = mkdtempSync(join(tmpdir(), 'lock-ha-reset-'));
+    writePaired(stateDir, {
+      lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey], keypadSecret: new Uint8Array(32).fill(7),
+      mqtt: { url: broker.url, username: LOCK, password: 'front-secret', ca: broker.ca.toString('utf8') },
+    });
+    const [lockEnd, installerEnd] = serialPair();
+    const config = parseLockConfig({ stateDir, pairing: { port: 'memory', factoryResetHoldMs: 1_000 } });
+    const { lock, world } = await startLock({ board: 'sim', config, logger: createLogger({ level: 'silent' }), openSerial: async () => lockEnd });
+    cleanup.push(async () => {
+      await lock.stop();
+      purgeJohnnyFive();
+    });
+    const configs = await discovery(ha, 13);
+    const held = new Promise<void>((resolve) => lock.pairing!.events.on('held', () => resolve()));
+    new SimControl(world!, systemClock).pressPairButton(10_000);
+    await held;
+    const client = new PairClient(installerEnd, 'memory');
+    expect(Object.fromEntries(await client.request('factory-reset', new Map(), 10_000))).toMatchObject({ reset: true, was: LOCK });
+    const withdrawn = (t: string) => ha.seen.some((m) => m.topic === t && m.text === '' && !m.retain);
+    for (const [topic, text] of configs) if (text !== '') expect(withdrawn(topic), topic).toBe(true);
+    expect(lock.app.core).toBeNull(); // unpaired now
   }, 60_000);
 
   it('a lock id outside [a-zA-Z0-9_-] still gives legal discovery topics and unique ids', () => {
