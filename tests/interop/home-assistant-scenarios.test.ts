@@ -71,6 +71,22 @@ describe('Home Assistant scenarios', () => {
     expect(fromLock.filter((m) => m.text.includes('9137'))).toEqual([]);
   }, 60_000);
 
+  it('wrong codes at the keypad: refused events (reason class only), then a lockout event and the lockout sensor on', async () => {
+    const { lock, ha, config } = await start();
+    const judged = () => ha.seen.filter(on('activity', (a) => a.type === 'access' && a.how === 'keypad')).length;
+    for (let i = 0; i < 5; i++) {
+      lock.control.typeKeys(`${1000 + i}#`);
+      await ha.next(() => judged() > i, `wrong code ${i + 1} judged`);
+    }
+    const state = await ha.next(on('state', (s) => s.keypad_lockout === true), 'the lockout in the state');
+    expect(renderValue(config('binary_sensor', 'keypad_lockout').value_template as string, state.text)).toBe('ON');
+    const lockout = await ha.next(on('ha/event', (e) => e.event_type === 'lockout'), 'the lockout event');
+    expect(json(lockout.text)).toMatchObject({ method: 'keypad', seconds: 60 });
+    const refused = ha.seen.filter(on('ha/event', (e) => e.event_type === 'refused')).map((m) => json(m.text));
+    expect(refused.length).toBeGreaterThanOrEqual(4);
+    for (const r of refused) expect(r).toMatchObject({ method: 'keypad', reason: 'code', label: null, role: null });
+  }, 60_000);
+
   it('a delivery yields activity entries with the label, role, method and relock time', async () => {
     // The delivery runs on simulated time; then the shipped lock boots on its state and publishes.
     const dir = mkdtempSync(join(tmpdir(), 'lock-ha-delivery-'));
