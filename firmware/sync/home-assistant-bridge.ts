@@ -53,95 +53,120 @@ export interface BridgeOptions {
 
 const VIA_METHOD: Record<string, string> = { keypad: 'keypad', reader: 'phone', barcode: 'parcel', remote: 'remote' };
 
+interface Settings {
+  enabled: boolean;
+  unlockNeedsCode: boolean;
+  modeControl: boolean;
+  name: string;
+}
+
 export function attachHomeAssistant(b: BridgeOptions): Bridge {
-  const { link, app, lockId, outbox, clock } = b;
-  const t = lockTopics(lockId);
-  const offs: Unsubscribe[] = [];
-  const enabled = b.options?.enabled !== false;
-  const unlockNeedsCode = b.options?.unlockNeedsCode ?? true;
-  const modeControl = b.options?.modeControl === true;
-  const log = b.log.child({ module: 'home-assistant' });
-  const withdraw = async () => {
-    const topics = [legacyDiscoveryTopic(lockId), ...withdrawnEntries({ lockId }).map((e) => e.topic)];
-    let timer: TimerHandle | null = null;
-    const bound = new Promise<void>((resolve) => (timer = clock.after(3_000, resolve)));
-    await Promise.race([Promise.all(topics.map((t) => link.publish(t, '', true))), bound]);
-    (timer as TimerHandle | null)?.cancel();
-  };
-
-  // Readable activity, and Home Assistant's events, from each signed event the broker acknowledged.
-  offs.push(link.events.on('delivered', ({ bytes }) => {
-    const entry = activityOf(bytes);
-    if (!entry) return;
-    void link.publish(t.activity, JSON.stringify(entry));
-    const event = enabled ? haEventOf(entry) : null;
-    if (event) void link.publish(t.event, JSON.stringify(event));
-  }));
-
-  if (!enabled) {
-    offs.push(link.events.on('connected', () => void withdraw()));
+  const o = b.options;
+  const settings: Settings = { enabled: o?.enabled !== false, unlockNeedsCode: o?.unlockNeedsCode ?? true, modeControl: o?.modeControl === true, name: o?.name ?? `Lock ${b.lockId}` };
+  const withdraw = () => withdrawAll(b.link, b.lockId, b.clock);
+  const offs: Unsubscribe[] = [attachActivity(b.link, b.lockId, settings.enabled)];
+  if (!settings.enabled) {
+    offs.push(b.link.events.on('connected', () => void withdraw()));
     return { withdraw, stop: () => offs.forEach((off) => off()) };
   }
-
-  let lastAccess: LastAccess | null = null;
-  let storageFault = false;
-  let lockoutTimer: TimerHandle | null = null;
-  const lockoutActive = () => (app.local ? app.local.lockout.remaining(app.core?.now() ?? clock.now()) > 0 : false);
-  const publishState = () =>
-    void link.publish(t.state, JSON.stringify(lockStateJson({
-      deadbolt: app.deadbolt, local: app.local, battery: b.battery?.readLevel() ?? null, visitAlarms: app.supervisor?.activeAlarms ?? [],
-      storageFault, lockoutActive: lockoutActive(), lastAccess,
-    })), true);
-
-  offs.push(link.events.on('connected', () => {
-    const entries = discoveryEntries({ lockId, name: b.options?.name ?? `Lock ${lockId}`, unlockNeedsCode, modeControl, battery: b.battery !== undefined });
-    void link.publish(legacyDiscoveryTopic(lockId), '', true);
-    for (const e of entries) void link.publish(e.topic, e.config ? JSON.stringify(e.config) : '', true);
-    publishState();
+  const state = attachState(b);
+  offs.push(b.link.events.on('connected', () => {
+    void b.link.publish(legacyDiscoveryTopic(b.lockId), '', true);
+    const entries = discoveryEntries({ lockId: b.lockId, name: settings.name, unlockNeedsCode: settings.unlockNeedsCode, modeControl: settings.modeControl, battery: b.battery !== undefined });
+    for (const e of entries) void b.link.publish(e.topic, e.config ? JSON.stringify(e.config) : '', true);
+    state.publish();
   }));
-  for (const e of ['state', 'door', 'alarm'] as const) offs.push(app.deadbolt.events.on(e, publishState));
-  if (app.supervisor) offs.push(app.supervisor.events.on('alarm', publishState));
-  if (b.battery) offs.push(b.battery.onLevel(app.faults.guard('home-assistant.battery', publishState)));
-  if (app.local) {
-    const local = app.local;
-    offs.push(local.events.on('mode', publishState));
-    offs.push(local.events.on('access', (e) => {
-      storageFault = e.reason === 'store-failure' ? true : e.allow ? false : storageFault;
-      if (e.allow) lastAccess = lastAccessOf(e, clock.now());
-      publishState();
-    }));
-    offs.push(local.events.on('lockout', () => {
-      publishState();
-      // Say when it ends: nothing else happens then.
-      lockoutTimer?.cancel();
-      lockoutTimer = clock.after(local.lockout.remaining(app.core?.now() ?? clock.now()) + 1, () => {
-        lockoutTimer = null;
-        publishState();
-      });
-    }));
-  }
-
-  b.handlers.haCommand = (payload) => {
-    const result = handleHaCommand(payload, app.deadbolt, app.local, { unlockNeedsCode });
-    outbox.append('ha-command', new Map(Object.entries(result)), 'security');
-    if (!result.ok) log.info({ event: 'ha-command', action: result.action, reason: result.reason }, `Home Assistant ${result.action ?? 'command'} refused (${result.reason})`);
-  };
-  if (modeControl) {
-    b.handlers.haMode = (payload) => {
-      const mode = parseMode(payload);
-      const allowed = mode !== null && app.local !== null && selectableModes(unlockNeedsCode).includes(mode);
-      if (allowed && isMode(mode)) app.local!.setMode(mode);
-      outbox.append('ha-mode', new Map<string, unknown>(allowed ? [['ok', true], ['mode', mode]] : [['ok', false], ['reason', app.local ? 'mode-not-allowed' : 'not-paired']]), 'security');
-    };
-  }
+  attachCommands(b, settings);
   return {
     withdraw,
     stop() {
       for (const off of offs) off();
-      lockoutTimer?.cancel();
+      state.stop();
       delete b.handlers.haCommand;
       delete b.handlers.haMode;
     },
+  };
+}
+
+/** Empty retained payloads on every discovery topic; resolves on the broker's acknowledgements, or after 3 s. */
+async function withdrawAll(link: BridgeLink, lockId: string, clock: Clock): Promise<void> {
+  const topics = [legacyDiscoveryTopic(lockId), ...withdrawnEntries({ lockId }).map((e) => e.topic)];
+  let timer: TimerHandle | null = null;
+  const bound = new Promise<void>((resolve) => (timer = clock.after(3_000, resolve)));
+  await Promise.race([Promise.all(topics.map((t) => link.publish(t, '', true))), bound]);
+  (timer as TimerHandle | null)?.cancel();
+}
+
+/** Readable activity, and Home Assistant's events, from each signed event the broker acknowledged. */
+function attachActivity(link: BridgeLink, lockId: string, haEvents: boolean): Unsubscribe {
+  const t = lockTopics(lockId);
+  return link.events.on('delivered', ({ bytes }) => {
+    const entry = activityOf(bytes);
+    if (!entry) return;
+    void link.publish(t.activity, JSON.stringify(entry));
+    const event = haEvents ? haEventOf(entry) : null;
+    if (event) void link.publish(t.event, JSON.stringify(event));
+  });
+}
+
+/** The retained state, republished on every change it shows (and when a keypad lockout ends). */
+function attachState(b: BridgeOptions): { publish(): void; stop(): void } {
+  const { app, clock, link } = b;
+  const offs: Unsubscribe[] = [];
+  let lastAccess: LastAccess | null = null;
+  let storageFault = false;
+  let lockoutTimer: TimerHandle | null = null;
+  const now = () => app.core?.now() ?? clock.now(); // the lockout is kept in trusted time
+  const publish = () =>
+    void link.publish(lockTopics(b.lockId).state, JSON.stringify(lockStateJson({
+      deadbolt: app.deadbolt, local: app.local, battery: b.battery?.readLevel() ?? null, visitAlarms: app.supervisor?.activeAlarms ?? [],
+      storageFault, lockoutActive: (app.local?.lockout.remaining(now()) ?? 0) > 0, lastAccess,
+    })), true);
+  for (const e of ['state', 'door', 'alarm'] as const) offs.push(app.deadbolt.events.on(e, publish));
+  if (app.supervisor) offs.push(app.supervisor.events.on('alarm', publish));
+  if (b.battery) offs.push(b.battery.onLevel(app.faults.guard('home-assistant.battery', publish)));
+  const local = app.local;
+  if (local) {
+    offs.push(local.events.on('mode', publish));
+    offs.push(local.events.on('access', (e) => {
+      storageFault = e.reason === 'store-failure' ? true : e.allow ? false : storageFault;
+      if (e.allow) lastAccess = lastAccessOf(e, clock.now());
+      publish();
+    }));
+    offs.push(local.events.on('lockout', () => {
+      publish();
+      // Say when it ends: nothing else happens then.
+      lockoutTimer?.cancel();
+      lockoutTimer = clock.after(local.lockout.remaining(now()) + 1, () => {
+        lockoutTimer = null;
+        publish();
+      });
+    }));
+  }
+  return {
+    publish,
+    stop() {
+      for (const off of offs) off();
+      lockoutTimer?.cancel();
+    },
+  };
+}
+
+/** Home Assistant's lock/unlock, and its mode select when the owner allows it; each outcome a signed event. */
+function attachCommands(b: BridgeOptions, s: Settings): void {
+  const { app, outbox } = b;
+  const log = b.log.child({ module: 'home-assistant' });
+  b.handlers.haCommand = (payload) => {
+    const result = handleHaCommand(payload, app.deadbolt, app.local, { unlockNeedsCode: s.unlockNeedsCode });
+    outbox.append('ha-command', new Map(Object.entries(result)), 'security');
+    if (!result.ok) log.info({ event: 'ha-command', action: result.action, reason: result.reason }, `Home Assistant ${result.action ?? 'command'} refused (${result.reason})`);
+  };
+  if (!s.modeControl) return;
+  b.handlers.haMode = (payload) => {
+    const mode = parseMode(payload);
+    const allowed = mode !== null && app.local !== null && selectableModes(s.unlockNeedsCode).includes(mode);
+    if (allowed && isMode(mode)) app.local!.setMode(mode);
+    outbox.append('ha-mode', new Map<string, unknown>(allowed ? [['ok', true], ['mode', mode]] : [['ok', false], ['reason', app.local ? 'mode-not-allowed' : 'not-paired']]), 'security');
   };
 }
 
