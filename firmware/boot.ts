@@ -61,6 +61,8 @@ export interface RunningLock {
 
 interface Services {
   app: App;
+  /** Withdraw what the lock announced on MQTT (Home Assistant discovery), before a factory reset. */
+  withdraw(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -123,6 +125,7 @@ export async function boot(options: BootOptions): Promise<RunningLock> {
       board: options.board, firmwareVersion: FIRMWARE_VERSION,
       app: () => services.app,
       rebuild: (change) => rebuild(change),
+      beforeReset: () => services.withdraw(),
       selfTest: { cameraConfirmMs: config.delivery.cameraConfirmMs, strokeTimeoutMs: options.profile.devices.bolt.travelTimeoutMs * 3 + 1_000 },
     });
     pairing.events.catchFaults(shared.faults.sink('pairing'));
@@ -168,10 +171,11 @@ async function startServices(shared: Shared, config: LockConfig): Promise<Servic
   let sync: SyncService | null = null;
   if (access && config.mqtt) {
     const { startSync } = await import('./sync/start.js');
-    sync = await startSync({ config: config.mqtt, core: access.core, outbox: access.outbox, app, ports, clock, random });
+    sync = await startSync({ config: config.mqtt, core: access.core, outbox: access.outbox, app, ports, clock, random, log: shared.logger });
   }
   return {
     app,
+    withdraw: async () => sync?.withdraw(),
     async stop() {
       await app.stop({ keepBoard: true }); // the last bolt and door events go to the outbox first
       await sync?.stop();

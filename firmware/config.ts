@@ -33,7 +33,7 @@ const mqttConfig = v.strictObject({
   protocolVersion: v.optional(v.picklist([4, 5]), 5),
   outboxCap: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(1_000_000)), 50_000),
   /** Home Assistant discovery and commands; on unless `enabled: false`. Unlock needs a PIN unless `unlockNeedsCode: false`. */
-  homeAssistant: v.optional(v.strictObject({ enabled: v.optional(v.boolean()), unlockNeedsCode: v.optional(v.boolean()), name: v.optional(v.string()) })),
+  homeAssistant: v.optional(v.strictObject({ enabled: v.optional(v.boolean()), unlockNeedsCode: v.optional(v.boolean()), name: v.optional(v.string()), modeControl: v.optional(v.boolean()) })),
 });
 
 const roles = v.picklist(['owner', 'resident', 'guest', 'service', 'delivery']);

@@ -33,6 +33,8 @@ export interface AccessEvent {
   reason: LocalReason;
   grant: string | null;
   role: Role | null;
+  /** The grant's label claim, when it has one (never a code). */
+  label?: string | null;
 }
 
 export interface LocalAccessEvents {
@@ -164,7 +166,7 @@ export class LocalAccess {
     const refusal = this.commit(decision);
     if (refusal) return refuse(refusal, role);
     this.o.deadbolt.unlock('command');
-    this.report({ via: 'remote', kind: 'pin', allow: true, reason: 'ok', grant: decision.grant!.id, role });
+    this.report({ via: 'remote', kind: 'pin', allow: true, reason: 'ok', grant: decision.grant!.id, role, label: decision.grant!.label ?? null });
     return { ok: true, action: 'unlock' };
   }
 
@@ -273,7 +275,7 @@ export class LocalAccess {
     const role = decision.grant?.role ?? null;
     const report = (allow: boolean, reason: LocalReason) => {
       this.o.status?.show(allow ? 'accepted' : 'refused');
-      this.report({ via, kind, allow, reason, grant: decision.grant?.id ?? null, role });
+      this.report({ via, kind, allow, reason, grant: decision.grant?.id ?? null, role, label: decision.grant?.label ?? null });
     };
     if (!decision.allow) return report(false, decision.reason);
     const grant = decision.grant!;

@@ -270,6 +270,22 @@ function malformed(): Vector[] {
     raw('cbor-oversize', '9 KiB, over the 8 KiB bound', new Uint8Array(9 * 1024), 'too-large'),
     raw('cbor-float', 'a float where an integer belongs', Uint8Array.from([0xfb, 0, 0, 0, 0, 0, 0, 0, 0]), 'malformed'),
     single('claims-unknown', 'an unknown claim (-70000): it may be a restriction, so the grant is refused', presentStep('unknown-claim', [unknownClaim], phone, g.cti, deny('malformed'))),
+    ...labels(),
+  ];
+}
+
+/** The label claim (-65543): 1-64 UTF-8 bytes of text without control characters, shown in activity and Home Assistant. */
+function labels(): Vector[] {
+  const named = residentGrant('label', { label: 'Anna Müller' });
+  const long = residentGrant('label-long', { label: '€'.repeat(22) }); // 22 characters, 66 bytes
+  const control = residentGrant('label-ctl', { label: 'Anna\nOwner' });
+  const c = residentGrant('label-bytes');
+  const bytesLabel = encodeSign1(owner.publicKey, TYP.grant, encodeDeterministic(new Map<number, unknown>([...decodeClaimsMap(c.cti), [-65543, Buffer.from('Anna')]])), owner.sign);
+  return [
+    single('claims-label', 'a grant labelled "Anna Müller": allowed, and the decision names it', presentStep('label', [named.bytes], phone, named.cti, { ...ALLOW, grant: { role: 'resident', label: 'Anna Müller' } })),
+    single('claims-label-too-long', 'a label of 66 UTF-8 bytes (22 characters): over the 64-byte bound', presentStep('label-long', [long.bytes], phone, long.cti, deny('malformed'))),
+    single('claims-label-control', 'a label with a newline: control characters are refused', presentStep('label-ctl', [control.bytes], phone, control.cti, deny('malformed'))),
+    single('claims-label-bytes', 'a label that is a byte string, not text', presentStep('label-bytes', [bytesLabel], phone, c.cti, deny('malformed'))),
   ];
 }
 

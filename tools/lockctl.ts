@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_LIMITS, decodeScanned, scanCbor } from '../firmware/access/cbor.js';
 import { decodeSign1 } from '../firmware/access/cose.js';
-import { parseClaims, ROLES } from '../firmware/access/grant.js';
+import { LABEL_MAX_BYTES, parseClaims, ROLES } from '../firmware/access/grant.js';
 import { normalizeTracking, OFFLINE_CLASSES, offlineCode, PIN_MAX, PIN_MIN, pinDigest, TRACKING_MAX, trackingDigest } from '../firmware/keypad/codes.js';
 import { hexBytes, readKey, role, roles, time, uint, UsageError, window } from './lib/args.js';
 import { inspect } from './lib/inspect.js';
@@ -20,7 +20,7 @@ const HELP = `lockctl <command> [options]
   grant      --key OWNER.key --lock ID --role ${ROLES.join('|')} (--holder PUBHEX | --pin-digest HEX... |
              --tracking TEXT... --secret-file F | --tracking-digest HEX...)
              [--sub NAME] [--from T] [--until T] [--schedule "Mon-Fri 09:00-17:00"]... [--uses N]
-             [--record] [--relock-within S] [--id HEX] [--out FILE]
+             [--record] [--relock-within S] [--id HEX] [--label TEXT] [--out FILE]
   delegate   --key OWNER.key --lock ID --to PUBHEX --roles delivery[,guest...] [--uses N] [--depth 0-2]
              [--from T] [--until T] [--schedule ...]... [--record] [--relock-within S] [--out FILE]
   revoke     --key OWNER.key --lock ID --seq N [--grant IDHEX]... [--holder PUBHEX]... [--issuer PUBHEX]... [--out FILE]
@@ -53,7 +53,7 @@ const options = {
   mode: { type: 'string' }, valid: { type: 'string' }, challenge: { type: 'string' }, chain: { type: 'string' }, hex: { type: 'string' },
   port: { type: 'string' }, baud: { type: 'string' }, 'mqtt-url': { type: 'string' }, 'mqtt-user': { type: 'string' },
   'mqtt-password-file': { type: 'string' }, 'mqtt-ca': { type: 'string' }, 'mqtt-version': { type: 'string' }, keypad: { type: 'boolean' }, json: { type: 'boolean' },
-  owner: { type: 'string', multiple: true }, 'secret-file': { type: 'string' }, class: { type: 'string' }, pin: { type: 'string' }, tz: { type: 'string' }, at: { type: 'string' }, help: { type: 'boolean' },
+  label: { type: 'string' }, owner: { type: 'string', multiple: true }, 'secret-file': { type: 'string' }, class: { type: 'string' }, pin: { type: 'string' }, tz: { type: 'string' }, at: { type: 'string' }, help: { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
@@ -173,7 +173,18 @@ function common(values: Values, aud: string, now: number) {
     cti: values.id ? hexBytes(values.id, '--id', 16) : Uint8Array.from(randomBytes(16)),
     schedule: values.schedule?.length ? values.schedule.map(window) : null,
     obligations: { record: values.record ?? false, relockWithinS: relock },
+    label: label(values.label),
   };
+}
+
+/** A grant's readable name: 1-64 UTF-8 bytes, no control characters (docs/PROTOCOL.md §3). */
+function label(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  // eslint-disable-next-line no-control-regex
+  if (text.length === 0 || Buffer.byteLength(text, 'utf8') > LABEL_MAX_BYTES || /[\u0000-\u001f\u007f-\u009f]/.test(text)) {
+    throw new UsageError(`--label must be 1-${LABEL_MAX_BYTES} bytes of text without control characters`);
+  }
+  return text;
 }
 
 function grant(values: Values, aud: string, now: number): Uint8Array {

@@ -32,6 +32,8 @@ export interface GrantSummary {
   /** The leaf's signer (owner or delegated issuer), hex. */
   issuer: string;
   chainLength: number;
+  /** The leaf grant's label claim, if it has one. */
+  label?: string | null;
 }
 
 export interface Decision {
@@ -193,7 +195,7 @@ export class AccessCore {
       return {
         allow: true,
         reason: 'ok',
-        grant: { id: hex(leaf.cti), role: leaf.role!, issuer: hex(stored.links.at(-1)!.signer), chainLength: stored.links.length },
+        grant: { id: hex(leaf.cti), role: leaf.role!, issuer: hex(stored.links.at(-1)!.signer), chainLength: stored.links.length, label: leaf.label },
         obligations: effectiveObligations(stored.links),
         uses: options.deferUses ? uses : [],
       };
@@ -242,7 +244,7 @@ export class AccessCore {
     return {
       allow: true,
       reason: 'ok',
-      grant: { id: hex(leaf.cti), role: leaf.role!, issuer: hex(links.at(-1)!.signer), chainLength: links.length },
+      grant: { id: hex(leaf.cti), role: leaf.role!, issuer: hex(links.at(-1)!.signer), chainLength: links.length, label: leaf.label },
       obligations: effectiveObligations(links),
       uses: options.deferUses ? uses : [],
     };

@@ -19,7 +19,11 @@ export const CLAIM = {
   obligations: -65540,
   delegation: -65541,
   credential: -65542,
+  label: -65543,
 } as const;
+
+/** Longest grant label, in UTF-8 bytes. */
+export const LABEL_MAX_BYTES = 64;
 
 export const ROLES = ['owner', 'resident', 'guest', 'service', 'delivery'] as const;
 export type Role = (typeof ROLES)[number];
@@ -70,6 +74,8 @@ export interface Claims {
   obligations: Obligations;
   delegation: DelegationBounds | null;
   credential: Credential | null;
+  /** A name people can read ("Anna", "UPS courier"), shown in activity and Home Assistant; never a secret. */
+  label: string | null;
 }
 
 export const NO_OBLIGATIONS: Obligations = { record: false, relockWithinS: null };
@@ -128,6 +134,8 @@ export function parseClaims(map: unknown): Parsed<Claims> {
   if (!delegation.ok) return delegation;
   const credential = parseCredential(get(CLAIM.credential));
   if (!credential.ok) return credential;
+  const label = parseLabel(get(CLAIM.label));
+  if (!label.ok) return label;
 
   if (delegation.value) {
     if (!holderKey) return fail('a delegation must name the delegate key in cnf');
@@ -140,7 +148,7 @@ export function parseClaims(map: unknown): Parsed<Claims> {
     ok: true,
     value: {
       iss, sub, aud, ...times, cti: Uint8Array.from(cti), holderKey, role,
-      schedule: schedule.value, maxUses, obligations: obligations.value, delegation: delegation.value, credential: credential.value,
+      schedule: schedule.value, maxUses, obligations: obligations.value, delegation: delegation.value, credential: credential.value, label: label.value,
     },
   };
 }
@@ -185,6 +193,15 @@ function parseDelegation(v: unknown): Parsed<DelegationBounds | null> {
   return { ok: true, value: { roles: [...new Set(roles as number[])].map((r) => ROLES[r]!), maxUses, maxDepth } };
 }
 
+/** 1-64 bytes of UTF-8 text without control characters (it ends up in logs, JSON and dashboards). */
+function parseLabel(v: unknown): Parsed<string | null> {
+  if (v === undefined) return { ok: true, value: null };
+  if (typeof v !== 'string' || v.length === 0 || Buffer.byteLength(v, 'utf8') > LABEL_MAX_BYTES) return fail(`label must be text of 1-${LABEL_MAX_BYTES} UTF-8 bytes`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(v)) return fail('label must not contain control characters');
+  return { ok: true, value: v };
+}
+
 function parseCredential(v: unknown): Parsed<Credential | null> {
   if (v === undefined) return { ok: true, value: null };
   if (!(v instanceof Map)) return fail('credential must be a map');
@@ -224,5 +241,6 @@ export function encodeClaims(c: Claims): Uint8Array {
     m.set(CLAIM.delegation, d);
   }
   if (c.credential) m.set(CLAIM.credential, new Map<number, unknown>([[1, c.credential.kind === 'pin' ? 1 : 2], [2, c.credential.digests]]));
+  if (c.label) m.set(CLAIM.label, c.label);
   return encodeDeterministic(m);
 }

@@ -53,13 +53,13 @@ export interface VisitTimes {
 }
 
 export type DeliveryEvent =
-  | { step: 'started'; visit: number; grant: string; role: Role; issuer: string; via: string; record: boolean; relockWithinS: number | null }
+  | { step: 'started'; visit: number; grant: string; role: Role; issuer: string; via: string; record: boolean; relockWithinS: number | null; label?: string | null }
   | { step: 'recording'; visit: number; grant: string; at: number }
   | { step: 'refused'; visit: number; grant: string; reason: string }
   | { step: 'unlocked'; visit: number; grant: string; at: number }
   | { step: 'relocked'; visit: number; grant: string; at: number; late: boolean }
   | { step: 'aborted'; visit: number; grant: string; reason: string }
-  | ({ step: 'completed'; visit: number; grant: string; role: Role; issuer: string; late: boolean; cameraLost: boolean } & VisitTimes);
+  | ({ step: 'completed'; visit: number; grant: string; role: Role; issuer: string; late: boolean; cameraLost: boolean; via?: string; label?: string | null } & VisitTimes);
 
 export interface SupervisorEvents {
   delivery: DeliveryEvent;
@@ -142,7 +142,7 @@ export class VisitSupervisor {
       recordingStartedAt: null, unlockedAt: null, doorOpenedAt: null, doorClosedAt: null, relockedAt: null, recordingStoppedAt: null,
     };
     const grant = start.grant.id;
-    this.emit({ step: 'started', visit: visit.n, grant, role: start.grant.role, issuer: start.grant.issuer, via: start.via, record: needs.record, relockWithinS: needs.relockWithinS });
+    this.emit({ step: 'started', visit: visit.n, grant, role: start.grant.role, issuer: start.grant.issuer, via: start.via, record: needs.record, relockWithinS: needs.relockWithinS, label: start.grant.label ?? null });
     const refuse = (reason: string) => {
       this.emit({ step: 'refused', visit: visit.n, grant, reason });
       done({ allow: false, reason });
@@ -248,7 +248,7 @@ export class VisitSupervisor {
       v.recordingStoppedAt = stoppedAt;
       const { grant: g } = v.start;
       this.emit({
-        step: 'completed', visit: v.n, grant, role: g.role, issuer: g.issuer, late: v.overdue, cameraLost: v.cameraLost,
+        step: 'completed', visit: v.n, grant, role: g.role, issuer: g.issuer, via: v.start.via, label: g.label ?? null, late: v.overdue, cameraLost: v.cameraLost,
         recordingStartedAt: v.recordingStartedAt, unlockedAt: v.unlockedAt, doorOpenedAt: v.doorOpenedAt, doorClosedAt: v.doorClosedAt,
         relockedAt: v.relockedAt, recordingStoppedAt: v.recordingStoppedAt,
       });

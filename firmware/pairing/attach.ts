@@ -33,6 +33,8 @@ export interface PairingDeps {
   app(): App;
   /** Stop the services, apply `change` to the files, start them again on what the files now say. */
   rebuild(change: () => PairedSections | null): Promise<void>;
+  /** Before a factory reset: withdraw what the lock announced (Home Assistant discovery). */
+  beforeReset?(): Promise<void>;
   selfTest: { cameraConfirmMs: number; strokeTimeoutMs: number };
 }
 
@@ -53,6 +55,7 @@ export function startPairing(d: PairingDeps): PairingServer {
         current: () => readablePairing(d.stateDir),
         paired: () => isPaired(d.stateDir),
         restart: (change) => d.rebuild(change),
+        beforeReset: d.beforeReset,
         selfTest: async (body) => {
           const wait = body.get('keypadWaitMs');
           const app = d.app();

@@ -24,6 +24,8 @@ export interface InstallerDeps {
   /** Stop the lock's services, run `change` (files), and start them again on what it returns. */
   restart(change: () => PairedSections | null): Promise<void>;
   selfTest(body: Map<string, unknown>): Promise<Map<string, unknown>>;
+  /** Before a factory reset wipes the pairing: take the lock off what it announced (Home Assistant). */
+  beforeReset?(): Promise<void>;
 }
 
 const bad = (field: string, message: string) => new PairingError('bad-request', `${field}: ${message}`);
@@ -69,6 +71,7 @@ export function installerHandlers(d: InstallerDeps): PairingHandlers {
     selfTest: (body) => d.selfTest(body),
     async factoryReset() {
       const was = d.current()?.access?.lockId ?? null;
+      await d.beforeReset?.();
       await d.restart(() => {
         wipePaired(d.stateDir);
         d.clock.set(d.clock.raw());

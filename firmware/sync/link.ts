@@ -36,17 +36,20 @@ export interface LinkHandlers {
   commands(payload: Uint8Array): void;
   /** Home Assistant's lock/unlock (plain JSON, not signed), when Home Assistant is enabled. */
   haCommand?(payload: Uint8Array): void;
+  /** Home Assistant's mode select (plain JSON), only with `homeAssistant.modeControl`. */
+  haMode?(payload: Uint8Array): void;
 }
 
 export interface LinkEvents {
   connected: { sessionPresent: boolean };
   disconnected: { reconnectInMs: number };
-  delivered: { seq: number };
+  /** A signed event the broker acknowledged, with its bytes (for the readable activity topic). */
+  delivered: { seq: number; bytes: Uint8Array };
 }
 
-const INBOUND = ['revocations', 'heartbeat', 'grants', 'commands', 'ha/command'] as const;
+const INBOUND = ['revocations', 'heartbeat', 'grants', 'commands', 'ha/command', 'ha/mode'] as const;
 const HANDLER: Record<(typeof INBOUND)[number], keyof LinkHandlers> = {
-  revocations: 'revocations', heartbeat: 'heartbeat', grants: 'grants', commands: 'commands', 'ha/command': 'haCommand',
+  revocations: 'revocations', heartbeat: 'heartbeat', grants: 'grants', commands: 'commands', 'ha/command': 'haCommand', 'ha/mode': 'haMode',
 };
 const WINDOW = 32;
 
@@ -115,7 +118,7 @@ export class MqttLink {
         } catch {
           return; // could not record the delivery: it stays pending and goes again (consumers dedupe by sequence)
         }
-        this.events.emit('delivered', { seq: event.seq });
+        this.events.emit('delivered', { seq: event.seq, bytes: event.bytes });
         this.flush();
       });
     }
@@ -123,7 +126,17 @@ export class MqttLink {
 
   /** Publish a retained message (state, discovery) when connected; QoS 1. */
   publishRetained(topic: string, payload: string): void {
-    if (this.client?.connected) this.client.publish(topic, payload, { qos: 1, retain: true });
+    void this.publish(topic, payload, true);
+  }
+
+  /**
+   * Publish at QoS 1 when connected (activity, Home Assistant events); an empty retained payload
+   * clears a topic. Resolves true on the broker's PUBACK, false when not connected or refused.
+   */
+  publish(topic: string, payload: string, retain = false): Promise<boolean> {
+    const client = this.client;
+    if (!client?.connected) return Promise.resolve(false);
+    return new Promise((resolve) => client.publish(topic, payload, { qos: 1, retain }, (error) => resolve(!error)));
   }
 
   /** Say "offline" and disconnect; resolves within 3 s whatever the connection's state. */

@@ -8,9 +8,12 @@ import type { RandomSource } from '../../hal/ports/random.js';
 import type { AccessCore } from '../access/core.js';
 import type { App } from '../app.js';
 import type { LockConfig } from '../config.js';
+import type { Logger } from '../log.js';
 import type { Outbox } from './outbox.js';
 
 export interface SyncService {
+  /** Take back what the lock announced (Home Assistant discovery): before a factory reset. */
+  withdraw(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -19,9 +22,9 @@ type MqttConfig = NonNullable<LockConfig['mqtt']>;
 /** Secrets and certificates named in the config, read when the link starts. */
 const readOptional = (path?: string) => (path ? readFileSync(path) : undefined);
 
-export async function startSync(deps: { config: MqttConfig; core: AccessCore; outbox: Outbox; app: App; ports: BoardPorts; clock: Clock; random: RandomSource }): Promise<SyncService> {
+export async function startSync(deps: { config: MqttConfig; core: AccessCore; outbox: Outbox; app: App; ports: BoardPorts; clock: Clock; random: RandomSource; log: Logger }): Promise<SyncService> {
   const { config, core, outbox, app } = deps;
-  const [{ MqttLink }, { syncHandlers }, { attachHomeAssistant, haOptions }] = await Promise.all([
+  const [{ MqttLink }, { syncHandlers }, { attachHomeAssistant }] = await Promise.all([
     import('./link.js'),
     import('./service.js'),
     import('./home-assistant-bridge.js'),
@@ -45,12 +48,13 @@ export async function startSync(deps: { config: MqttConfig; core: AccessCore; ou
     outbox,
   );
   link.events.catchFaults(app.faults.sink('mqtt'));
-  const options = haOptions(lockId, config.homeAssistant);
-  const ha = options ? attachHomeAssistant({ link, handlers, app, ports: deps.ports, outbox, options }) : null;
+  // The activity topic, and Home Assistant (withdrawn when disabled).
+  const ha = attachHomeAssistant({ link, app, battery: deps.ports.battery, lockId, options: config.homeAssistant, outbox, handlers, clock: deps.clock, log: deps.log });
   link.start();
   return {
+    withdraw: () => ha.withdraw(),
     async stop() {
-      ha?.stop();
+      ha.stop();
       await link.stop();
     },
   };

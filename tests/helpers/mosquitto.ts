@@ -48,7 +48,7 @@ export async function startBroker(users: { name: string; password: string }[], o
   // The owner may use every lock's topics; a lock (user name = lock id) only its own.
   writeFileSync(
     join(dir, 'acl'),
-    ['user owner', 'topic readwrite locks/#', 'topic readwrite homeassistant/#', '', 'pattern readwrite locks/%u/#', 'pattern readwrite homeassistant/lock/%u/#', ''].join('\n'),
+    ['user owner', 'topic readwrite locks/#', 'topic readwrite homeassistant/#', '', 'pattern readwrite locks/%u/#', 'pattern readwrite homeassistant/+/%u/#', ''].join('\n'),
   );
   const port = await freePort();
   writeFileSync(

@@ -35,7 +35,7 @@ describe('the firmware process on a broker', () => {
     const waiters: { test: (s: string) => boolean; resolve: () => void }[] = [];
     app.on('message', (topic, payload) => {
       let line = `${topic} ${payload.toString()}`;
-      if (topic.startsWith('homeassistant/')) line = `discovery ${JSON.parse(payload.toString()).state_topic}`;
+      if (topic.startsWith('homeassistant/')) line = payload.length ? `discovery ${JSON.parse(payload.toString()).state_topic}` : `withdrawn ${topic}`;
       else if (topic.endsWith('/state')) line = `state ${JSON.parse(payload.toString()).bolt}`;
       else if (topic.endsWith('/events')) {
         const opened = openSigned(new Uint8Array(payload), TYP.event, nodeVerifier());
@@ -60,7 +60,7 @@ describe('the firmware process on a broker', () => {
           },
         });
       });
-    await new Promise<void>((r) => app.once('connect', () => app.subscribe(['locks/front-door/#', 'homeassistant/lock/front-door/config'], { qos: 1 }, () => r())));
+    await new Promise<void>((r) => app.once('connect', () => app.subscribe(['locks/front-door/#', 'homeassistant/lock/front-door/lock/config'], { qos: 1 }, () => r())));
 
     const lock = spawn(process.execPath, ['--import', 'tsx', 'firmware/main.ts', '--board', 'sim', '--json', '--config', join(dir, 'lock.json')], {
       env: { ...process.env, IS_TEST_MODE: '' },

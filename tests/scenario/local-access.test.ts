@@ -306,10 +306,11 @@ describe('Home Assistant commands', () => {
     const l = await start();
     pinGrant(l, PIN_OWNER, { role: 'resident' });
     pinGrant(l, PIN_GUEST, { role: 'guest' });
-    expect(send(l, { action: 'UNLOCK', code: PIN_GUEST })).toEqual({ ok: false, reason: 'role-not-allowed' });
-    expect(send(l, { action: 'UNLOCK', code: '000000' })).toEqual({ ok: false, reason: 'unknown-code' });
-    expect(send(l, 'UNLOCK')).toEqual({ ok: false, reason: 'unknown-code' }); // no code at all
-    expect(l.app.local!.lockout.wrongCodes).toBe(2);
+    expect(send(l, { action: 'UNLOCK', code: PIN_GUEST })).toEqual({ ok: false, action: 'unlock', reason: 'role-not-allowed' });
+    expect(send(l, { action: 'UNLOCK', code: '000000' })).toEqual({ ok: false, action: 'unlock', reason: 'unknown-code' });
+    expect(send(l, 'UNLOCK')).toEqual({ ok: false, action: 'unlock', reason: 'code-required' }); // no code at all: not a guess
+    expect(send(l, { action: 'UNLOCK', code: null })).toEqual({ ok: false, action: 'unlock', reason: 'code-required' });
+    expect(l.app.local!.lockout.wrongCodes).toBe(1);
     l.time.advance(1500);
     expect(boltOpen(l)).toBe(false);
     expect(send(l, { action: 'UNLOCK', code: PIN_OWNER })).toEqual({ ok: true, action: 'unlock' });
@@ -325,12 +326,12 @@ describe('Home Assistant commands', () => {
     pinGrant(l, PIN_OWNER, { role: 'owner' });
     const iat = Math.floor(l.time.now() / 1000);
     l.app.local!.applyCommand(mintCommand(owner, { aud: LOCK, nonce: id(), iat, exp: iat + 60, action: 'set-mode', mode: 'no-remote-unlock' }));
-    expect(send(l, { action: 'UNLOCK', code: PIN_OWNER })).toEqual({ ok: false, reason: 'refused-by-mode' });
+    expect(send(l, { action: 'UNLOCK', code: PIN_OWNER })).toEqual({ ok: false, action: 'unlock', reason: 'refused-by-mode' });
     l.app.local!.setMode('normal');
     expect(send(l, 'UNLOCK', { ...ha, unlockNeedsCode: false })).toEqual({ ok: true, action: 'unlock' });
     l.time.advance(1500);
     expect(boltOpen(l)).toBe(true);
-    expect(send(l, 'OPEN-SESAME')).toEqual({ ok: false, reason: 'unknown-action' });
+    expect(send(l, 'OPEN-SESAME')).toEqual({ ok: false, action: null, reason: 'unknown-action' });
   });
 });
 

@@ -33,6 +33,9 @@ describe('lockctl', () => {
 
     const report = run(['inspect', '--hex', presentation, '--lock', 'front-door', '--owner', pub('owner'), '--tz', 'Europe/Berlin', '--at', '2026-06-01T10:00:00Z'], NOW);
     expect(report).toContain('chain of 2');
+    // A label names the holder in decisions, activity and Home Assistant.
+    const labelled = run(['grant', '--key', f('owner.key'), '--lock', 'front-door', '--role', 'guest', '--holder', pub('courier'), '--label', 'UPS courier'], NOW);
+    expect(run(['inspect', '--hex', labelled], NOW)).toContain('label "UPS courier"');
     expect(report).toContain('no problem found');
     const late = run(['inspect', f('g.cose'), '--at', '2026-06-02T10:00:00Z', '--tz', 'Europe/Berlin'], NOW);
     expect(late).toContain('expired at 2026-06-01T12:00:00.000Z');
@@ -83,6 +86,8 @@ describe('lockctl', () => {
     [['delegate', '--key', f('owner.key'), '--lock', 'x', '--to', '00'.repeat(32), '--roles', 'owner'], /owner role cannot be delegated/],
     [['revoke', '--key', f('missing.key'), '--lock', 'x', '--seq', '1'], /cannot read/],
     [['heartbeat', '--key', f('owner.key'), '--seq', '1'], /--lock is required/],
+    [['grant', '--key', f('owner.key'), '--lock', 'x', '--role', 'guest', '--holder', '00'.repeat(32), '--label', 'x'.repeat(65)], /--label must be 1-64 bytes/],
+    [['grant', '--key', f('owner.key'), '--lock', 'x', '--role', 'guest', '--holder', '00'.repeat(32), '--label', 'a\tb'], /without control characters/],
     [['frobnicate'], /unknown command "frobnicate"/],
     [['grant', '--bogus'], /Unknown option '--bogus'/],
   ])('refuses %j with a clear message', (argv, message) => {

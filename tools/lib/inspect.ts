@@ -115,6 +115,7 @@ function inspectSigned(bytes: Uint8Array, ctx: InspectContext, label: string, pa
 function describeClaims(c: Claims): string[] {
   const out = [`  ${c.delegation ? 'delegation' : 'grant'} ${hex(c.cti)} for lock "${c.aud}"${c.sub ? `, holder "${c.sub}"` : ''}${c.iss ? `, issuer "${c.iss}"` : ''}`];
   if (c.role) out.push(`  role ${c.role}`);
+  if (c.label) out.push(`  label ${JSON.stringify(c.label)}`);
   if (c.holderKey) out.push(`  ${c.delegation ? 'delegate' : 'holder'} key ${hex(c.holderKey)}`);
   if (c.credential) out.push(`  credential ${c.credential.kind}: ${c.credential.digests.length} keyed digest(s)`);
   out.push(`  valid from ${date(c.nbf)} until ${date(c.exp)}`);

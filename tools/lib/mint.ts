@@ -35,6 +35,7 @@ export function claims(input: ClaimsInput): Claims {
     maxUses: null, obligations: NO_OBLIGATIONS, delegation: null, credential: null,
     cti: input.cti ?? nacl.randomBytes(16),
     ...input,
+    label: input.label ?? null,
   };
 }
 
