@@ -4,6 +4,7 @@
 // exactly as at the keypad, lockout included, and refused in no-remote-unlock mode.
 import type { LocalAccess } from '../local-access.js';
 import type { Deadbolt } from '../lock/deadbolt.js';
+import type { HaCommandReason } from '../reasons.js';
 
 export interface HomeAssistantOptions {
   lockId: string;
@@ -57,7 +58,7 @@ export function lockState(deadbolt: Deadbolt, local: LocalAccess | null, battery
   };
 }
 
-export type HaCommandResult = { ok: true; action: 'lock' | 'unlock' } | { ok: false; reason: string };
+export type HaCommandResult = { ok: true; action: 'lock' | 'unlock' } | { ok: false; reason: HaCommandReason };
 
 /** A command from Home Assistant: `{"action": "LOCK"|"UNLOCK", "code": "..."}` or a bare LOCK/UNLOCK. */
 export function handleHaCommand(payload: Uint8Array, deadbolt: Deadbolt, local: LocalAccess | null, o: HomeAssistantOptions): HaCommandResult {
