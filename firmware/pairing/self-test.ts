@@ -17,7 +17,7 @@ export const KEYPAD_WAIT_MAX_MS = 60_000;
  */
 export function parseSelfTestRequest(body: Map<string, unknown>): { keypadWaitMs: number } {
   for (const key of body.keys()) if (key !== 'keypadWaitMs') throw new PairingError('bad-request', `${String(key)}: unknown field`);
-  const wait = body.get('keypadWaitMs') ?? 0;
+  const wait = body.has('keypadWaitMs') ? body.get('keypadWaitMs') : 0;
   if (typeof wait !== 'number' || !Number.isInteger(wait) || wait < 0 || wait > KEYPAD_WAIT_MAX_MS) {
     throw new PairingError('bad-request', `keypadWaitMs: must be an integer from 0 to ${KEYPAD_WAIT_MAX_MS} (milliseconds)`);
   }
