@@ -54,7 +54,7 @@ describe('lockctl inspect, for what the lock sends', () => {
     const reply = encodeReply({ v: 1, id: 7, ok: false, error: { code: 'bad-request', message: 'keypadWaitMs: must be an integer from 0 to 60000' } });
     expect(run(['inspect', '--hex', hex(reply)], NOW)).toMatch(/reply id 7: error bad-request: keypadWaitMs/);
     const broken = Uint8Array.from(request);
-    broken[3] ^= 0xff;
+    broken[3] = broken[3]! ^ 0xff;
     expect(run(['inspect', '--hex', hex(broken)], NOW)).toMatch(/1 dropped \(bad COBS 0, bad CRC 1, oversize 0\)/);
   });
 });
