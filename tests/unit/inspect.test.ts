@@ -9,7 +9,7 @@ import { identityFromSeed } from '../../firmware/identity.js';
 import { encodeFrame } from '../../firmware/pairing/framing.js';
 import { encodeReply, encodeRequest } from '../../firmware/pairing/protocol.js';
 import { Outbox } from '../../firmware/sync/outbox.js';
-import { run } from '../../tools/lockctl.js';
+import { main, run } from '../../tools/lockctl.js';
 import { testKey } from '../../tools/lib/mint.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 
@@ -56,5 +56,13 @@ describe('lockctl inspect, for what the lock sends', () => {
     const broken = Uint8Array.from(request);
     broken[3] = broken[3]! ^ 0xff;
     expect(run(['inspect', '--hex', hex(broken)], NOW)).toMatch(/1 dropped \(bad COBS 0, bad CRC 1, oversize 0\)/);
+  });
+
+  it('watch without a broker URL or lock id is a usage error (exit 2), before any connection', async () => {
+    for (const argv of [['watch', '--lock', 'front-door'], ['watch', '--url', 'http://x', '--lock', 'front-door'], ['watch', '--url', 'mqtt://127.0.0.1:1']]) {
+      const out: string[] = [];
+      expect(await main(argv, (l) => out.push(l))).toBe(2);
+      expect(out.join('\n')).toMatch(/lockctl: watch needs --(url|lock)/);
+    }
   });
 });
