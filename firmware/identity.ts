@@ -5,6 +5,7 @@ import { createPrivateKey, createPublicKey, type KeyObject, sign } from 'node:cr
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RandomSource } from '../hal/ports/random.js';
+import { KeyFault } from './reasons.js';
 
 /** PKCS#8 prefix for a raw Ed25519 seed (RFC 8410): the DER of the key around the 32 bytes. */
 const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -29,7 +30,7 @@ export function loadOrCreateIdentity(dir: string, random: RandomSource): DeviceI
   let seed: Uint8Array;
   try {
     seed = Uint8Array.from(Buffer.from(readFileSync(path, 'utf8').trim(), 'hex'));
-    if (seed.length !== 32) throw new Error(`${path} is damaged: expected 64 hex digits`);
+    if (seed.length !== 32) throw new KeyFault(`${path} is damaged: expected 64 hex digits`);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     seed = random.bytes(32);

@@ -91,3 +91,13 @@ export const REASON_SETS: Readonly<Record<string, readonly string[]>> = {
   alarm: ALARM_KINDS,
   'event-type': EVENT_TYPES,
 };
+
+/** Faults, not refusals: what the lock's own code throws for broken configuration, storage or keys. */
+export const FAULT_CODES = ['E_CONFIG', 'E_STORE', 'E_KEY'] as const;
+export type FaultCode = (typeof FAULT_CODES)[number];
+
+/** A key the lock cannot use: an owner key refused as a trust anchor, a damaged device key file. */
+export class KeyFault extends Error {
+  override readonly name = 'KeyFault';
+  readonly code: FaultCode = 'E_KEY';
+}

@@ -16,7 +16,7 @@ import { type Command, type Heartbeat, type OpenRefusal, openSigned, parseComman
 import { RevocationState } from './revocations.js';
 import { inSchedule } from './schedule.js';
 import { toHex as hex } from '../util/hex.js';
-import type { CommandReason, DecisionReason, GrantStoreReason, UpdateReason } from '../reasons.js';
+import { type CommandReason, type DecisionReason, type GrantStoreReason, KeyFault, type UpdateReason } from '../reasons.js';
 
 /** The closed sets live in firmware/reasons.ts (and docs/PROTOCOL.md §8). */
 export { DECISION_REASONS as DENY_REASONS } from '../reasons.js';
@@ -106,7 +106,7 @@ export class AccessCore {
   ) {
     for (const key of config.ownerKeys) {
       const refusal = checkTrustedKey(key);
-      if (refusal) throw new Error(`owner key ${hex(key)} refused: ${refusal}`);
+      if (refusal) throw new KeyFault(`owner key ${hex(key)} refused: ${refusal}`);
     }
     this.owners = new Set(config.ownerKeys.map(hex));
     this.verifier = createVerifier(config.provider);

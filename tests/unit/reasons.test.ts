@@ -3,7 +3,7 @@
 // fails here, and so does a value the document promises and the code no longer has.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DECISION_REASONS, DOOR_REASONS, OPERATION_OUTCOMES, REASON_SETS, VISIT_ABORTS } from '../../firmware/reasons.js';
+import { DECISION_REASONS, DOOR_REASONS, FAULT_CODES, OPERATION_OUTCOMES, REASON_SETS, VISIT_ABORTS } from '../../firmware/reasons.js';
 import { PAIRING_ERRORS } from '../../firmware/pairing/protocol.js';
 
 const doc = readFileSync('docs/PROTOCOL.md', 'utf8');
@@ -59,5 +59,19 @@ describe('PROTOCOL.md and the code name the same closed sets', () => {
     const table = doc.slice(doc.indexOf('<!-- errors:pairing -->'));
     const listed = documentedSets(table.replace('<!-- errors:pairing -->', '<!-- reasons:pairing -->')).get('pairing');
     expect([...(listed ?? [])].sort()).toEqual([...PAIRING_ERRORS].sort());
+  });
+
+  it('faults carry a code from the closed fault set', async () => {
+    const { StoreError } = await import('../../firmware/store/store.js');
+    const { ConfigError } = await import('../../firmware/config.js');
+    const { AccessCore, DEFAULT_ACCESS } = await import('../../firmware/access/core.js');
+    const { MemoryStore } = await import('../../firmware/store/store.js');
+    const clock = { now: () => 0, after: () => ({ cancel() {} }), every: () => ({ cancel() {} }) };
+    expect(FAULT_CODES).toContain(new StoreError('x').code);
+    expect(FAULT_CODES).toContain(new ConfigError('x', null).code);
+    // An owner key that is a small-order point (the identity) is refused as a trust anchor.
+    const smallOrder = Uint8Array.of(1, ...new Uint8Array(31));
+    const make = () => new AccessCore({ ...DEFAULT_ACCESS, lockId: 'l', timeZone: 'UTC', ownerKeys: [smallOrder] }, { clock, random: { bytes: (n) => new Uint8Array(n), float: () => 0 }, store: new MemoryStore() });
+    expect(make).toThrow(expect.objectContaining({ code: 'E_KEY' }));
   });
 });
