@@ -6,10 +6,12 @@ import type { AccessCore, UpdateResult } from '../access/core.js';
 import { isBytes } from '../access/cose.js';
 import type { LocalAccess } from '../local-access.js';
 import { StoreError } from '../store/store.js';
+import type { CommandReason, GrantStoreReason, UpdateReason } from '../reasons.js';
 import type { LinkHandlers } from './link.js';
 import type { Outbox } from './outbox.js';
 
-const outcome = (r: { ok: boolean; reason?: string; seq?: number; time?: number; revocationSeq?: number; action?: string; id?: string }) =>
+/** An update's outcome as event details; its reason from the closed sets of firmware/reasons.ts. */
+const outcome = (r: { ok: boolean; reason?: UpdateReason | GrantStoreReason | CommandReason; seq?: number; time?: number; revocationSeq?: number; action?: string; id?: string }) =>
   new Map<string, unknown>(Object.entries(r).filter(([, v]) => v !== undefined));
 
 export function syncHandlers(core: AccessCore, outbox: Outbox, local: LocalAccess | null): LinkHandlers {
