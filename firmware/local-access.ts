@@ -18,9 +18,10 @@ import type { Deadbolt } from './lock/deadbolt.js';
 import { type Channel, isMode, type Mode, modeAllows, MODES } from './modes.js';
 import { StoreError, type AccessStore } from './store/store.js';
 import { TypedEmitter } from './util/typed-emitter.js';
+import type { AccessReason, CommandReason, HaCommandReason, VisitRefusal } from './reasons.js';
 
 export type AccessVia = 'keypad' | 'reader' | 'barcode' | 'remote';
-export type LocalReason = Decision['reason'] | 'keypad-locked-out' | 'refused-by-mode' | 'recording-unavailable' | 'not-paired' | 'role-not-allowed';
+export type LocalReason = AccessReason;
 
 /** A decision at the door: the core's, or a refusal the door itself makes. */
 type DoorDecision = Omit<Decision, 'reason'> & { reason: LocalReason };
@@ -61,7 +62,10 @@ export interface LocalAccessOptions {
   entry?: EntryOptions;
 }
 
-export type CommandResult = { ok: true; action: string } | { ok: false; reason: string };
+/** A signed remote command's outcome (`command` events). */
+export type RemoteCommandResult = { ok: true; action: 'lock' | 'unlock' | 'set-mode' | 'acknowledge-damage' } | { ok: false; reason: CommandReason };
+/** A Home Assistant unlock's outcome (`ha-command` events). */
+export type RemoteUnlockResult = { ok: true; action: 'unlock' } | { ok: false; reason: HaCommandReason };
 
 export class LocalAccess {
   readonly events = new TypedEmitter<LocalAccessEvents>();
@@ -101,7 +105,7 @@ export class LocalAccess {
   }
 
   /** An owner-signed remote command: lock, unlock, or set-mode. */
-  applyCommand(bytes: Uint8Array): CommandResult {
+  applyCommand(bytes: Uint8Array): RemoteCommandResult {
     const verified = this.o.core.verifyCommand(bytes);
     if (!verified.ok) return verified;
     const { action, mode } = verified.command;
@@ -129,7 +133,7 @@ export class LocalAccess {
   }
 
   /** A remote unlock without a code (Home Assistant configured so): owner-level, mode permitting. */
-  remoteUnlock(): CommandResult {
+  remoteUnlock(): RemoteUnlockResult {
     if (!modeAllows(this.current, 'remote-unlock', 'owner')) {
       this.report({ via: 'remote', kind: 'command', allow: false, reason: 'refused-by-mode', grant: null, role: 'owner' });
       return { ok: false, reason: 'refused-by-mode' };
@@ -143,10 +147,10 @@ export class LocalAccess {
    * A remote unlock with a keypad PIN (Home Assistant): the PIN is judged exactly as at the keypad,
    * lockout included; only owner and resident PINs may unlock remotely, and only when the mode allows.
    */
-  unlockWithCode(code: string): CommandResult {
+  unlockWithCode(code: string): RemoteUnlockResult {
     const now = this.o.core.now();
-    const refuse = (reason: LocalReason, role: Role | null = null) => {
-      this.report({ via: 'remote', kind: 'pin', allow: false, reason, grant: null, role });
+    const refuse = (reason: Exclude<LocalReason, 'ok'>, role: Role | null = null, grant: string | null = null) => {
+      this.report({ via: 'remote', kind: 'pin', allow: false, reason, grant, role });
       return { ok: false as const, reason };
     };
     if (this.lockout.remaining(now) > 0) return refuse('keypad-locked-out');
@@ -155,16 +159,17 @@ export class LocalAccess {
       if (decision.reason === 'unknown-code' && this.lockout.recordWrong(now) !== null) {
         this.events.emit('lockout', { active: true, forMs: this.lockout.remaining(now) });
       }
-      return refuse(decision.reason);
+      return refuse(decision.reason as Exclude<LocalReason, 'ok'>, decision.grant?.role ?? null, decision.grant?.id ?? null);
     }
     const role = decision.grant!.role;
-    if (role !== 'owner' && role !== 'resident') return refuse('role-not-allowed', role);
-    if (!modeAllows(this.current, 'remote-unlock', role)) return refuse('refused-by-mode', role);
+    const id = decision.grant!.id;
+    if (role !== 'owner' && role !== 'resident') return refuse('role-not-allowed', role, id);
+    if (!modeAllows(this.current, 'remote-unlock', role)) return refuse('refused-by-mode', role, id);
     // Nobody stands at the camera for a remote unlock: an access with obligations is refused here.
-    if (decision.obligations.record || decision.obligations.relockWithinS !== null) return refuse('recording-unavailable', role);
+    if (decision.obligations.record || decision.obligations.relockWithinS !== null) return refuse('recording-unavailable', role, id);
     this.lockout.recordSuccess();
     const refusal = this.commit(decision);
-    if (refusal) return refuse(refusal, role);
+    if (refusal) return refuse(refusal, role, id);
     this.o.deadbolt.unlock('command');
     this.report({ via: 'remote', kind: 'pin', allow: true, reason: 'ok', grant: decision.grant!.id, role, label: decision.grant!.label ?? null });
     return { ok: true, action: 'unlock' };
@@ -242,11 +247,13 @@ export class LocalAccess {
     const check = checkOfflineCode(this.o.keypadSecret, this.o.core.config.lockId, code, now);
     if (!check.valid) return unknown();
     const uses = check.singleUse ? [{ key: check.useId, max: 1 }] : [];
-    if (uses.some((u) => this.o.store.usesOf(u.key) >= u.max)) return refuse('uses-exhausted');
+    // Its id (§9): the code's use key, which the owner's app can compute for every code it issued.
+    const grant = { id: Buffer.from(check.useId).toString('hex'), role: 'guest' as const, issuer: 'owner', chainLength: 0 };
+    if (uses.some((u) => this.o.store.usesOf(u.key) >= u.max)) return { ...refuse('uses-exhausted'), grant };
     // After damage that may have lost use records, a single-use code issued before it cannot be proven unused.
     const since = this.o.store.usesUnprovenSince();
-    if (check.singleUse && since !== null && check.startMs < since) return refuse('uses-unproven');
-    return { allow: true, reason: 'ok', grant: { id: 'offline-code', role: 'guest', issuer: 'owner', chainLength: 0 }, obligations: { record: false, relockWithinS: null }, uses };
+    if (check.singleUse && since !== null && check.startMs < since) return { ...refuse('uses-unproven'), grant };
+    return { allow: true, reason: 'ok', grant, obligations: { record: false, relockWithinS: null }, uses };
   }
 
   // ---- phone credentials on the reader ----
@@ -291,18 +298,18 @@ export class LocalAccess {
     if (this.current === 'passage') return report(false, 'refused-by-mode');
     if (!supervisor) return report(false, 'recording-unavailable');
     this.o.status?.show('busy');
-    supervisor.begin({ grant, via }, needs, () => this.open(decision), (outcome) => report(outcome.allow, outcome.allow ? 'ok' : (outcome.reason as LocalReason)));
+    supervisor.begin({ grant, via }, needs, () => this.open(decision), (outcome) => report(outcome.allow, outcome.allow ? 'ok' : outcome.reason));
   }
 
   /** Commit the decision's uses durably, then withdraw the bolt; the refusal when a use cannot be committed. */
-  private open(decision: DoorDecision): LocalReason | null {
+  private open(decision: DoorDecision): VisitRefusal | null {
     const refusal = this.commit(decision);
     if (refusal) return refusal;
     this.o.deadbolt.unlock('access');
     return null;
   }
 
-  private commit(decision: DoorDecision): LocalReason | null {
+  private commit(decision: DoorDecision): 'uses-exhausted' | 'store-failure' | null {
     try {
       return this.o.core.commitUses(decision.uses ?? []) ? null : 'uses-exhausted';
     } catch (error) {

@@ -30,7 +30,11 @@ const HELP = `lockctl <command> [options]
   pin-digest --secret-file F --pin DIGITS                      the keyed digest to put in a PIN grant (--pin-digest)
   tracking-digest --secret-file F --tracking TEXT            a parcel's keyed digest, for a carrier's parcel-box grant
   present    --key HOLDER.key --lock ID --challenge HEX --chain A.cose[,B.cose...] [--out FILE]
-  inspect    (FILE | --hex HEX) [--lock ID] [--owner PUBHEX]... [--tz ZONE] [--at T]
+  inspect    (FILE | --hex HEX) [--lock ID] [--owner PUBHEX]... [--tz ZONE] [--at T] [--device-key PUBHEX]
+             any message: grants, chains, lists, heartbeats, commands, events, attestations, serial frames
+  watch      --url mqtt[s]://HOST:PORT --lock ID [--device-key PUBHEX] [--mqtt-user U --mqtt-password-file F]
+             [--mqtt-ca CA.pem] [--session CLIENT-ID] [--count N] [--json]
+             follow the lock's signed events: one line each, gaps flagged (exit 3 on a gap or a bad event)
 
  installer, over the lock's serial line ([--port /dev/ttyUSB0] [--baud 115200]):
   info       who the lock is: paired or not, board, firmware, device key [--json]
@@ -53,6 +57,7 @@ const options = {
   mode: { type: 'string' }, valid: { type: 'string' }, challenge: { type: 'string' }, chain: { type: 'string' }, hex: { type: 'string' },
   port: { type: 'string' }, baud: { type: 'string' }, 'mqtt-url': { type: 'string' }, 'mqtt-user': { type: 'string' },
   'mqtt-password-file': { type: 'string' }, 'mqtt-ca': { type: 'string' }, 'mqtt-version': { type: 'string' }, keypad: { type: 'boolean' }, json: { type: 'boolean' },
+  url: { type: 'string' }, 'device-key': { type: 'string' }, session: { type: 'string' }, count: { type: 'string' },
   label: { type: 'string' }, owner: { type: 'string', multiple: true }, 'secret-file': { type: 'string' }, class: { type: 'string' }, pin: { type: 'string' }, tz: { type: 'string' }, at: { type: 'string' }, help: { type: 'boolean' },
 } as const;
 
@@ -153,6 +158,7 @@ export function run(argv: string[], now = Date.now()): string {
         lockId: values.lock,
         ownerKeys: (values.owner ?? []).map((o) => hexBytes(o, '--owner', 32)),
         timeZone: values.tz,
+        deviceKey: values['device-key'] ? hexBytes(values['device-key'], '--device-key', 32) : undefined,
         now: values.at ? time(values.at, '--at', now)! * 1000 : now,
       });
       return report.text;
@@ -256,6 +262,8 @@ export async function main(argv: string[], say: (line: string) => void = console
       const { values } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
       return await runInstaller(command as (typeof INSTALLER_COMMANDS)[number], values, say, open);
     }
+    // MQTT.js loads only for watch (it costs about 3x Node's own start-up).
+    if (command === 'watch' && !argv.includes('--help')) return await (await import('./lib/watch.js')).runWatch(parseArgs({ args: argv, options, allowPositionals: true, strict: true }).values, say);
     say(run(argv));
     return 0;
   } catch (error) {

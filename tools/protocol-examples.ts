@@ -57,8 +57,10 @@ const command = mintCommand(owner, { aud: LOCK, nonce: Uint8Array.from(Buffer.fr
 export function examplesMarkdown(): string {
   const lines: string[] = [];
   const out: [string, Uint8Array][] = [['Guest grant', grant], ['Delegation to a carrier', deleg], ['Courier grant under the delegation', leaf], ['Revocation list', revocations], ['Heartbeat', heartbeat], ['Remote command', command]];
-  lines.push(`Keys (RFC 8032 seeds are the ASCII labels padded with "." to 32 bytes; test only):`);
-  for (const [name, k] of [['owner', owner], ['carrier', carrier], ['courier', courier], ['phone', phone]] as const) lines.push(`  ${name.padEnd(8)} public ${h(k.publicKey)}`);
+  lines.push(`Keys: seed label (RFC 8032 seed = the ASCII label padded with "." to 32 bytes; test only), then the seed in hex and the public key:`);
+  for (const [label, k] of [['owner', owner], ['carrier-dispatch', carrier], ['courier-phone', courier], ['phone-anna', phone]] as const) {
+    lines.push(`  ${label.padEnd(17)} seed   ${h(k.seed)}`, `  ${''.padEnd(17)} public ${h(k.publicKey)}`);
+  }
   for (const [title, bytes] of out) {
     lines.push(`\n### ${title} (${bytes.length} bytes)\n\n\`\`\`\n${showSign1(bytes)}\n\`\`\`\n\nhex:\n\n\`\`\`\n${h(bytes).replace(/(.{96})/g, '$1\n')}\n\`\`\``);
   }

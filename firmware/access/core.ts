@@ -12,18 +12,15 @@ import { effectiveObligations, type Link, VerifiedLinks, verifyChain } from './c
 import { GrantStore } from './grant-store.js';
 import { checkTrustedKey, createVerifier, type Ed25519Provider, type Ed25519Verifier } from './ed25519.js';
 import { type Claims, NO_OBLIGATIONS, type Obligations, type Role } from './grant.js';
-import { type Command, type Heartbeat, openSigned, parseCommand, parseHeartbeat, parsePresentation, parseProof, parseRevocations, REVOCATION_LIMITS, TYP } from './messages.js';
+import { type Command, type Heartbeat, type OpenRefusal, openSigned, parseCommand, parseHeartbeat, parsePresentation, parseProof, parseRevocations, REVOCATION_LIMITS, TYP } from './messages.js';
 import { RevocationState } from './revocations.js';
 import { inSchedule } from './schedule.js';
 import { toHex as hex } from '../util/hex.js';
+import { type CommandReason, type DecisionReason, type GrantStoreReason, KeyFault, type UpdateReason } from '../reasons.js';
 
-export const DENY_REASONS = [
-  'too-large', 'malformed', 'chain-too-long', 'not-a-grant', 'unsupported-alg', 'bad-signature', 'unknown-issuer',
-  'broken-chain', 'delegation-widens', 'wrong-lock', 'not-yet-valid', 'expired', 'outside-schedule', 'revoked-grant',
-  'revoked-holder', 'revoked-issuer', 'revocations-stale', 'holder-proof-missing', 'bad-proof', 'challenge-unknown',
-  'challenge-expired', 'challenge-replayed', 'uses-exhausted', 'store-failure', 'unknown-code', 'uses-unproven',
-] as const;
-export type DenyReason = (typeof DENY_REASONS)[number];
+/** The closed sets live in firmware/reasons.ts (and docs/PROTOCOL.md §8). */
+export { DECISION_REASONS as DENY_REASONS } from '../reasons.js';
+export type DenyReason = DecisionReason;
 
 export interface GrantSummary {
   /** Grant id (cti), hex. */
@@ -39,6 +36,7 @@ export interface GrantSummary {
 export interface Decision {
   allow: boolean;
   reason: 'ok' | DenyReason;
+  /** The grant decided on: on an allow, and on a refusal once the chain verified (before that nothing is trusted). */
   grant: GrantSummary | null;
   obligations: Obligations;
   /**
@@ -79,7 +77,8 @@ export const DEFAULT_ACCESS: Omit<AccessConfig, 'lockId' | 'timeZone' | 'ownerKe
   clockBackToleranceMs: 5_000,
 };
 
-export type UpdateRefusal = 'too-large' | 'malformed' | 'wrong-type' | 'unsupported-alg' | 'bad-signature' | 'not-owner' | 'wrong-lock' | 'rollback' | 'store-failure';
+export type UpdateRefusal = UpdateReason;
+type LinkRefusal = 'wrong-lock' | 'not-yet-valid' | 'expired' | 'outside-schedule' | 'revoked-grant' | 'revoked-issuer' | 'revoked-holder';
 export type UpdateResult = { ok: true; seq: number } | { ok: false; reason: UpdateRefusal };
 
 export interface AccessEvents {
@@ -109,7 +108,7 @@ export class AccessCore {
   ) {
     for (const key of config.ownerKeys) {
       const refusal = checkTrustedKey(key);
-      if (refusal) throw new Error(`owner key ${hex(key)} refused: ${refusal}`);
+      if (refusal) throw new KeyFault(`owner key ${hex(key)} refused: ${refusal}`);
     }
     this.owners = new Set(config.ownerKeys.map(hex));
     this.verifier = createVerifier(config.provider);
@@ -130,14 +129,14 @@ export class AccessCore {
   readonly damagedSnapshots: { file: string; reason: string }[] = [];
 
   /** Stored grants that no longer verify at boot (expired, revoked, damaged): dropped, each reported once. */
-  readonly droppedAtBoot: { id: string; reason: DenyReason }[] = [];
+  readonly droppedAtBoot: { id: string; reason: GrantStoreReason }[] = [];
 
   /** Every stored grant is verified again at boot, as if pushed now; what fails is dropped from disk. */
   private reloadGrants(): void {
     for (const [key, chain] of this.deps.store.loadGrants()) {
       const result = this.storeGrant(chain, false);
       if (result.ok && result.id === key) continue;
-      this.droppedAtBoot.push({ id: key, reason: result.ok ? 'malformed' : (result.reason as DenyReason) });
+      this.droppedAtBoot.push({ id: key, reason: result.ok ? 'malformed' : result.reason });
       try {
         this.deps.store.removeGrant(key);
       } catch {
@@ -184,18 +183,20 @@ export class AccessCore {
       const leaf = stored?.links.at(-1)!.claims;
       const match = leaf?.credential?.kind === kind && leaf.credential.digests.some((d) => d.length === digest.length && timingSafeEqual(d, digest));
       if (!stored || !leaf || !match) return deny('unknown-code');
+      // From here the grant is known: a refusal names it, so the owner sees whose code it was.
+      const grant = summary(stored.links);
       const now = this.now();
       const refusal = this.checkLinks(stored.links, now) ?? this.staleFor(leaf.role!, stored.links.length, now);
-      if (refusal) return deny(refusal);
+      if (refusal) return deny(refusal, grant);
       // A tracking number opens once, whatever the grant's own use limit.
       const uses: UseClaim[] = kind === 'tracking' ? [{ key: trackingUseKey(leaf.cti, digest), max: 1 }] : [];
       if (leaf.maxUses !== null) uses.push({ key: leaf.cti, max: leaf.maxUses });
       const spent = this.unproven(leaf, stored.links.length, uses) ?? this.spend(uses, options);
-      if (spent) return deny(spent);
+      if (spent) return deny(spent, grant);
       return {
         allow: true,
         reason: 'ok',
-        grant: { id: hex(leaf.cti), role: leaf.role!, issuer: hex(stored.links.at(-1)!.signer), chainLength: stored.links.length, label: leaf.label },
+        grant,
         obligations: effectiveObligations(stored.links),
         uses: options.deferUses ? uses : [],
       };
@@ -224,27 +225,27 @@ export class AccessCore {
     if (!chain.ok) return deny(chain.reason);
     const links = chain.links;
     const leaf = links.at(-1)!.claims;
+    // The chain verified: every later refusal names its grant and role.
+    const grant = summary(links);
     const now = this.now();
-    const refusal = this.checkLinks(links, now);
-    if (refusal) return deny(refusal);
-    const stale = this.staleFor(leaf.role!, links.length, now);
-    if (stale) return deny(stale);
+    const refusal = this.checkLinks(links, now) ?? this.staleFor(leaf.role!, links.length, now);
+    if (refusal) return deny(refusal, grant);
 
-    if (!leaf.holderKey) return deny('holder-proof-missing');
+    if (!leaf.holderKey) return deny('holder-proof-missing', grant);
     const proof = openSigned(parsed.value.proof, TYP.proof, this.verifier);
-    if (!proof.ok || Buffer.compare(proof.value.signer, leaf.holderKey) !== 0) return deny('bad-proof');
+    if (!proof.ok || Buffer.compare(proof.value.signer, leaf.holderKey) !== 0) return deny('bad-proof', grant);
     const claims = parseProof(proof.value.payload);
-    if (!claims || claims.aud !== this.config.lockId || Buffer.compare(claims.cti, leaf.cti) !== 0) return deny('bad-proof');
+    if (!claims || claims.aud !== this.config.lockId || Buffer.compare(claims.cti, leaf.cti) !== 0) return deny('bad-proof', grant);
     const challenge = this.challenges.take(claims.challenge);
-    if (challenge) return deny(challenge);
+    if (challenge) return deny(challenge, grant);
 
     const uses: UseClaim[] = leaf.maxUses !== null ? [{ key: leaf.cti, max: leaf.maxUses }] : [];
     const spent = this.unproven(leaf, links.length, uses) ?? this.spend(uses, options);
-    if (spent) return deny(spent);
+    if (spent) return deny(spent, grant);
     return {
       allow: true,
       reason: 'ok',
-      grant: { id: hex(leaf.cti), role: leaf.role!, issuer: hex(links.at(-1)!.signer), chainLength: links.length, label: leaf.label },
+      grant,
       obligations: effectiveObligations(links),
       uses: options.deferUses ? uses : [],
     };
@@ -278,8 +279,10 @@ export class AccessCore {
     return true;
   }
 
-  /** Audience, validity period, schedule and revocation of every link. */
-  private checkLinks(links: readonly Link[], now: number, schedules = true): DenyReason | null {
+  /** Audience, validity period, schedule (unless `schedules` is false) and revocation of every link. */
+  private checkLinks(links: readonly Link[], now: number, schedules: false): Exclude<LinkRefusal, 'outside-schedule'> | null;
+  private checkLinks(links: readonly Link[], now: number): LinkRefusal | null;
+  private checkLinks(links: readonly Link[], now: number, schedules = true): LinkRefusal | null {
     const seconds = Math.floor(now / 1000);
     const skew = this.config.clockSkewS;
     for (const { claims, signer } of links) {
@@ -311,7 +314,7 @@ export class AccessCore {
    * Verify and keep a grant pushed to the lock (a chain, root first): signatures, chain rules,
    * audience, not expired, not revoked. Schedules and uses are judged when it is used.
    */
-  storeGrant(chain: Uint8Array[], persist = true): { ok: true; id: string } | { ok: false; reason: DenyReason | 'store-full' } {
+  storeGrant(chain: Uint8Array[], persist = true): { ok: true; id: string } | { ok: false; reason: GrantStoreReason } {
     try {
       if (chain.length === 0) return { ok: false, reason: 'malformed' };
       if (chain.length > 3) return { ok: false, reason: 'chain-too-long' };
@@ -376,7 +379,7 @@ export class AccessCore {
   }
 
   /** Verify an owner-signed remote command: this lock, fresh (at most 5 minutes long), never seen before. */
-  verifyCommand(bytes: Uint8Array): { ok: true; command: Command } | { ok: false; reason: UpdateRefusal | 'expired' | 'not-yet-valid' | 'replayed' } {
+  verifyCommand(bytes: Uint8Array): { ok: true; command: Command } | { ok: false; reason: Exclude<CommandReason, 'rollback'> } {
     const result = this.openOwnerSigned(bytes, TYP.command);
     if (!result.ok) return { ok: false, reason: result.reason };
     const command = parseCommand(result.payload);
@@ -396,7 +399,7 @@ export class AccessCore {
     return { ok: true, command };
   }
 
-  private openOwnerSigned(bytes: Uint8Array, typ: (typeof TYP)[keyof typeof TYP]): { ok: true; payload: unknown } | { ok: false; reason: UpdateRefusal } {
+  private openOwnerSigned(bytes: Uint8Array, typ: (typeof TYP)[keyof typeof TYP]): { ok: true; payload: unknown } | { ok: false; reason: OpenRefusal | 'not-owner' } {
     const opened = openSigned(bytes, typ, this.verifier, typ === TYP.revocations ? REVOCATION_LIMITS : undefined);
     if (!opened.ok) return { ok: false, reason: opened.reason };
     if (!this.owners.has(hex(opened.value.signer))) return { ok: false, reason: 'not-owner' };
@@ -414,6 +417,12 @@ function trackingUseKey(cti: Uint8Array, digest: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update('lock-tracking-use-v1').update(cti).update(digest).digest().subarray(0, 16));
 }
 
-function deny(reason: DenyReason): Decision {
-  return { allow: false, reason, grant: null, obligations: NO_OBLIGATIONS };
+/** A refusal; `grant` when the chain verified, so the audit record says whose it was. */
+function deny(reason: DenyReason, grant: GrantSummary | null = null): Decision {
+  return { allow: false, reason, grant, obligations: NO_OBLIGATIONS };
+}
+
+function summary(links: readonly Link[]): GrantSummary {
+  const leaf = links.at(-1)!;
+  return { id: hex(leaf.claims.cti), role: leaf.claims.role!, issuer: hex(leaf.signer), chainLength: links.length, label: leaf.claims.label };
 }

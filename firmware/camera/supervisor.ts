@@ -8,6 +8,7 @@ import type { Unsubscribe } from '../../hal/ports/errors.js';
 import type { GrantSummary } from '../access/core.js';
 import type { Obligations, Role } from '../access/grant.js';
 import type { Deadbolt } from '../lock/deadbolt.js';
+import type { AlarmKind, VisitAbort, VisitRefusal } from '../reasons.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import type { Recorder } from './recorder.js';
 
@@ -35,7 +36,7 @@ export interface Needs {
   relockWithinS: number | null;
 }
 
-export type SupervisionAlarm = 'camera-failed' | 'camera-lost' | 'relock-overdue';
+export type SupervisionAlarm = Extract<AlarmKind, 'camera-failed' | 'camera-lost' | 'relock-overdue'>;
 
 export interface VisitStart {
   grant: GrantSummary;
@@ -55,10 +56,10 @@ export interface VisitTimes {
 export type DeliveryEvent =
   | { step: 'started'; visit: number; grant: string; role: Role; issuer: string; via: string; record: boolean; relockWithinS: number | null; label?: string | null }
   | { step: 'recording'; visit: number; grant: string; at: number }
-  | { step: 'refused'; visit: number; grant: string; reason: string }
+  | { step: 'refused'; visit: number; grant: string; reason: VisitRefusal }
   | { step: 'unlocked'; visit: number; grant: string; at: number }
   | { step: 'relocked'; visit: number; grant: string; at: number; late: boolean }
-  | { step: 'aborted'; visit: number; grant: string; reason: string }
+  | { step: 'aborted'; visit: number; grant: string; reason: VisitAbort }
   | ({ step: 'completed'; visit: number; grant: string; role: Role; issuer: string; late: boolean; cameraLost: boolean; via?: string; label?: string | null } & VisitTimes);
 
 export interface SupervisorEvents {
@@ -67,7 +68,7 @@ export interface SupervisorEvents {
 }
 
 /** Why a visit did not open: the camera, or whatever `open()` refused. */
-export type VisitOutcome = { allow: true } | { allow: false; reason: string };
+export type VisitOutcome = { allow: true } | { allow: false; reason: VisitRefusal };
 
 interface Visit extends VisitTimes {
   n: number;
@@ -96,7 +97,7 @@ export class VisitSupervisor {
     this.subscriptions.push(
       deadbolt.events.on('state', (e) => this.onBolt(e.to)),
       deadbolt.events.on('operation', (e) => {
-        if (e.op === 'unlock' && e.outcome !== 'done' && e.outcome !== 'preempted') this.abortWaiting(`unlock-${e.outcome}`);
+        if (e.op === 'unlock' && e.outcome !== 'done' && e.outcome !== 'preempted') this.abortWaiting(`unlock-${e.outcome}` as const);
       }),
       deadbolt.events.on('door', (e) => this.onDoor(e.state)),
     );
@@ -136,14 +137,14 @@ export class VisitSupervisor {
    * bolt; returns a refusal reason or null), then follow the visit to its relock. `done` is called
    * once, when the bolt is asked to move or the visit is refused.
    */
-  begin(start: VisitStart, needs: Needs, open: () => string | null, done: (outcome: VisitOutcome) => void): void {
+  begin(start: VisitStart, needs: Needs, open: () => VisitRefusal | null, done: (outcome: VisitOutcome) => void): void {
     const visit: Visit = {
       n: ++this.counter, start, needs, holdsCamera: false, deadline: null, relock: null, overdue: false, cameraLost: false, relocked: false,
       recordingStartedAt: null, unlockedAt: null, doorOpenedAt: null, doorClosedAt: null, relockedAt: null, recordingStoppedAt: null,
     };
     const grant = start.grant.id;
     this.emit({ step: 'started', visit: visit.n, grant, role: start.grant.role, issuer: start.grant.issuer, via: start.via, record: needs.record, relockWithinS: needs.relockWithinS, label: start.grant.label ?? null });
-    const refuse = (reason: string) => {
+    const refuse = (reason: VisitRefusal) => {
       this.emit({ step: 'refused', visit: visit.n, grant, reason });
       done({ allow: false, reason });
     };
@@ -265,7 +266,7 @@ export class VisitSupervisor {
   }
 
   /** The bolt never opened for the visits waiting on it (jammed, sensor fault): end them. */
-  private abortWaiting(reason: string): void {
+  private abortWaiting(reason: VisitAbort): void {
     for (const v of [...this.visits]) {
       if (v.unlockedAt !== null || v.relocked) continue;
       this.visits.delete(v);

@@ -10,7 +10,7 @@ import { TypedEmitter } from '../util/typed-emitter.js';
 import type {
   AlarmKind,
   Cause,
-  CommandResult,
+  BoltRequestResult,
   DeadboltConfig,
   DeadboltEvents,
   LockState,
@@ -81,7 +81,7 @@ export class Deadbolt {
   }
 
   /** Throw the bolt. Refused while the door is open or an unlock is under way. */
-  lock(cause: Cause = 'command'): CommandResult {
+  lock(cause: Cause = 'command'): BoltRequestResult {
     if (this.stopped && cause !== 'shutdown') return 'stopped';
     if (this.operation?.op === 'lock') return 'already';
     if (this.operation) return 'busy';
@@ -92,7 +92,7 @@ export class Deadbolt {
   }
 
   /** Withdraw the bolt. An unlock pre-empts a lock under way: a person at the door wins. */
-  unlock(cause: Cause = 'command'): CommandResult {
+  unlock(cause: Cause = 'command'): BoltRequestResult {
     if (this.stopped) return 'stopped';
     if (this.operation?.op === 'unlock') return 'already';
     if (this.operation) this.finish('preempted', null);

@@ -1,29 +1,25 @@
 // The deadbolt controller's vocabulary: states, causes, alarms, command results, and its events.
 
+import type { AlarmKind as AnyAlarm, BoltCause, BoltRefusal, BoltStateCause, OperationOutcome } from '../reasons.js';
+
 export type LockState = 'unknown' | 'locked' | 'unlocking' | 'unlocked' | 'locking' | 'jammed';
 
-/** Who or what asked for a bolt movement. */
-export type Cause = 'command' | 'auto-relock' | 'boot' | 'shutdown' | 'door-opened' | 'access';
+/** Who or what asked for a bolt movement (closed set: firmware/reasons.ts). */
+export type Cause = BoltCause;
 
-export type AlarmKind = 'jammed' | 'door-ajar' | 'forced-entry' | 'tamper' | 'bolt-sensor-fault';
+export type AlarmKind = Extract<AnyAlarm, 'jammed' | 'door-ajar' | 'forced-entry' | 'tamper' | 'bolt-sensor-fault'>;
 
 /**
  * Answer to lock()/unlock(): `started`, or why not. Closed set.
  * `already`: the bolt is there; `door-open`: will not throw the bolt into an open door;
  * `busy`: an unlock is under way; `stopped`: the controller has shut down.
  */
-export type CommandResult = 'started' | 'already' | 'door-open' | 'busy' | 'stopped';
+export type BoltRequestResult = 'started' | 'already' | BoltRefusal;
 
-export type OperationOutcome =
-  | 'done'
-  | 'jammed'
-  | 'aborted-door-open'
-  | 'preempted'
-  | 'sensor-fault'
-  | 'shutdown';
+export type { OperationOutcome };
 
 export interface DeadboltEvents {
-  state: { from: LockState; to: LockState; cause: Cause | 'manual' | 'sensor' };
+  state: { from: LockState; to: LockState; cause: BoltStateCause };
   operation: { op: 'lock' | 'unlock'; cause: Cause; outcome: OperationOutcome; ms: number; retried: boolean };
   alarm: { kind: AlarmKind; active: boolean };
   manual: { position: 'locked' | 'unlocked' };

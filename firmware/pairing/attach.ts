@@ -13,7 +13,7 @@ import type { OffsetClock } from '../util/offset-clock.js';
 import { installerHandlers } from './installer.js';
 import { isPaired, type PairedSections, readPaired } from './paired-state.js';
 import { toCbor } from './plain.js';
-import { runSelfTest } from './self-test.js';
+import { parseSelfTestRequest, runSelfTest } from './self-test.js';
 import { PairingServer } from './server.js';
 
 export interface PairingDeps {
@@ -57,10 +57,9 @@ export function startPairing(d: PairingDeps): PairingServer {
         restart: (change) => d.rebuild(change),
         beforeReset: d.beforeReset,
         selfTest: async (body) => {
-          const wait = body.get('keypadWaitMs');
           const app = d.app();
           const report = await runSelfTest(d.ports, app.deadbolt, d.clock, {
-            keypadWaitMs: typeof wait === 'number' && Number.isInteger(wait) && wait >= 0 && wait <= 60_000 ? wait : 0,
+            ...parseSelfTestRequest(body),
             cameraConfirmMs: d.selfTest.cameraConfirmMs,
             strokeTimeoutMs: d.selfTest.strokeTimeoutMs,
             cameraBusy: (app.supervisor?.active ?? 0) > 0,

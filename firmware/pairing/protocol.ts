@@ -11,7 +11,7 @@ export type Op = (typeof OPS)[number];
 /** Error codes a reply may carry. Closed set; `message` says it for a person. */
 export const PAIRING_ERRORS = [
   'malformed', 'unsupported-version', 'unknown-op', 'bad-request', 'not-in-pairing-window', 'button-not-held',
-  'busy', 'store-failure', 'not-paired', 'internal',
+  'busy', 'store-failure', 'internal',
 ] as const;
 export type PairingErrorCode = (typeof PAIRING_ERRORS)[number];
 

@@ -1,10 +1,28 @@
 // The installer's self-test: cycles the bolt both ways and times each stroke, reads every sensor,
 // starts the camera and waits for its recording line, and (if asked) waits for a key on the
-// keypad. Returns a report; `ok` is false when a part that is fitted did not work.
+// keypad. Returns a report; `ok` is false when a part that is fitted did not work. Also reads the
+// request body (`parseSelfTestRequest`): a bad field is a `bad-request` reply, never ignored.
 import type { BoardPorts } from '../../hal/ports/index.js';
 import type { Clock } from '../../hal/ports/clock.js';
 import type { Deadbolt } from '../lock/deadbolt.js';
 import type { OperationOutcome } from '../lock/types.js';
+import { PairingError } from './server.js';
+
+/** The longest keypad wait a self-test may ask for (docs/PROTOCOL.md §14). */
+export const KEYPAD_WAIT_MAX_MS = 60_000;
+
+/**
+ * The self-test request's body: `{? "keypadWaitMs": 0..60000}`. Throws PairingError('bad-request')
+ * naming the field for anything else, so a wrong wait is refused instead of silently skipped.
+ */
+export function parseSelfTestRequest(body: Map<string, unknown>): { keypadWaitMs: number } {
+  for (const key of body.keys()) if (key !== 'keypadWaitMs') throw new PairingError('bad-request', `${String(key)}: unknown field`);
+  const wait = body.has('keypadWaitMs') ? body.get('keypadWaitMs') : 0;
+  if (typeof wait !== 'number' || !Number.isInteger(wait) || wait < 0 || wait > KEYPAD_WAIT_MAX_MS) {
+    throw new PairingError('bad-request', `keypadWaitMs: must be an integer from 0 to ${KEYPAD_WAIT_MAX_MS} (milliseconds)`);
+  }
+  return { keypadWaitMs: wait };
+}
 
 export interface SelfTestOptions {
   /** Wait this long for a key on the keypad (the installer presses one); 0 skips it. */
@@ -29,10 +47,12 @@ export interface SelfTestReport {
   bolt: { before: string; strokes: Stroke[]; after: string; skipped?: string };
   door: string;
   tamper: boolean | null;
-  battery: number | null;
+  /** `percent` null on a fitted gauge: no reading yet (a gauge reports about a minute after boot). */
+  battery: { fitted: boolean; percent: number | null };
   pairButton: boolean | null;
   camera: { fitted: boolean; confirmedMs: number | null; skipped?: string };
-  keypad: { fitted: boolean; keyPressed: boolean | null };
+  /** `asked`: the request gave a keypad wait; `keyPressed` is null when not fitted or not asked. */
+  keypad: { fitted: boolean; asked: boolean; keyPressed: boolean | null };
 }
 
 export async function runSelfTest(ports: BoardPorts, deadbolt: Deadbolt, clock: Clock, o: SelfTestOptions): Promise<SelfTestReport> {
@@ -58,7 +78,7 @@ export async function runSelfTest(ports: BoardPorts, deadbolt: Deadbolt, clock: 
       });
       return off;
     }, { op, outcome: 'timeout', ms: null });
-    const result = op === 'lock' ? deadbolt.lock('command') : deadbolt.unlock('command');
+    const result = op === 'lock' ? deadbolt.lock('self-test') : deadbolt.unlock('self-test');
     if (result !== 'started') {
       off();
       return { op, outcome: 'refused', ms: null, detail: result };
@@ -93,7 +113,7 @@ export async function runSelfTest(ports: BoardPorts, deadbolt: Deadbolt, clock: 
     camera.confirmedMs = confirmed ? clock.now() - started : null;
   }
 
-  const keypad: SelfTestReport['keypad'] = { fitted: ports.keypad !== undefined, keyPressed: null };
+  const keypad: SelfTestReport['keypad'] = { fitted: ports.keypad !== undefined, asked: o.keypadWaitMs > 0, keyPressed: null };
   if (ports.keypad && o.keypadWaitMs > 0) {
     const pad = ports.keypad;
     keypad.keyPressed = await waitFor<boolean>(o.keypadWaitMs, (done) => pad.onKey(() => done(true)), false);
@@ -108,7 +128,7 @@ export async function runSelfTest(ports: BoardPorts, deadbolt: Deadbolt, clock: 
     bolt,
     door: deadbolt.doorState,
     tamper: ports.tamper ? ports.tamper.isTampered() : null,
-    battery: ports.battery ? ports.battery.readLevel() : null,
+    battery: { fitted: ports.battery !== undefined, percent: ports.battery ? ports.battery.readLevel() : null },
     pairButton: ports.pairButton ? ports.pairButton.isPressed() : null,
     camera,
     keypad,

@@ -4,13 +4,14 @@
 // checked exactly as at the keypad, lockout included, and refused in no-remote-unlock mode.
 import type { LocalAccess } from '../local-access.js';
 import type { Deadbolt } from '../lock/deadbolt.js';
+import type { HaCommandReason } from '../reasons.js';
 
 export interface HomeAssistantOptions {
   /** Unlock from Home Assistant needs a PIN (default true). */
   unlockNeedsCode: boolean;
 }
 
-export type HaCommandResult = { ok: true; action: 'lock' | 'unlock' } | { ok: false; action: 'lock' | 'unlock' | null; reason: string };
+export type HaCommandResult = { ok: true; action: 'lock' | 'unlock' } | { ok: false; action: 'lock' | 'unlock' | null; reason: HaCommandReason };
 
 /**
  * A command from Home Assistant: `{"action": "LOCK"|"UNLOCK", "code": "..."|null}` or a bare LOCK/UNLOCK.

@@ -10,6 +10,7 @@ import type { Clock } from '../../hal/ports/clock.js';
 import { signMessage, TYP } from '../access/messages.js';
 import type { DeviceIdentity } from '../identity.js';
 import type { Storage } from '../../hal/ports/storage.js';
+import type { EventType } from '../reasons.js';
 import { CrcJournal, type JournalDamage, type JournalRecord } from '../store/journal.js';
 
 export type Priority = 'security' | 'normal';
@@ -78,7 +79,7 @@ export class Outbox {
   }
 
   /** Sign, number and durably store an event; returns its sequence number. Throws on I/O failure. */
-  append(type: string, data: Map<number | string, unknown>, priority: Priority = 'normal'): number {
+  append(type: EventType, data: Map<number | string, unknown>, priority: Priority = 'normal'): number {
     // Each round drops one event and rewrites the single notice; repeat until the new one fits.
     while (this.pendingEvents.size >= this.options.cap && this.makeRoom());
     const seq = this.write(type, data, priority);

@@ -1,27 +1,30 @@
 // What the lock does with each MQTT topic: revocation lists, heartbeats, pushed grants and remote
-// commands go to the access core (and local access); every outcome that matters becomes a signed
-// event in the outbox. A storage failure throws, so the message is not acknowledged and comes again.
+// commands go to the access core (and local access); every outcome, accepted or refused, becomes a
+// signed event in the outbox. A storage failure throws, so the message is not acknowledged and comes again.
 import { decodeScanned, scanCbor } from '../access/cbor.js';
 import type { AccessCore, UpdateResult } from '../access/core.js';
 import { isBytes } from '../access/cose.js';
 import type { LocalAccess } from '../local-access.js';
 import { StoreError } from '../store/store.js';
+import type { CommandReason, GrantStoreReason, UpdateReason } from '../reasons.js';
 import type { LinkHandlers } from './link.js';
 import type { Outbox } from './outbox.js';
 
-const outcome = (r: { ok: boolean; reason?: string; seq?: number; action?: string; id?: string }) =>
+/** An update's outcome as event details; its reason from the closed sets of firmware/reasons.ts. */
+const outcome = (r: { ok: boolean; reason?: UpdateReason | GrantStoreReason | CommandReason; seq?: number; time?: number; revocationSeq?: number; action?: string; id?: string }) =>
   new Map<string, unknown>(Object.entries(r).filter(([, v]) => v !== undefined));
 
 export function syncHandlers(core: AccessCore, outbox: Outbox, local: LocalAccess | null): LinkHandlers {
-  const update = (type: string, result: UpdateResult) => {
+  const update = (type: 'revocations' | 'heartbeat', result: UpdateResult, extra: Record<string, number> = {}) => {
     if (!result.ok && result.reason === 'store-failure') throw new StoreError(`${type}: cannot persist`);
-    outbox.append(type, outcome(result), result.ok ? 'normal' : 'security');
+    outbox.append(type, outcome(result.ok ? { ...result, ...extra } : result), result.ok ? 'normal' : 'security');
   };
   return {
     revocations: (payload) => update('revocations', core.applyRevocations(payload)),
     heartbeat: (payload) => {
+      // Accepted ones too: the owner's app confirms by it that the freshness rule took its heartbeat.
       const result = core.applyHeartbeat(payload);
-      if (!result.ok) update('heartbeat', result); // a good heartbeat is routine: no event
+      update('heartbeat', result, result.ok ? { time: core.lastHeartbeat!.time, revocationSeq: core.revocationSeq } : {});
     },
     grants: (payload) => {
       // A grant, or a chain [bstr, ...] (root first) for delegated grants.

@@ -11,7 +11,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { nodeVerifier } from '../../firmware/access/ed25519.js';
 import { openSigned, TYP } from '../../firmware/access/messages.js';
 import { pinDigest } from '../../firmware/keypad/codes.js';
+import { openSerialLink } from '../../hal/node/serial-link.js';
 import { main as lockctl } from '../../tools/lockctl.js';
+import { PairClient } from '../../tools/lib/pair-client.js';
 import { mintGrant, testKey } from '../../tools/lib/mint.js';
 import { type Broker, startBroker } from '../helpers/mosquitto.js';
 import { jsonWith, type SimProcess, startSimProcess } from '../helpers/sim-process.js';
@@ -115,6 +117,11 @@ describe('installer pairing over a real pseudo-terminal', () => {
     expect(test.text).toMatch(/bolt +\w+ -> (unlock|lock) \d+ ms -> (lock|unlock) \d+ ms -> \w+/);
     expect(test.text).toMatch(/camera +recording confirmed in \d+ ms/);
     expect(test.code).toBe(0);
+    // A keypad wait over the limit is refused as bad-request by the shipped composition, never ignored.
+    const line = new PairClient(await openSerialLink(port[1]!, 115_200), port[1]!);
+    const overLimit = await line.request('self-test', new Map([['keypadWaitMs', 60_001]])).catch((e: unknown) => e);
+    await line.close();
+    expect(overLimit).toMatchObject({ code: 'refused', lockCode: 'bad-request', message: expect.stringMatching(/keypadWaitMs/) });
 
     // The installer leaves; later the lock restarts. Pairing again needs someone at the door.
     lock.type('q');
@@ -156,7 +163,8 @@ describe('installer pairing over a real pseudo-terminal', () => {
     const { installerEnd } = await ptyPair('c'); // nothing on the lock's end
     const silent = await run('info', '--port', installerEnd);
     expect(silent.code).toBe(1);
-    expect(silent.text).toMatch(/no answer from the lock .* within 3 s/);
+    expect(silent.text).toMatch(/asking again/); // a lock still opening its port gets more than one chance
+    expect(silent.text).toMatch(/no answer from the lock .* after 3 tries/);
 
     const { SerialPort } = await import('serialport');
     const holder = new SerialPort({ path: installerEnd, baudRate: 115200 });

@@ -1,7 +1,7 @@
 // The installer's self-test on the simulated board, on simulated time: the real deadbolt and
 // drivers, with faults put into the world through the control API.
 import { afterEach, describe, expect, it } from 'vitest';
-import { runSelfTest, type SelfTestOptions } from '../../firmware/pairing/self-test.js';
+import { parseSelfTestRequest, runSelfTest, type SelfTestOptions } from '../../firmware/pairing/self-test.js';
 import { type SimLock, settle, startSimLock } from '../helpers/sim-lock.js';
 
 const OPTIONS: SelfTestOptions = { keypadWaitMs: 0, cameraConfirmMs: 2_000, strokeTimeoutMs: 7_000, cameraBusy: false };
@@ -61,5 +61,46 @@ describe('self-test on the simulated board', () => {
     const report = await selfTest(l);
     expect(report.camera.fitted).toBe(false);
     expect(report.ok).toBe(true);
+  });
+
+  it('its strokes are signed as the self-test\'s own (cause "self-test"), never as a remote command', async () => {
+    const l = (lock = await startSimLock({ config: { autoRelockMs: null } }));
+    const from = l.events.length;
+    const report = await selfTest(l);
+    expect(report.ok).toBe(true);
+    const moves = l.events.slice(from).filter((e) => e.type === 'state' || e.type === 'operation');
+    expect(moves.length).toBeGreaterThanOrEqual(6); // two strokes: two states and an operation each
+    for (const e of moves) expect(e).toMatchObject({ cause: 'self-test' });
+  });
+
+  it('"not fitted", "not asked" and "no reading yet" are told apart', async () => {
+    const l = (lock = await startSimLock({ config: { autoRelockMs: null } }));
+    const early = await selfTest(l);
+    expect(early.keypad).toEqual({ fitted: true, asked: false, keyPressed: null }); // fitted, not asked: not a failure
+    expect(early.battery).toEqual({ fitted: true, percent: null }); // the gauge samples once a minute
+    expect(early.ok).toBe(true);
+    l.time.advance(61_000);
+    const later = await selfTest(l);
+    expect(later.battery.fitted).toBe(true);
+    expect(later.battery.percent).toEqual(expect.any(Number));
+  });
+
+  it('a board without a battery gauge says "not fitted"; a keypad asked for and not pressed makes ok false', async () => {
+    const l = (lock = await startSimLock({ board: 'rpi-zero-2w', config: { autoRelockMs: null } }));
+    const report = await selfTest(l, { keypadWaitMs: 1_000 });
+    expect(report.battery).toEqual({ fitted: false, percent: null });
+    expect(report.keypad).toEqual({ fitted: true, asked: true, keyPressed: false });
+    expect(report.ok).toBe(false);
+  });
+});
+
+describe('the self-test request', () => {
+  it('keypadWaitMs over 60000, negative, fractional or not a number, or an unknown field: bad-request naming the field', () => {
+    expect(parseSelfTestRequest(new Map())).toEqual({ keypadWaitMs: 0 });
+    expect(parseSelfTestRequest(new Map([['keypadWaitMs', 60_000]]))).toEqual({ keypadWaitMs: 60_000 });
+    for (const wait of [60_001, -1, 1.5, '500', null]) {
+      expect(() => parseSelfTestRequest(new Map<string, unknown>([['keypadWaitMs', wait]]))).toThrow(expect.objectContaining({ code: 'bad-request', message: expect.stringMatching(/^keypadWaitMs/) }));
+    }
+    expect(() => parseSelfTestRequest(new Map([['keypad', true]]))).toThrow(expect.objectContaining({ code: 'bad-request', message: expect.stringMatching(/^keypad: unknown field/) }));
   });
 });

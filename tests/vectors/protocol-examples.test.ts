@@ -9,6 +9,7 @@ import { FrameDecoder } from '../../firmware/pairing/framing.js';
 import { parseRequest } from '../../firmware/pairing/protocol.js';
 import { MemoryStore } from '../../firmware/store/store.js';
 import { examplesMarkdown } from '../../tools/protocol-examples.js';
+import { testKey } from '../../tools/lib/mint.js';
 
 const doc = readFileSync('docs/PROTOCOL.md', 'utf8');
 const section = doc.slice(doc.indexOf('<!-- examples:begin -->') + 24, doc.indexOf('<!-- examples:end -->') - 1);
@@ -19,10 +20,19 @@ describe('docs/PROTOCOL.md worked examples', () => {
     expect(section).toBe(examplesMarkdown());
   });
 
+  it('give every key as its seed label, its seed and its public key: a reader can rebuild each one', () => {
+    const keys = [...section.matchAll(/^ {2}([a-z-]+) +seed {3}([0-9a-f]{64})\n +public ([0-9a-f]{64})$/gm)];
+    expect(keys.map((k) => k[1])).toEqual(['owner', 'carrier-dispatch', 'courier-phone', 'phone-anna']);
+    for (const [, label, seed, pub] of keys) {
+      expect(Buffer.from(seed!, 'hex').toString('ascii')).toBe(label!.padEnd(32, '.'));
+      expect(Buffer.from(testKey(label!).publicKey).toString('hex')).toBe(pub);
+    }
+  });
+
   it('work on a lock set up as the document says', () => {
     expect(hexBlocks).toHaveLength(7);
     const [grant, , , revocations, heartbeat, command, presentation] = hexBlocks as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
-    const owner = Uint8Array.from(Buffer.from(/owner {4}public ([0-9a-f]{64})/.exec(section)![1]!, 'hex'));
+    const owner = Uint8Array.from(Buffer.from(/owner {13}seed {3}[0-9a-f]{64}\n {20}public ([0-9a-f]{64})/.exec(section)![1]!, 'hex'));
     let now = Date.parse('2026-06-01T10:00:30Z'); // the command's minute first, then the delivery
     const challenge = new Uint8Array(32).fill(0x5c);
     const core = new AccessCore(

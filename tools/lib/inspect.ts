@@ -8,9 +8,12 @@ import { parseCommand, parseHeartbeat, parsePresentation, parseProof, parseRevoc
 import { inSchedule } from '../../firmware/access/schedule.js';
 import { describeWindow } from './args.js';
 import { toHex as hex } from '../../firmware/util/hex.js';
+import { inspectDeviceSigned, inspectFrame } from './inspect-device.js';
 
 export interface InspectContext {
   lockId?: string;
+  /** The lock's device key: events and attestations must be signed by it. */
+  deviceKey?: Uint8Array;
   ownerKeys?: Uint8Array[];
   timeZone?: string;
   now: number;
@@ -21,6 +24,8 @@ const date = (s: number | null) => (s === null ? 'none' : new Date(s * 1000).toI
 export function inspect(bytes: Uint8Array, ctx: InspectContext): { text: string; problems: string[] } {
   const lines: string[] = [];
   const problems: string[] = [];
+  const frame = inspectFrame(bytes);
+  if (frame) return frame;
   if (bytes[0] === 0x83) {
     const p = parsePresentation(bytes);
     if (!p.ok) return { text: `presentation: refused (${p.reason})`, problems: [p.reason] };
@@ -106,6 +111,10 @@ function inspectSigned(bytes: Uint8Array, ctx: InspectContext, label: string, pa
       aud(command.aud);
       if (Math.floor(ctx.now / 1000) >= command.exp) problems.push(`${label}: expired`);
     }
+  } else if (typ === TYP.event || typ === TYP.attestation) {
+    const read = inspectDeviceSigned(bytes, typ, ctx.deviceKey);
+    lines.push(...read.lines);
+    problems.push(...read.problems.map((p) => `${label}: ${p}`));
   } else {
     problems.push(`${label}: unknown typ ${JSON.stringify(typ)}`);
   }

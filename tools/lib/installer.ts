@@ -58,7 +58,7 @@ export async function runInstaller(command: (typeof INSTALLER_COMMANDS)[number],
   const client = new PairClient(link, port);
   try {
     say('asking the lock who it is...');
-    const info = await client.request('info');
+    const info = await askInfo(client, port, say);
     say(`  ${info.get('paired') ? `paired as "${String(info.get('lockId'))}"` : 'unpaired'}, board ${String(info.get('board'))}, firmware ${String(info.get('firmware'))}, device key ${hex(info.get('devicePublicKey') as Uint8Array)}`);
     switch (command) {
       case 'info':
@@ -178,9 +178,28 @@ export function describeSelfTest(r: SelfTestReport): string[] {
     `  bolt         ${r.bolt.skipped ? `not tested: ${r.bolt.skipped}` : [r.bolt.before, ...strokes, r.bolt.after].join(' -> ')}`,
     `  door         ${r.door}`,
     `  tamper       ${r.tamper === null ? 'not fitted' : r.tamper ? 'OPEN (the case is open)' : 'closed'}`,
-    `  battery      ${r.battery === null ? 'no gauge' : `${r.battery} %`}`,
+    `  battery      ${!r.battery.fitted ? 'not fitted' : r.battery.percent === null ? 'no reading yet' : `${r.battery.percent} %`}`,
     `  pair button  ${r.pairButton === null ? 'not fitted' : r.pairButton ? 'pressed' : 'not pressed'}`,
     `  camera       ${!r.camera.fitted ? 'not fitted' : r.camera.skipped ? `not tested: ${r.camera.skipped}` : r.camera.confirmedMs === null ? 'FAILED: no recording confirmation' : `recording confirmed in ${r.camera.confirmedMs} ms`}`,
-    `  keypad       ${!r.keypad.fitted ? 'not fitted' : r.keypad.keyPressed === null ? 'fitted (not tested; --keypad tests it)' : r.keypad.keyPressed ? 'a key press was read' : 'FAILED: no key press was read'}`,
+    `  keypad       ${!r.keypad.fitted ? 'not fitted' : !r.keypad.asked ? 'fitted (not tested; --keypad tests it)' : r.keypad.keyPressed ? 'a key press was read' : 'FAILED: no key press was read'}`,
   ];
+}
+
+/** Tries and per-try wait for `info`: bytes sent before the lock has opened its port are lost (PROTOCOL.md §14). */
+export const INFO_TRIES = 3;
+export const INFO_TRY_MS = 1_500;
+
+/** Ask `info` until the lock answers, at most INFO_TRIES times; any other failure ends at once. */
+async function askInfo(client: PairClient, port: string, say: Say): Promise<Map<string, unknown>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.request('info', new Map(), INFO_TRY_MS);
+    } catch (error) {
+      if (!(error instanceof PairClientError) || error.code !== 'no-answer') throw error;
+      if (attempt === INFO_TRIES) {
+        throw new PairClientError('no-answer', `no answer from the lock on ${port} after ${INFO_TRIES} tries (${(INFO_TRIES * INFO_TRY_MS) / 1000} s): check the cable, the baud rate (--baud) and that the lock is powered and running`);
+      }
+      say('  no answer yet (the lock may still be opening its serial port); asking again...');
+    }
+  }
 }
