@@ -48,30 +48,49 @@
     b.textContent = key;
     b.dataset.key = key;
     b.setAttribute('aria-label', `key ${key}`);
-    b.addEventListener('click', () => post('keypad/press', { key }));
+    b.addEventListener('click', () => pressKey(key));
     keypad.append(b);
   }
   document.addEventListener('keydown', (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey || (e.target && e.target.tagName === 'INPUT')) return;
-    if (KEYS.includes(e.key) && state && state.keypad) post('keypad/press', { key: e.key });
+    if (KEYS.includes(e.key) && state && state.keypad) pressKey(e.key);
   });
+  // Keys go out one at a time, each held 150 ms (a finger's press) and the next sent 200 ms after: two keys held at once are a chord.
+  const keyQueue = [];
+  let keyBusy = false;
+  function pressKey(key) {
+    keyQueue.push(key);
+    if (!keyBusy) nextKey();
+  }
+  async function nextKey() {
+    const key = keyQueue.shift();
+    if (key === undefined) {
+      keyBusy = false;
+      return;
+    }
+    keyBusy = true;
+    await post('keypad/press', { key, holdMs: 150 });
+    setTimeout(nextKey, 200);
+  }
 
   // ---- drawing ----
   const setClass = (id, cls, on) => $(id).classList.toggle(cls, Boolean(on));
+  // SVG elements have no `hidden` property: the attribute, which the stylesheet hides, works on both.
+  const show = (id, on) => $(id).toggleAttribute('hidden', !on);
   function render(s) {
     state = s;
     const w = s.world;
     const box = s.enclosure === 'parcel-box';
     document.body.className = box ? 'parcel-box' : 'door';
     $('board').textContent = `${s.board}${box ? ' (parcel box)' : ''}`;
-    $('door').hidden = box;
-    $('box').hidden = !box;
-    $('keypad-area').hidden = !s.keypad;
+    show('door', !box);
+    show('box', box);
+    show('keypad-area', s.keypad);
     const pos = Math.max(0, Math.min(1, w.bolt.position));
     const drive = { extend: 'throwing ▶', retract: '◀ withdrawing', stop: 'stop' }[w.bolt.drive];
     if (box) {
       const latch = $('latch');
-      latch.setAttribute('x', String(266 + 40 * pos));
+      latch.setAttribute('x', String(270 + 30 * pos));
       latch.dataset.position = pos.toFixed(3);
       latch.classList.toggle('jammed', w.bolt.jammed);
       setClass('lid', 'open', w.door.open);
@@ -81,8 +100,8 @@
       setClass('box-sw-unlocked', 'on', w.bolt.withdrawn);
       $('box-drive').textContent = drive;
       $('box-label').textContent = `lid ${w.door.open ? 'open' : 'closed'}`;
-      $('box-jam').hidden = !w.bolt.jammed;
-      $('box-forced').hidden = !w.door.forced;
+      show('box-jam', w.bolt.jammed);
+      show('box-forced', w.door.forced);
     } else {
       const bolt = $('bolt');
       bolt.setAttribute('x', String(262 + 30 * pos));
@@ -96,8 +115,8 @@
       setClass('sw-unlocked', 'on', w.bolt.withdrawn);
       $('drive').textContent = drive;
       $('door-label').textContent = `door ${w.door.open ? 'open' : 'closed'}`;
-      $('jam').hidden = !w.bolt.jammed;
-      $('forced').hidden = !w.door.forced;
+      show('jam', w.bolt.jammed);
+      show('forced', w.door.forced);
     }
     const where = w.bolt.thrown ? 'thrown' : w.bolt.withdrawn ? 'withdrawn' : `${Math.round(pos * 100)} % out`;
     $('summary').textContent = `${box ? 'Latch' : 'Bolt'} ${where}${w.bolt.jammed ? ', jammed' : ''}; ${box ? 'lid' : 'door'} ${w.door.open ? 'open' : 'closed'}${w.door.forced ? ' (forced)' : ''}; camera ${cameraText(w.camera)}.`;
@@ -128,7 +147,7 @@
       case 'access':
         return { what: d.allow ? 'access ok' : 'access refused', who: [d.role, short(d.grant)].filter(Boolean).join(' ') || 'unknown', how: `${d.via} ${d.kind}`, reason: d.reason, cls: d.allow ? 'allowed' : 'refused' };
       case 'operation':
-        return { what: `${d.op} ${d.outcome}`, how: String(d.cause), reason: `${d.ms} ms${d.retried ? ', retried' : ''}`, cls: d.outcome === 'done' ? '' : 'refused' };
+        return { what: `${d.op} ${d.outcome}`, how: `${d.cause}, ${d.ms} ms${d.retried ? ', retried' : ''}`, cls: d.outcome === 'done' ? '' : 'refused' };
       case 'bolt':
         return { what: `bolt ${d.from} → ${d.to}`, how: String(d.cause) };
       case 'door':
@@ -176,6 +195,11 @@
     while (list.children.length > 200) list.lastElementChild.remove();
   }
 
+  function flash(id) {
+    setClass(id, 'on', true);
+    setTimeout(() => setClass(id, 'on', false), 800);
+  }
+
   // ---- the stream ----
   let source = null;
   function connect() {
@@ -192,10 +216,17 @@
     });
     source.addEventListener('state', (m) => {
       const s = JSON.parse(m.data);
-      if (run !== s.run) run = s.run;
+      if (run !== s.run) {
+        run = s.run;
+        document.documentElement.dataset.run = run;
+      }
       render(s);
     });
-    source.addEventListener('event', (m) => addEvent(JSON.parse(m.data)));
+    source.addEventListener('event', (m) => {
+      const e = JSON.parse(m.data);
+      addEvent(e);
+      if (e.type === 'access' && e.data.via === 'barcode') flash('beam');
+    });
     source.addEventListener('error', () => {
       setClass('conn', 'live', false);
       $('conn').textContent = 'simulator not answering: reconnecting…';
