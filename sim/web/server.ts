@@ -89,6 +89,7 @@ export async function startWebSim(o: WebSimOptions): Promise<WebSim> {
     const off = feed.subscribe(send);
     const keepAlive: TimerHandle = o.clock.every(15_000, () => res.write(': keep-alive\n\n'));
     streams.add(res);
+    res.on('error', () => {}); // a page gone mid-write: its close follows
     res.on('close', () => {
       off();
       keepAlive.cancel();

@@ -55,6 +55,19 @@ async function presentPhone(reuse?: string): Promise<{ access: Record<string, un
 
 describe('the control API, from another process', () => {
   it('lets a phone with its own key answer the challenge and open the door; a replayed proof is refused', async () => {
+    // The stream (Server-Sent Events), read as any client would: the decision arrives on it.
+    const stream = new AbortController();
+    const streamed = fetch(`${web.base}/api/stream`, { headers: { authorization: `Bearer ${web.token}` }, signal: stream.signal }).then(async (res) => {
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const decoder = new TextDecoder();
+      let text = '';
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        text += decoder.decode(chunk, { stream: true });
+        const access = text.split('\n\n').find((m) => m.startsWith('event: event\n') && m.includes('"type":"access"') && m.includes(hex(cti)));
+        if (access) return { text, access: JSON.parse(access.slice(access.indexOf('data: ') + 6)) as { data: { allow: boolean }; signed: { ok: boolean } } };
+      }
+      throw new Error(`the stream ended without the access event:\n${text}`);
+    });
     const first = await presentPhone();
     expect(first.access).toMatchObject({ via: 'reader', kind: 'phone', allow: true, reason: 'ok', grant: hex(cti), role: 'resident' });
     await web.waitForState((s) => s.world?.bolt.withdrawn === true && s.lock.state === 'unlocked', 'the bolt withdrawn');
@@ -62,6 +75,11 @@ describe('the control API, from another process', () => {
     await web.waitForState((s) => s.world?.door.open === true, 'the door open');
     // The decision is on the stream as the lock's signed event, verified against its device key.
     await web.waitForEvent((e) => e.type === 'access' && e.data.grant === hex(cti) && e.data.allow === true && e.signed?.ok === true, 'a signed access event for the phone');
+    const { text, access } = await streamed;
+    stream.abort();
+    expect(text).toMatch(/^retry: \d+\nevent: history\n/);
+    expect(text).toMatch(/\nevent: state\ndata: \{"run":/);
+    expect(access).toMatchObject({ data: { allow: true }, signed: { ok: true } });
     expect((await web.post('door/close')).status).toBe(200);
 
     const replay = await presentPhone(first.presentation);
