@@ -17,4 +17,12 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // The simulator's web page: plain browser JavaScript (sim/web/page/app.js).
+    files: ['sim/web/page/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: Object.fromEntries(['document', 'location', 'fetch', 'performance', 'EventSource', 'URLSearchParams', 'setTimeout'].map((name) => [name, 'readonly'])),
+    },
+  },
 );

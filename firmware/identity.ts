@@ -5,7 +5,6 @@ import { createPrivateKey, createPublicKey, type KeyObject, sign } from 'node:cr
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RandomSource } from '../hal/ports/random.js';
-import { KeyFault } from './reasons.js';
 
 /** PKCS#8 prefix for a raw Ed25519 seed (RFC 8410): the DER of the key around the 32 bytes. */
 const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');

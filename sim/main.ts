@@ -21,6 +21,7 @@ import { mintGrant, mintHeartbeat, present, randomKey } from '../tools/lib/mint.
 import { startInProcessBroker } from './broker.js';
 import { SimControl } from './control/control.js';
 import type { SimPhone } from './devices/credential-reader.js';
+import { startWebSim } from './web/server.js';
 
 const HELP = `
  keys:  l lock   u unlock   o open door   c close door   f force door   t thumb-turn
@@ -186,9 +187,12 @@ async function main(): Promise<void> {
     h: () => say(HELP),
   };
 
-  handleSignals(booted, logger);
+  // The control API and the web page (docs/SIM.md): 127.0.0.1, a printed token.
+  const web = await startWebSim({ control, lock: () => booted.app, clock: systemClock, board: values.board!, demo, mqtt: config.mqtt && config.access ? { url: config.mqtt.url, lockId: config.access.lockId } : null, stateDir: config.stateDir ?? config.access?.stateDir });
+  handleSignals({ stop: () => web.close().then(() => booted.stop()) }, logger);
   handleUncaught(booted, logger);
   say(HELP);
+  say(` web page and control API: ${web.url}\n`);
   if (demo) say(` demo pairing: PIN ${demo.pin}#, offline code ${demo.code}# (4 h), n = a phone with a resident grant, d = a courier\n`);
   if (broker) say(` MQTT: in-process broker at ${broker.url}; watch it with: mosquitto_sub -h 127.0.0.1 -p ${broker.url.split(':').pop()} -t 'locks/#' -v\n`);
   const onKey = (text: string) => {

@@ -5,9 +5,12 @@ import type { Clock } from '../../hal/ports/clock.js';
 import type { CredentialReader, CredentialSession } from '../../hal/ports/credential-reader.js';
 import { HalError, type Unsubscribe } from '../../hal/ports/errors.js';
 
-/** What a phone does with a challenge: returns presentation bytes (or replays old ones). */
+/**
+ * What a phone does with a challenge: returns presentation bytes (or replays old ones). A phone
+ * driven from outside the process (the control API) answers later: a promise, null if it walks away.
+ */
 export interface SimPhone {
-  respond(challenge: Uint8Array): Uint8Array;
+  respond(challenge: Uint8Array): Uint8Array | Promise<Uint8Array | null>;
 }
 
 export class SimCredentialReader implements CredentialReader {
@@ -41,10 +44,15 @@ export class SimCredentialReader implements CredentialReader {
     this.phones.delete(session.id);
     this.challengesSeen.push(Uint8Array.from(challenge));
     this.clock.after(this.radioMs, () => {
-      const bytes = phone.respond(Uint8Array.from(challenge));
-      if (bytes.length > 8192) return; // the driver bound: oversize answers are dropped
-      for (const listener of this.presentationListeners) listener(session, bytes);
+      const answer = phone.respond(Uint8Array.from(challenge));
+      if (answer instanceof Uint8Array) this.deliver(session, answer);
+      else void answer.then((bytes) => bytes && this.deliver(session, bytes), () => {});
     });
+  }
+
+  private deliver(session: CredentialSession, bytes: Uint8Array): void {
+    if (bytes.length > 8192) return; // the driver bound: oversize answers are dropped
+    for (const listener of this.presentationListeners) listener(session, bytes);
   }
 
   onPresentation(listener: (session: CredentialSession, bytes: Uint8Array) => void): Unsubscribe {

@@ -12,9 +12,9 @@ export interface SimProcess {
   type(keys: string): void;
 }
 
-export function startSimProcess(args: string[] = []): SimProcess {
+export function startSimProcess(args: string[] = [], env: Record<string, string> = {}): SimProcess {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'sim/main.ts', '--json', ...args], {
-    env: { ...process.env, IS_TEST_MODE: '' },
+    env: { ...process.env, IS_TEST_MODE: '', ...env },
   });
   const lines: string[] = [];
   const waiters: { test: (line: string) => boolean; resolve: (line: string) => void }[] = [];
