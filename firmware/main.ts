@@ -71,8 +71,11 @@ async function main(): Promise<void> {
   const config = loadLockConfig(values.config ?? null);
   const logger = createLogger({ level: config.logLevel, pretty: values.pretty && !values.json });
   const { lock } = await startLock({ board: values.board!, boardsPath: values.boards, config, logger });
-  handleSignals(lock, logger);
-  handleUncaught(lock, logger);
+  // Under systemd (Type=notify): READY now, watchdog pings from this loop, STOPPING before the bolt is secured.
+  const notifier = (await import('../hal/node/systemd-notify.js')).startServiceNotifier(() => Boolean(lock.app), logger);
+  const service = { faults: lock.faults, stop: () => (notifier.stopping(), notifier.stop(), lock.stop()) };
+  handleSignals(service, logger);
+  handleUncaught(service, logger);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
