@@ -19,8 +19,11 @@ mkdir -p "$lib" "$stage/DEBIAN" "$stage/usr/bin" "$stage/etc/lock-firmware" "$st
   "$stage/lib/systemd/system" "$stage/usr/share/doc/lock-firmware"
 
 echo "== compile (tsc) and the gpiod addon for linux-$node_arch"
-(cd "$root" && npm run --silent build)
-sh "$root/hal/gpiod/native/build.sh" "$node_arch" >/dev/null
+# LOCK_PACKAGE_PREBUILT=1 (CI, right after its own build) reuses dist/ and the addon when present.
+if [ "${LOCK_PACKAGE_PREBUILT:-}" != 1 ] || [ ! -f "$root/dist/firmware/main.js" ]; then (cd "$root" && npm run --silent build); fi
+if [ "${LOCK_PACKAGE_PREBUILT:-}" != 1 ] || [ ! -f "$root/build/native/linux-$node_arch/gpiod.node" ]; then
+  sh "$root/hal/gpiod/native/build.sh" "$node_arch" >/dev/null
+fi
 cp -a "$root/dist" "$lib/dist"
 rm -rf "$lib/dist/sim/web" 2>/dev/null || true
 find "$lib/dist" -name '*.map' -delete
