@@ -180,7 +180,12 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
     napi_get_boolean(w->env, ev[i].id == GPIO_V2_LINE_EVENT_RISING_EDGE, &argv[0]);
     napi_create_double(w->env, (double)ev[i].timestamp_ns, &argv[1]);
     napi_value result;
-    if (napi_make_callback(w->env, w->context, recv, cb, 2, argv, &result) != napi_ok) break;
+    if (napi_make_callback(w->env, w->context, recv, cb, 2, argv, &result) != napi_ok) {
+      /* A throwing listener is the program's fault: hand it to process 'uncaughtException'. */
+      napi_value error;
+      if (napi_get_and_clear_last_exception(w->env, &error) == napi_ok) napi_fatal_exception(w->env, error);
+      break;
+    }
   }
   napi_close_handle_scope(w->env, scope);
 }
