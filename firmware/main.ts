@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { loadBoard } from '../hal/boards.js';
 import { type LoadedPlugin, loadIoPlugin, openPorts } from '../hal/io-plugins.js';
 import { systemClock } from '../hal/node/clock.js';
+import { startServiceNotifier } from '../hal/node/systemd-notify.js';
 import { cryptoRandom } from '../hal/node/random.js';
 import type { Clock } from '../hal/ports/clock.js';
 import type { RandomSource } from '../hal/ports/random.js';
@@ -71,8 +72,11 @@ async function main(): Promise<void> {
   const config = loadLockConfig(values.config ?? null);
   const logger = createLogger({ level: config.logLevel, pretty: values.pretty && !values.json });
   const { lock } = await startLock({ board: values.board!, boardsPath: values.boards, config, logger });
-  handleSignals(lock, logger);
-  handleUncaught(lock, logger);
+  // Under systemd (Type=notify): READY now, watchdog pings from this loop, STOPPING before the bolt is secured.
+  const notifier = startServiceNotifier(() => Boolean(lock.app), logger);
+  const service = { faults: lock.faults, stop: () => (notifier.stopping(), notifier.stop(), lock.stop()) };
+  handleSignals(service, logger);
+  handleUncaught(service, logger);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

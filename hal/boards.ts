@@ -71,11 +71,29 @@ const devices = v.strictObject({
   ),
 });
 
+const name = v.pipe(v.string(), v.minLength(1));
+const offset = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(511));
+/** A board pin as a GPIO character-device line: an offset on `io.chip`, or a chip (device name or label) and offset. */
+const lineSpec = v.union([offset, v.strictObject({ chip: name, offset, activeLow: v.optional(v.boolean()) })]);
+const pwmSpec = v.strictObject({
+  chip: v.pipe(v.string(), v.regex(/^pwmchip\d+$/, 'must be a /sys/class/pwm chip like "pwmchip0"')),
+  channel: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(15)),
+  periodNs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1_000), v.maxValue(100_000_000))),
+});
+
 const boardProfile = v.strictObject({
   description: v.string(),
   io: v.strictObject({
     plugin: v.pipe(v.string(), v.minLength(1)),
     options: v.optional(v.record(v.string(), v.unknown())),
+    /** gpiod plugin: the default GPIO chip (device name like "gpiochip0", or its label like "pinctrl-rp1"). */
+    chip: v.optional(name),
+    /** gpiod plugin: board pin name -> line. */
+    lines: v.optional(v.record(v.string(), lineSpec)),
+    /** gpiod plugin: board pin name -> kernel PWM channel, for a motor's enable pin or a servo. */
+    pwm: v.optional(v.record(v.string(), pwmSpec)),
+    /** gpiod plugin: board pin name -> IIO raw-value file, for the battery gauge. */
+    analog: v.optional(v.record(v.string(), v.pipe(v.string(), v.startsWith('/sys/')))),
   }),
   features: v.strictObject({ pullups: v.boolean(), analogIn: v.boolean(), pwm: v.boolean() }),
   /** What the lock closes: a front door (deadbolt, door contact) or a parcel box (latch, lid contact). */
@@ -94,6 +112,7 @@ export type DigitalInputConfig = v.InferOutput<typeof digitalInput>;
 export type DigitalOutputConfig = v.InferOutput<typeof digitalOutput>;
 export type BoltConfig = BoardDevices['bolt'];
 export type PinName = v.InferOutput<typeof pin>;
+export type LineSpecConfig = v.InferOutput<typeof lineSpec>;
 
 /** A boards.json problem. `board` and `field` say where; `known` lists the valid board names. */
 export class BoardConfigError extends Error {
@@ -194,6 +213,28 @@ function checkConsistency(profile: BoardProfile): { field: string; message: stri
   }
   if (d.battery && d.battery.fullRaw <= d.battery.emptyRaw) {
     return { field: 'devices.battery.fullRaw', message: 'must be greater than emptyRaw' };
+  }
+  return profile.io.plugin === 'gpiod' ? checkGpiodWiring(profile) : null;
+}
+
+/** The gpiod plugin needs every pin mapped: digital pins to lines, PWM pins to channels, the gauge to IIO. */
+function checkGpiodWiring(profile: BoardProfile): { field: string; message: string } | null {
+  const io = profile.io;
+  const lines = io.lines ?? {};
+  for (const [key, spec] of Object.entries(lines)) {
+    if (typeof spec === 'number' && !io.chip) return { field: `io.lines.${key}`, message: 'a bare offset needs io.chip' };
+  }
+  const d = profile.devices;
+  const pwmPins = new Set((d.bolt.kind === 'motor' ? [d.bolt.pins.enable] : [d.bolt.pin]).map(String));
+  for (const [field, value] of pinsOf(d)) {
+    const key = String(value);
+    if (d.battery && key === String(d.battery.pin)) {
+      if (!io.analog?.[key]) return { field: 'io.analog', message: `battery pin ${key} needs an IIO file in io.analog` };
+    } else if (pwmPins.has(key)) {
+      if (!io.pwm?.[key]) return { field: 'io.pwm', message: `${field} (${key}) needs a PWM channel in io.pwm` };
+    } else if (lines[key] === undefined) {
+      return { field: 'io.lines', message: `${field} (${key}) needs a line in io.lines` };
+    }
   }
   return null;
 }

@@ -19,6 +19,7 @@ export const IO_PLUGINS: Record<string, PluginLoader> = {
     const board = new SimBoard(profile, { clock, random, ...world });
     return { kind: 'sim', io: board.io, world: board };
   },
+  gpiod: async (profile, clock) => ({ kind: 'package', name: 'gpiod', ...(await (await import('./gpiod/index.js')).loadGpiodPlugin(profile, clock)) }),
   'pi-io': (profile) => loadPackagePlugin('pi-io', profile),
   'beaglebone-io': (profile) => loadPackagePlugin('beaglebone-io', profile),
 };

@@ -67,6 +67,7 @@ export class SimIO extends EventEmitter {
   private readonly byName = new Map<string, number>();
   private readonly outputListeners = new Map<number, OutputListener[]>();
   private readonly readHandlers = new Map<number, ((value: number) => void)[]>();
+  private readonly inputListeners = new Map<number, ((level: number) => void)[]>();
 
   constructor(options: SimIOOptions) {
     super();
@@ -204,6 +205,12 @@ export class SimIO extends EventEmitter {
     p.level = level;
     p.value = level;
     this.scheduleReport(pin);
+    for (const listener of this.inputListeners.get(pin) ?? []) listener(level);
+  }
+
+  /** Called at once whenever the world presents a new level to a pin (a bridge to another plugin's model). */
+  onInput(pin: number, listener: (level: number) => void): void {
+    this.inputListeners.set(pin, [...(this.inputListeners.get(pin) ?? []), listener]);
   }
 
   /** The level or value the firmware last wrote to a pin. */
@@ -231,6 +238,7 @@ export class SimIO extends EventEmitter {
     for (const p of this.pins) p.pending?.cancel();
     this.readHandlers.clear();
     this.outputListeners.clear();
+    this.inputListeners.clear();
   }
 
   // ---- internals ----

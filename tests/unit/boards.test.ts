@@ -30,15 +30,15 @@ describe('boards.json', () => {
   it('refuses an unknown board and lists the known ones', () => {
     const error = (() => {
       try {
-        loadBoard('boards.json', 'rpi5');
+        loadBoard('boards.json', 'rpi3');
       } catch (e) {
         return e as BoardConfigError;
       }
     })()!;
     expect(error.message).toBe(
-      'unknown board "rpi5"; known boards: sim, rpi4, rpi-zero-2w, beaglebone-black, parcel-box-sim',
+      'unknown board "rpi3"; known boards: sim, rpi4, rpi5, rpi4-pigpio, rpi-zero-2w, rpi-zero-2w-pigpio, beaglebone-black, beaglebone-black-linux-io, parcel-box-sim',
     );
-    expect(error.known).toEqual(['sim', 'rpi4', 'rpi-zero-2w', 'beaglebone-black', 'parcel-box-sim']);
+    expect(error.known).toEqual(['sim', 'rpi4', 'rpi5', 'rpi4-pigpio', 'rpi-zero-2w', 'rpi-zero-2w-pigpio', 'beaglebone-black', 'beaglebone-black-linux-io', 'parcel-box-sim']);
   });
 
   it('names the board and field of a wrong type', () => {
