@@ -208,17 +208,28 @@ export class LocalAccess {
 
   /** A code-like credential (keypad code, scanned tracking number): right ones reset the lockout, unknown ones count toward it. */
   private judgeCode(via: 'keypad' | 'barcode', kind: AccessEvent['kind'], decision: DoorDecision, now: number): void {
-    this.finish(via, kind, decision);
     if (decision.allow) {
+      this.finish(via, kind, decision);
       this.lockout.recordSuccess();
       return;
     }
+    // Count before you tell: a wrong code is on stable storage before any feedback (LED, buzzer,
+    // log line, event), so cutting the power at the refusal beep does not dodge the lockout. A count
+    // that cannot be written refuses the code as a storage failure (and tells nothing more).
+    let lockedFor: number | null = null;
     if (decision.reason === 'unknown-code') {
-      const lockedFor = this.lockout.recordWrong(now);
-      if (lockedFor !== null) {
-        this.events.emit('lockout', { active: true, forMs: lockedFor });
-        this.o.status?.show('locked-out');
+      try {
+        lockedFor = this.lockout.recordWrong(now);
+      } catch (error) {
+        if (!(error instanceof StoreError)) throw error;
+        this.finish(via, kind, refuse('store-failure'));
+        return;
       }
+    }
+    this.finish(via, kind, decision);
+    if (lockedFor !== null) {
+      this.events.emit('lockout', { active: true, forMs: lockedFor });
+      this.o.status?.show('locked-out');
     }
   }
 

@@ -173,9 +173,14 @@ export class FileStore implements AccessStore {
   }
 
   close(): void {
-    if (this.floor > this.persistedFloor) this.persistFloor();
-    this.journal.close();
-    this.grants.close();
+    try {
+      if (this.floor > this.persistedFloor) this.persistFloor();
+    } catch {
+      // A failing card at shutdown: the floor falls back to the last one written (time never goes back past it).
+    } finally {
+      this.journal.close();
+      this.grants.close();
+    }
   }
 
   private persistFloor(): void {

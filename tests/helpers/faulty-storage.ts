@@ -25,6 +25,13 @@ export class FaultyStorage implements Storage {
   points = 0;
   /** Faults injected so far. */
   injected = 0;
+  private watchers: ((op: Op, path: string) => void)[] = [];
+
+  /** Call `fn` at every write and fsync, before it happens (order tests: what was already shown then?). */
+  watch(fn: (op: Op, path: string) => void): this {
+    this.watchers.push(fn);
+    return this;
+  }
 
   constructor(private readonly base: Storage = nodeStorage) {}
 
@@ -62,6 +69,7 @@ export class FaultyStorage implements Storage {
   }
   writeSync(fd: number, bytes: Uint8Array, offset: number, length: number): number {
     this.points++;
+    for (const w of this.watchers) w('write', this.paths.get(fd) ?? '');
     const rule = this.match('write', fd);
     if (rule) {
       this.injected++;
@@ -73,6 +81,7 @@ export class FaultyStorage implements Storage {
   }
   fsyncSync(fd: number): void {
     this.points++;
+    for (const w of this.watchers) w('fsync', this.paths.get(fd) ?? '');
     const rule = this.match('fsync', fd);
     if (rule && 'code' in rule.fault) {
       this.injected++;

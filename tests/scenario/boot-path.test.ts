@@ -120,6 +120,60 @@ describe('remote commands across a restart', () => {
   });
 });
 
+describe('count before you tell, commit before you move', () => {
+  it('a wrong code is on disk (both journal copies) before any refusal is shown, logged or emitted', async () => {
+    const storage = new FaultyStorage();
+    const l = await start({ storage });
+    const seenAtSync: { status: string | null; events: number; logs: number }[] = [];
+    const refusals = () => l.localEvents.filter((e) => e.type === 'access' && !e.allow).length;
+    const refusalLogs = () => l.logLines.filter((line) => line.includes('"event":"access"')).length;
+    storage.watch((op, path) => {
+      if (op === 'fsync' && /journal(\.mirror)?$/.test(path)) seenAtSync.push({ status: (l.ports.status as unknown as { current: string | null }).current, events: refusals(), logs: refusalLogs() });
+    });
+    type(l, '99999999');
+    expect(lastAccess(l)).toMatchObject({ allow: false, reason: 'unknown-code' });
+    expect(seenAtSync.length).toBeGreaterThanOrEqual(2);
+    for (const s of seenAtSync) expect(s).toMatchObject({ events: 0, logs: 0 });
+    for (const s of seenAtSync) expect(s.status).not.toBe('denied');
+  });
+
+  it('a wrong code whose count cannot be written is refused as a storage failure', async () => {
+    const storage = new FaultyStorage();
+    const l = await start({ storage });
+    storage.failEvery('fsync', /journal$/, { code: 'EIO' });
+    type(l, '99999999');
+    expect(lastAccess(l)).toMatchObject({ allow: false, reason: 'store-failure' });
+  });
+
+  it('a one-time grant\'s use is on disk before the motor moves', async () => {
+    const storage = new FaultyStorage();
+    const l = await start({ storage });
+    const drives: string[] = [];
+    storage.watch((op, path) => {
+      if (op === 'fsync' && /journal$/.test(path)) drives.push(l.world.bolt.drive);
+    });
+    const leaf = cti();
+    const once = mintGrant(owner, { aud: LOCK, cti: leaf, role: 'resident', holderKey: anna.publicKey, maxUses: 1 });
+    tapPhone(l, [once], anna, leaf);
+    expect(lastAccess(l)).toMatchObject({ allow: true });
+    expect(drives[0]).toBe('stop'); // the first journal fsync of the presentation: the use, with the motor still
+  });
+
+  it('a use that cannot be written never moves the bolt (store-failure)', async () => {
+    const storage = new FaultyStorage();
+    const l = await start({ storage });
+    storage.failEvery('write', /journal$/, { code: 'ENOSPC' });
+    const leaf = cti();
+    const once = mintGrant(owner, { aud: LOCK, cti: leaf, role: 'resident', holderKey: anna.publicKey, maxUses: 1 });
+    tapPhone(l, [once], anna, leaf);
+    expect(lastAccess(l)).toMatchObject({ allow: false, reason: 'store-failure' });
+    expect(l.world.bolt.isThrown).toBe(true);
+    storage.heal();
+    tapPhone(l, [once], anna, leaf);
+    expect(lastAccess(l)).toMatchObject({ allow: true }); // recovers when space returns: the use was never spent
+  });
+});
+
 describe('faults in listeners', () => {
   it('a full disk under the outbox during a door event: counted, a fault alarm, the lock keeps deciding', async () => {
     const storage = new FaultyStorage();
