@@ -228,7 +228,7 @@ async function openAccess(config: LockConfig, { clock, random, storage, logger }
   // A paired lock signs with the device key of its own state directory; a hand-configured one keeps it beside its data.
   const device = loadDeviceIdentity(config.stateDir ?? a.stateDir, random);
   if (device.damaged) damaged.push(new Map<string, unknown>([['file', 'device.key'], ['reason', `${device.damaged}: a new device key was made (pair again for its attestation)`]]));
-  const outbox = new Outbox(a.stateDir, device.identity, clock, { lockId: a.lockId, cap: config.mqtt?.outboxCap ?? 50_000, storage });
+  const outbox = new Outbox(a.stateDir, device.identity, clock, { lockId: a.lockId, cap: config.mqtt?.outboxCap ?? 50_000, capBytes: config.mqtt?.outboxBytes, storage });
   // Damage found at open is loud: a log line and a signed event naming the file and offset.
   for (const d of [...store.damage, outbox.damage].filter((x) => x !== null)) {
     logger.error({ event: 'state-damaged', ...d }, `state damaged: ${d.file} at byte ${d.offset} (${d.skippedBytes} bytes skipped)`);

@@ -32,6 +32,8 @@ const mqttConfig = v.strictObject({
   keyFile: v.optional(v.string()),
   protocolVersion: v.optional(v.picklist([4, 5]), 5),
   outboxCap: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(1_000_000)), 50_000),
+  /** Bytes of undelivered events kept at most (default 16 MiB; the outbox file stays under about twice this plus 1 MiB). */
+  outboxBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(65_536), v.maxValue(1_073_741_824))),
   /** Home Assistant discovery and commands; on unless `enabled: false`. Unlock needs a PIN unless `unlockNeedsCode: false`. */
   homeAssistant: v.optional(v.strictObject({ enabled: v.optional(v.boolean()), unlockNeedsCode: v.optional(v.boolean()), name: v.optional(v.string()), modeControl: v.optional(v.boolean()) })),
 });

@@ -157,9 +157,17 @@ export function writeAtomic(dir: string, name: string, chunks: Iterable<Uint8Arr
   try {
     for (const chunk of chunks) writeFully(fs, fd, chunk);
     fs.fsyncSync(fd);
-  } finally {
+  } catch (error) {
+    // Give back the space the half-written copy took (a full card), then report the failure.
+    try {
+      fs.ftruncateSync(fd, 0);
+    } catch {
+      // nothing more to give back
+    }
     fs.closeSync(fd);
+    throw error;
   }
+  fs.closeSync(fd);
   fs.renameSync(temp, path);
   fsyncDir(dir, fs);
 }

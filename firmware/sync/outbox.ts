@@ -3,9 +3,11 @@
 // Events are published from here and marked delivered only on the broker's acknowledgement, so a
 // broker outage, a restart or a kill -9 loses none; consumers dedupe by sequence.
 // Record: [u32 length][u8 type][payload][u32 CRC-32]; a torn tail is cut at open.
-// Cap policy: over `cap` undelivered events, the oldest normal event is dropped first (security
-// events are kept while any normal one remains), and one pending "events-dropped" notice (a
-// security event) carries the cumulative count.
+// Cap policy: over `cap` undelivered events or `capBytes` of them, the oldest normal event is
+// dropped first (security events are kept while any normal one remains), and one pending
+// "events-dropped" notice (a security event) carries the cumulative count. The file is compacted
+// (atomic rewrite) whenever delivered and dropped records outweigh the pending ones, also while
+// events are pending, so a broker that never acknowledges cannot fill the card.
 import type { Clock } from '../../hal/ports/clock.js';
 import { signMessage, TYP } from '../access/messages.js';
 import type { DeviceIdentity } from '../identity.js';
@@ -19,6 +21,11 @@ const EVENT = 1;
 const ACK = 2;
 const DROP = 3;
 const NEXT = 4;
+/** Default byte cap: 16 MiB of undelivered events (tens of thousands), small beside any SD card. */
+const DEFAULT_CAP_BYTES = 16 * 1024 * 1024;
+/** Room kept for one more event (a signed event is a few hundred bytes; details are bounded). */
+const ROOM_BYTES = 4096;
+const COMPACT_MIN_BYTES = 1024 * 1024;
 
 export interface OutboxEvent {
   seq: number;
@@ -31,6 +38,8 @@ export interface OutboxOptions {
   lockId: string;
   /** Most undelivered events kept on disk. */
   cap: number;
+  /** Most bytes of undelivered events kept (the file stays under about twice this, plus 1 MiB). */
+  capBytes?: number;
   /** The storage medium (default: the real file system). */
   storage?: Storage;
 }
@@ -43,6 +52,8 @@ export class Outbox {
   private droppedTotal = 0;
   private readonly kinds = new Map<number, number>(); // replay only: priority byte by sequence
   private readonly appendListeners = new Set<() => void>();
+  /** Bytes of the pending events' records: what a compaction keeps. */
+  private pendingBytes = 0;
 
   constructor(
     dir: string,
@@ -81,8 +92,9 @@ export class Outbox {
   /** Sign, number and durably store an event; returns its sequence number. Throws on I/O failure. */
   append(type: EventType, data: Map<number | string, unknown>, priority: Priority = 'normal'): number {
     // Each round drops one event and rewrites the single notice; repeat until the new one fits.
-    while (this.pendingEvents.size >= this.options.cap && this.makeRoom());
+    while ((this.pendingEvents.size >= this.options.cap || this.pendingBytes + ROOM_BYTES > this.capBytes) && this.makeRoom());
     const seq = this.write(type, data, priority);
+    this.compactIfWasteful();
     for (const listener of this.appendListeners) listener();
     return seq;
   }
@@ -107,9 +119,36 @@ export class Outbox {
   ack(seq: number): void {
     if (!this.pendingEvents.has(seq)) return;
     this.record(ACK, u32(seq));
-    this.pendingEvents.delete(seq);
+    this.forget(seq);
     if (seq === this.noticeSeq) this.noticeSeq = null;
-    if (this.pendingEvents.size === 0 && this.journal.size > 1 << 20) this.compact();
+    this.compactIfWasteful();
+  }
+
+  /** Bytes the outbox file holds now. */
+  get fileBytes(): number {
+    return this.journal.size;
+  }
+
+  private get capBytes(): number {
+    return this.options.capBytes ?? DEFAULT_CAP_BYTES;
+  }
+
+  /** Compact (also while events are pending) once acknowledged and dropped records outweigh the live ones. */
+  private compactIfWasteful(): void {
+    const drained = this.pendingEvents.size === 0 && this.journal.size > 64 * 1024;
+    if (!drained && (this.journal.size <= COMPACT_MIN_BYTES || this.journal.size <= 2 * this.pendingBytes)) return;
+    try {
+      this.compact();
+    } catch {
+      // No room to rewrite (a full card): the old file stays valid; tried again at the next append or ack.
+    }
+  }
+
+  private forget(seq: number): void {
+    const event = this.pendingEvents.get(seq);
+    if (!event) return;
+    this.pendingEvents.delete(seq);
+    this.pendingBytes -= recordBytes(event);
   }
 
   close(): void {
@@ -131,7 +170,9 @@ export class Outbox {
     // Priority byte: 0 normal, 1 security, 2 the drop notice (a security event).
     this.record(EVENT, Buffer.concat([u32(seq), Buffer.from([notice ? 2 : priority === 'security' ? 1 : 0]), bytes]));
     this.nextSeq = seq + 1;
-    this.pendingEvents.set(seq, { seq, priority, bytes });
+    const event = { seq, priority, bytes };
+    this.pendingEvents.set(seq, event);
+    this.pendingBytes += recordBytes(event);
     return seq;
   }
 
@@ -156,7 +197,7 @@ export class Outbox {
 
   private drop(seq: number): void {
     this.record(DROP, u32(seq));
-    this.pendingEvents.delete(seq);
+    this.forget(seq);
   }
 
   private record(type: number, payload: Uint8Array): void {
@@ -169,14 +210,17 @@ export class Outbox {
     if (type === EVENT && body.length > 5) {
       const seq = body.readUInt32BE(0);
       this.kinds.set(seq, body[4]!);
-      this.pendingEvents.set(seq, { seq, priority: body[4] === 0 ? 'normal' : 'security', bytes: Uint8Array.from(body.subarray(5)) });
+      this.forget(seq);
+      const event: OutboxEvent = { seq, priority: body[4] === 0 ? 'normal' : 'security', bytes: Uint8Array.from(body.subarray(5)) };
+      this.pendingEvents.set(seq, event);
+      this.pendingBytes += recordBytes(event);
       this.nextSeq = Math.max(this.nextSeq, seq + 1);
       if (body[4] === 2) this.noticeSeq = seq;
     } else if ((type === ACK || type === DROP) && body.length === 4) {
       const seq = body.readUInt32BE(0);
       if (type === DROP && this.kinds.get(seq) !== 2) this.droppedTotal++;
       if (seq === this.noticeSeq) this.noticeSeq = null;
-      this.pendingEvents.delete(seq);
+      this.forget(seq);
     } else if (type === NEXT && body.length === 4) {
       this.nextSeq = Math.max(this.nextSeq, body.readUInt32BE(0));
     } else {
@@ -195,6 +239,9 @@ export class Outbox {
     this.journal.rewrite(records);
   }
 }
+
+/** The journal bytes one pending event takes: frame (8) + type (1) + seq (4) + kind (1) + the signed bytes. */
+const recordBytes = (e: OutboxEvent) => 14 + e.bytes.length;
 
 function u32(n: number): Buffer {
   const b = Buffer.alloc(4);

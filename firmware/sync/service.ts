@@ -14,10 +14,38 @@ import type { Outbox } from './outbox.js';
 const outcome = (r: { ok: boolean; reason?: UpdateReason | GrantStoreReason | CommandReason; seq?: number; time?: number; revocationSeq?: number; action?: string; id?: string }) =>
   new Map<string, unknown>(Object.entries(r).filter(([, v]) => v !== undefined));
 
+/** Identical refusals of inbound messages within this window make one event (junk floods stay small). */
+const COALESCE_MS = 60_000;
+
+/**
+ * Refusals of inbound messages, coalesced: the first refusal of a kind (event type and reason) in a
+ * minute is an event; the same refusal again within that minute is only counted, and the count goes
+ * out as `repeated` in the next event of that kind. A flood of junk makes one event a minute per kind.
+ */
+function refusals(outbox: Outbox, now: () => number) {
+  const windows = new Map<string, { until: number; suppressed: number }>();
+  return (type: 'revocations' | 'heartbeat' | 'grant-stored' | 'command', details: Map<string, unknown>) => {
+    const key = `${type}:${String(details.get('reason'))}`;
+    const t = now();
+    const w = windows.get(key);
+    if (w && t < w.until) {
+      w.suppressed++;
+      return;
+    }
+    if (w && w.suppressed > 0) details.set('repeated', w.suppressed);
+    outbox.append(type, details, 'security');
+    windows.set(key, { until: t + COALESCE_MS, suppressed: 0 });
+    if (windows.size > 256) windows.delete(windows.keys().next().value!);
+  };
+}
+
 export function syncHandlers(core: AccessCore, outbox: Outbox, local: LocalAccess | null): LinkHandlers {
+  const refused = refusals(outbox, () => core.now());
+  const report = (type: 'revocations' | 'heartbeat' | 'grant-stored' | 'command', ok: boolean, details: Map<string, unknown>) =>
+    ok ? outbox.append(type, details, type === 'command' ? 'security' : 'normal') : refused(type, details);
   const update = (type: 'revocations' | 'heartbeat', result: UpdateResult, extra: Record<string, number> = {}) => {
     if (!result.ok && result.reason === 'store-failure') throw new StoreError(`${type}: cannot persist`);
-    outbox.append(type, outcome(result.ok ? { ...result, ...extra } : result), result.ok ? 'normal' : 'security');
+    report(type, result.ok, outcome(result.ok ? { ...result, ...extra } : result));
   };
   return {
     revocations: (payload) => update('revocations', core.applyRevocations(payload)),
@@ -36,14 +64,14 @@ export function syncHandlers(core: AccessCore, outbox: Outbox, local: LocalAcces
       const result = core.storeGrant(chain);
       // Not on disk: no event, no acknowledgement; the broker sends it again.
       if (!result.ok && result.reason === 'store-failure') throw new StoreError('grants: cannot persist');
-      outbox.append('grant-stored', outcome(result), result.ok ? 'normal' : 'security');
+      report('grant-stored', result.ok, outcome(result));
     },
     commands: (payload) => {
       const result = local ? local.applyCommand(payload) : core.verifyCommand(payload);
       // The nonce could not be kept: unacknowledged (and not acted on), so it comes again.
       if (!result.ok && result.reason === 'store-failure') throw new StoreError('commands: cannot persist the nonce');
       const summary = result.ok ? { ok: true, action: 'action' in result ? result.action : result.command.action } : { ok: false, reason: result.reason };
-      outbox.append('command', outcome(summary), 'security');
+      report('command', summary.ok, outcome(summary));
     },
   };
 }

@@ -240,7 +240,7 @@ describe('MQTT sync with Mosquitto', () => {
     const sends: [string, Uint8Array][] = [
       ['revocations', junk],
       ['revocations', mintRevocations(stranger, { seq: 9, aud: 'front-door', iat })], // wrongly signed
-      ['revocations', new Uint8Array(64 * 1024).fill(0xff)], // oversize junk
+      ['revocations', new Uint8Array(64 * 1024).fill(0xff)], // oversize junk: malformed again within the minute, so only counted
       ['heartbeat', junk],
       ['heartbeat', mintHeartbeat(stranger, { time: iat, seq: 0, aud: 'front-door' })],
       ['grants', junk],
@@ -250,14 +250,13 @@ describe('MQTT sync with Mosquitto', () => {
       ['commands', mintCommand(stranger, { aud: 'front-door', nonce: new Uint8Array(16).fill(4), iat, exp: iat + 60, action: 'unlock' })],
     ]; // Home Assistant's topic needs a deadbolt: its junk is covered in tests/scenario/local-access.test.ts
     for (const [topic, bytes] of sends) await app.publish(topic, bytes);
-    await waitFor(() => app.events.length >= sends.length, `${sends.length} reason events`, 8000).catch((e) => {
+    await waitFor(() => app.events.length >= sends.length - 1, `${sends.length - 1} reason events`, 8000).catch((e) => {
       throw new Error(`${e.message}; got ${app.events.map((x) => `${x.type}:${x.data.get("reason")}`).join(", ")}`);
     });
     const outcomes = app.events.map((e) => `${e.type}:${e.data.get('ok')}:${e.data.get('reason')}`);
     expect(outcomes).toEqual([
       'revocations:false:malformed',
       'revocations:false:not-owner',
-      'revocations:false:malformed',
       'heartbeat:false:malformed',
       'heartbeat:false:not-owner',
       'grant-stored:false:malformed',

@@ -96,7 +96,7 @@ describe('the control API, from another process', () => {
     }
     await web.waitForEvent((e) => e.type === 'revocations' && e.data.ok === true && e.data.seq === 1 && e.signed?.ok === true, 'the revocation list applied (its signed event)');
     const revoked = await presentPhone();
-    expect(revoked.access).toMatchObject({ allow: false, reason: 'revoked-holder', role: null });
+    expect(revoked.access).toMatchObject({ allow: false, reason: 'revoked-holder', role: 'resident' });
   });
 
   it('answers junk, wrong types, unknown routes and oversize bodies with JSON errors, and keeps running', async () => {
