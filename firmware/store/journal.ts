@@ -45,37 +45,38 @@ export class CrcJournal {
     fs.mkdirSync(dir, 0o700);
     const path = join(dir, name);
     this.fd = fs.openSync(path, 'a+', 0o600);
-    const data = fs.readFileSync(path);
-    const good: Buffer[] = [];
+    // Replayed as a stream through a window: a year of records never has to fit in memory at once.
+    const file = new Window(fs, this.fd, fs.sizeOf(path));
+    const good: [number, number][] = []; // offsets and lengths of the intact records
     let pos = 0;
     let firstBad = -1;
     let skipped = 0;
-    while (pos < data.length) {
-      const length = recordAt(data, pos, this.maxRecord);
-      const body = length > 0 ? data.subarray(pos + 4, pos + 4 + length) : null;
-      if (body && apply({ type: body[0]!, payload: body.subarray(1) })) {
-        good.push(data.subarray(pos, pos + 8 + length));
+    while (pos < file.size) {
+      const length = recordAt(file, pos, this.maxRecord);
+      const body = length > 0 ? file.bytes(pos + 4, length) : null;
+      if (body && apply({ type: body[0]!, payload: Uint8Array.prototype.slice.call(body, 1) })) {
+        good.push([pos, 8 + length]);
         pos += 8 + length;
         continue;
       }
       // A bad record: resynchronise on the next intact one, if any follows.
-      const next = nextRecord(data, pos + 1, this.maxRecord);
+      const next = nextRecord(file, pos + 1, this.maxRecord);
       if (next < 0) break;
       if (firstBad < 0) firstBad = pos;
       skipped += next - pos;
       pos = next;
     }
-    this.tornBytes = data.length - pos;
+    this.tornBytes = file.size - pos;
     if (firstBad >= 0) {
       this.damage = { file: name, offset: firstBad, skippedBytes: skipped };
       // Keep what was found for the owner (and forensics), then go on with the good records only.
-      writeAtomic(dir, `${name}.damaged`, [data], fs);
-      this.rewriteFrames(good);
+      writeAtomic(dir, `${name}.damaged`, file.ranges([[0, file.size]]), fs);
+      this.rewriteFrames(file.ranges(good));
     } else if (this.tornBytes > 0) {
       fs.ftruncateSync(this.fd, pos);
       fs.fsyncSync(this.fd);
     }
-    this.bytes = good.reduce((n, f) => n + f.length, 0);
+    this.bytes = good.reduce((n, [, len]) => n + len, 0);
   }
 
   /** Size of the file in bytes. */
@@ -118,11 +119,18 @@ export class CrcJournal {
     this.fs.closeSync(this.fd);
   }
 
-  private rewriteFrames(frames: Uint8Array[]): void {
-    writeAtomic(this.dir, this.name, frames, this.fs);
+  private rewriteFrames(frames: Iterable<Uint8Array>): void {
+    let bytes = 0;
+    const counted = (function* () {
+      for (const f of frames) {
+        bytes += f.length;
+        yield f;
+      }
+    })();
+    writeAtomic(this.dir, this.name, counted, this.fs);
     this.fs.closeSync(this.fd);
     this.fd = this.fs.openSync(join(this.dir, this.name), 'a+', 0o600);
-    this.bytes = frames.reduce((n, f) => n + f.length, 0);
+    this.bytes = bytes;
     this.failed = false;
   }
 
@@ -135,17 +143,62 @@ export class CrcJournal {
   }
 }
 
+/** A read window over an open file: bytes at any offset, read a megabyte (or a record) at a time. */
+class Window {
+  private start = 0;
+  private buf: Buffer = Buffer.alloc(0);
+
+  constructor(
+    private readonly fs: Storage,
+    private readonly fd: number,
+    readonly size: number,
+  ) {}
+
+  /** `length` bytes at `pos` (a view, valid until the next call), or null past the end. */
+  bytes(pos: number, length: number): Buffer | null {
+    if (pos + length > this.size) return null;
+    if (pos < this.start || pos + length > this.start + this.buf.length) {
+      const want = Math.min(Math.max(length, WINDOW_BYTES), this.size - pos);
+      const buf = Buffer.alloc(want);
+      let got = 0;
+      while (got < want) {
+        const n = this.fs.readSync(this.fd, buf, got, want - got, pos + got);
+        if (n <= 0) break;
+        got += n;
+      }
+      this.start = pos;
+      this.buf = buf.subarray(0, got);
+      if (got < length) return null;
+    }
+    return this.buf.subarray(pos - this.start, pos - this.start + length);
+  }
+
+  /** Copies of the given ranges, one at a time (for rewriting without holding the whole file). */
+  *ranges(list: Iterable<[number, number]>): Generator<Uint8Array> {
+    for (const [pos, length] of list) {
+      for (let done = 0; done < length; done += WINDOW_BYTES) {
+        const n = Math.min(WINDOW_BYTES, length - done);
+        yield Buffer.from(this.bytes(pos + done, n)!);
+      }
+    }
+  }
+}
+
+const WINDOW_BYTES = 1024 * 1024;
+
 /** The body length of an intact record at `pos` (CRC checked), or 0. */
-function recordAt(data: Buffer, pos: number, maxRecord: number): number {
-  if (pos + 8 > data.length) return 0;
-  const length = data.readUInt32BE(pos);
-  if (length < 1 || length > maxRecord || pos + 8 + length > data.length) return 0;
-  return crc32(data.subarray(pos + 4, pos + 4 + length)) === data.readUInt32BE(pos + 4 + length) ? length : 0;
+function recordAt(file: Window, pos: number, maxRecord: number): number {
+  const head = file.bytes(pos, 4);
+  if (!head) return 0;
+  const length = head.readUInt32BE(0);
+  if (length < 1 || length > maxRecord || pos + 8 + length > file.size) return 0;
+  const rec = file.bytes(pos, 8 + length)!;
+  return crc32(rec.subarray(4, 4 + length)) === rec.readUInt32BE(4 + length) ? length : 0;
 }
 
 /** The offset of the next intact record at or after `from`, or -1. */
-function nextRecord(data: Buffer, from: number, maxRecord: number): number {
-  for (let p = from; p + 8 <= data.length; p++) if (recordAt(data, p, maxRecord) > 0) return p;
+function nextRecord(file: Window, from: number, maxRecord: number): number {
+  for (let p = from; p + 8 <= file.size; p++) if (recordAt(file, p, maxRecord) > 0) return p;
   return -1;
 }
 

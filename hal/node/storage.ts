@@ -1,5 +1,5 @@
 // The Storage port on the real file system (node:fs, synchronous).
-import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
 import type { Storage } from '../ports/storage.js';
 
 export const nodeStorage: Storage = {
@@ -9,6 +9,7 @@ export const nodeStorage: Storage = {
   ftruncateSync: (fd, length) => ftruncateSync(fd, length),
   closeSync: (fd) => closeSync(fd),
   readFileSync: (path) => readFileSync(path),
+  readSync: (fd, buffer, offset, length, position) => readSync(fd, buffer, offset, length, position),
   renameSync: (from, to) => renameSync(from, to),
   mkdirSync: (path, mode) => {
     mkdirSync(path, { recursive: true, mode });

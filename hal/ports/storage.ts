@@ -12,8 +12,10 @@ export interface Storage {
   /** Cut the file to `length` bytes. Throws EIO. */
   ftruncateSync(fd: number, length: number): void;
   closeSync(fd: number): void;
-  /** The whole file. Throws ENOENT, EIO. */
+  /** The whole file (small files only: snapshots, keys). Throws ENOENT, EIO. */
   readFileSync(path: string): Buffer;
+  /** Read up to `length` bytes at `position` into `buffer` from `offset`; returns how many (0 at the end). Throws EIO. */
+  readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
   /** Atomically replace `to` with `from`. Throws EIO, ENOSPC. */
   renameSync(from: string, to: string): void;
   /** Create a directory (and its parents); no error if it exists. */

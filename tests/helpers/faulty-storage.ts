@@ -41,7 +41,7 @@ export class FaultyStorage implements Storage {
     return this;
   }
 
-  /** Fail only the nth matching operation from now (1 = the next one). */
+  /** Fail only the nth matching operation from now (1 = the next one); a call an earlier rule already failed does not count here. */
   failNth(op: Op, path: RegExp, nth: number, fault: Rule['fault']): this {
     this.rules.push({ op, path, fault, nth, seen: 0 });
     return this;
@@ -98,6 +98,9 @@ export class FaultyStorage implements Storage {
   }
   readFileSync(path: string): Buffer {
     return this.base.readFileSync(path);
+  }
+  readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number {
+    return this.base.readSync(fd, buffer, offset, length, position);
   }
   renameSync(from: string, to: string): void {
     this.base.renameSync(from, to);
