@@ -127,7 +127,8 @@ export class FileStore implements AccessStore {
     payload.writeUInt32BE(used + 1, 16);
     this.append(RECORD_USE, payload);
     this.uses.set(id, used + 1);
-    if (this.floor > this.persistedFloor) this.persistFloor();
+    // The floor rides along when it can; the use is committed either way (its failure is not the use's).
+    if (this.floor > this.persistedFloor) this.tryPersistFloor();
     return true;
   }
 
@@ -180,6 +181,14 @@ export class FileStore implements AccessStore {
     } finally {
       this.journal.close();
       this.grants.close();
+    }
+  }
+
+  private tryPersistFloor(): void {
+    try {
+      this.persistFloor();
+    } catch {
+      // tried again with the next advance, use or shutdown
     }
   }
 

@@ -103,6 +103,19 @@ export class CrcJournal {
     this.bytes += rec.length;
   }
 
+  /** Take back the records appended after the file was `size` bytes (a mirrored append half done). Throws EIO. */
+  truncateTo(size: number): void {
+    if (size > this.bytes) return;
+    const was = this.bytes;
+    this.bytes = size;
+    try {
+      this.recover();
+    } catch (error) {
+      this.bytes = was;
+      throw error;
+    }
+  }
+
   /** Cut the file back to its last good length and make that durable; throws while it cannot. */
   recover(): void {
     this.fs.ftruncateSync(this.fd, this.bytes);

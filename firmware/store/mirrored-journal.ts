@@ -59,10 +59,24 @@ export class MirroredJournal {
     return Math.max(this.copies[0].size, this.copies[1].size);
   }
 
-  /** Append to both copies (each whole and fsync'd) or throw; a record is durable once the first copy has it. */
+  /**
+   * Append to both copies (each whole and fsync'd), or to neither and throw: when the mirror fails
+   * after the first copy took the record, the first copy is cut back. Only if that cut also fails
+   * does the record stay in one copy (then it counts at the next boot: a use lost, never one gained).
+   */
   append(type: number, payload: Uint8Array): void {
+    const before = this.copies[0].size;
     this.copies[0].append(type, payload);
-    this.copies[1].append(type, payload);
+    try {
+      this.copies[1].append(type, payload);
+    } catch (error) {
+      try {
+        this.copies[0].truncateTo(before);
+      } catch {
+        // left in the first copy: see above
+      }
+      throw error;
+    }
   }
 
   rewrite(records: JournalRecord[]): void {
