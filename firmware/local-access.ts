@@ -120,7 +120,12 @@ export class LocalAccess {
     }
     if (action === 'set-mode') {
       if (!mode || !isMode(mode)) return { ok: false, reason: 'unknown-mode' };
-      this.setMode(mode);
+      try {
+        this.setMode(mode);
+      } catch (error) {
+        if (!(error instanceof StoreError)) throw error;
+        return { ok: false, reason: 'store-failure' };
+      }
       return { ok: true, action };
     }
     if (action === 'unlock' && !modeAllows(this.current, 'remote-unlock', 'owner')) {
@@ -175,10 +180,11 @@ export class LocalAccess {
     return { ok: true, action: 'unlock' };
   }
 
+  /** Persist, then apply, a mode. Throws StoreError (the mode stays as it was) when it cannot be written. */
   setMode(mode: Mode): void {
     const before = this.current;
-    this.current = mode;
     this.o.store.putState('mode', Uint8Array.of(MODES.indexOf(mode)));
+    this.current = mode;
     if (before === 'passage' && mode !== 'passage') this.o.deadbolt.setAutoRelock(true);
     if (mode === 'passage') this.enterPassage();
     this.events.emit('mode', { mode });
