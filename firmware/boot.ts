@@ -168,6 +168,8 @@ async function startServices(shared: Shared, config: LockConfig): Promise<Servic
   });
   shared.observe?.(app);
   app.start();
+  // After ready: this loads the Ed25519 binding (libsodium), and says once if it could not.
+  if (access?.core.verifierFallback) shared.logger.warn({ event: 'verifier-fallback' }, access.core.verifierFallback);
   let sync: SyncService | null = null;
   if (access && config.mqtt) {
     const { startSync } = await import('./sync/start.js');

@@ -10,7 +10,7 @@ import { TypedEmitter } from '../util/typed-emitter.js';
 import { ChallengeBook } from './challenges.js';
 import { effectiveObligations, type Link, VerifiedLinks, verifyChain } from './chain.js';
 import { GrantStore } from './grant-store.js';
-import { checkTrustedKey, createVerifier, type Ed25519Provider, type Ed25519Verifier } from './ed25519.js';
+import { checkTrustedKey, createVerifier, type Ed25519Provider, type Ed25519Verifier, type SodiumLoader } from './ed25519.js';
 import { type Claims, NO_OBLIGATIONS, type Obligations, type Role } from './grant.js';
 import { type Command, type Heartbeat, type OpenRefusal, openSigned, parseCommand, parseHeartbeat, parsePresentation, parseProof, parseRevocations, REVOCATION_LIMITS, TYP } from './messages.js';
 import { RevocationState } from './revocations.js';
@@ -63,6 +63,8 @@ export interface AccessConfig {
   timeZone: string;
   ownerKeys: readonly Uint8Array[];
   provider: Ed25519Provider;
+  /** How libsodium is loaded (tests inject a failing one to prove the fallback). */
+  loadSodium?: SodiumLoader;
   clockSkewS: number;
   /** Per role, the oldest a heartbeat may be (seconds) before the role is refused. Owner is never refused. */
   maxRevocationAgeS: Partial<Record<Exclude<Role, 'owner'>, number>>;
@@ -71,7 +73,7 @@ export interface AccessConfig {
 }
 
 export const DEFAULT_ACCESS: Omit<AccessConfig, 'lockId' | 'timeZone' | 'ownerKeys'> = {
-  provider: 'node',
+  provider: 'sodium',
   clockSkewS: 60,
   maxRevocationAgeS: { guest: 7 * 86_400, service: 7 * 86_400, delivery: 86_400 },
   clockBackToleranceMs: 5_000,
@@ -111,7 +113,7 @@ export class AccessCore {
       if (refusal) throw new KeyFault(`owner key ${hex(key)} refused: ${refusal}`);
     }
     this.owners = new Set(config.ownerKeys.map(hex));
-    this.verifier = createVerifier(config.provider);
+    this.verifier = createVerifier(config.provider, config.loadSodium);
     this.challenges = new ChallengeBook(deps.clock, deps.random);
     // Persisted signed state is re-verified at boot, never trusted as bytes on disk.
     // A snapshot that no longer verifies is damage: reported, and (with no list) the freshness rule
@@ -143,6 +145,16 @@ export class AccessCore {
         // Still on disk: it is checked again (and dropped again) at the next boot.
       }
     }
+  }
+
+  /** The Ed25519 provider in use (libsodium falls back to node:crypto where it cannot load). */
+  get verifierProvider(): Ed25519Provider {
+    return this.verifier.provider;
+  }
+
+  /** Why the configured provider is not the one in use, or null. */
+  get verifierFallback(): string | null {
+    return this.verifier.fallback ?? null;
   }
 
   get revocationSeq(): number {
