@@ -96,7 +96,9 @@ export class AccessCore {
   /** Verified grants pushed to the lock (PIN and tracking grants, delegations). */
   readonly grants = new GrantStore();
   private readonly verifier: Ed25519Verifier;
-  private readonly owners: Set<string>;
+  private readonly owners: readonly Uint8Array[];
+  /** Is `key` one of the owner keys? Byte compares, no strings: it runs on every decision. */
+  private readonly isOwner = (key: Uint8Array): boolean => this.owners.some((owner) => Buffer.compare(owner, key) === 0);
   private revocations = RevocationState.empty();
   private heartbeat: Heartbeat | null = null;
   private clockBack = false;
@@ -112,7 +114,7 @@ export class AccessCore {
       const refusal = checkTrustedKey(key);
       if (refusal) throw new KeyFault(`owner key ${hex(key)} refused: ${refusal}`);
     }
-    this.owners = new Set(config.ownerKeys.map(hex));
+    this.owners = config.ownerKeys.map((k) => Uint8Array.from(k));
     this.verifier = createVerifier(config.provider, config.loadSodium);
     this.challenges = new ChallengeBook(deps.clock, deps.random);
     // Persisted signed state is re-verified at boot, never trusted as bytes on disk.
@@ -233,7 +235,7 @@ export class AccessCore {
   private decideUnsafe(bytes: Uint8Array, options: DecideOptions): Decision {
     const parsed = parsePresentation(bytes);
     if (!parsed.ok) return deny(parsed.reason);
-    const chain = verifyChain(parsed.value.chain, (k) => this.owners.has(hex(k)), this.verifier, this.verified);
+    const chain = verifyChain(parsed.value.chain, this.isOwner, this.verifier, this.verified);
     if (!chain.ok) return deny(chain.reason);
     const links = chain.links;
     const leaf = links.at(-1)!.claims;
@@ -303,7 +305,7 @@ export class AccessCore {
       if (claims.exp !== null && seconds - skew >= claims.exp) return 'expired';
       if (schedules && claims.schedule && !inSchedule(claims.schedule, now, this.config.timeZone)) return 'outside-schedule';
       if (this.revocations.grants.has(claims.cti)) return 'revoked-grant';
-      if (!this.owners.has(hex(signer)) && this.revocations.issuers.has(signer)) return 'revoked-issuer';
+      if (!this.isOwner(signer) && this.revocations.issuers.has(signer)) return 'revoked-issuer';
       if (claims.holderKey) {
         const set = claims.delegation ? this.revocations.issuers : this.revocations.holders;
         if (set.has(claims.holderKey)) return claims.delegation ? 'revoked-issuer' : 'revoked-holder';
@@ -330,7 +332,7 @@ export class AccessCore {
     try {
       if (chain.length === 0) return { ok: false, reason: 'malformed' };
       if (chain.length > 3) return { ok: false, reason: 'chain-too-long' };
-      const verified = verifyChain(chain, (k) => this.owners.has(hex(k)), this.verifier, this.verified);
+      const verified = verifyChain(chain, this.isOwner, this.verifier, this.verified);
       if (!verified.ok) return { ok: false, reason: verified.reason };
       const now = this.now();
       const refusal = this.checkLinks(verified.links, now, false);
@@ -414,7 +416,7 @@ export class AccessCore {
   private openOwnerSigned(bytes: Uint8Array, typ: (typeof TYP)[keyof typeof TYP]): { ok: true; payload: unknown } | { ok: false; reason: OpenRefusal | 'not-owner' } {
     const opened = openSigned(bytes, typ, this.verifier, typ === TYP.revocations ? REVOCATION_LIMITS : undefined);
     if (!opened.ok) return { ok: false, reason: opened.reason };
-    if (!this.owners.has(hex(opened.value.signer))) return { ok: false, reason: 'not-owner' };
+    if (!this.isOwner(opened.value.signer)) return { ok: false, reason: 'not-owner' };
     return { ok: true, payload: opened.value.payload };
   }
 
