@@ -173,7 +173,9 @@ export function parsePresentation(bytes: Uint8Array): { ok: true; value: Present
   const chain = item[1] as unknown[];
   if (chain.length === 0 || !chain.every(isBytes)) return { ok: false, reason: 'malformed' };
   if (chain.length > MAX_CHAIN) return { ok: false, reason: 'chain-too-long' };
-  return { ok: true, value: { chain: chain.map((c) => Uint8Array.from(c as Uint8Array)), proof: Uint8Array.from(item[2] as Uint8Array) } };
+  // Views into `bytes`, not copies: a presentation is decided on at once, and what is kept
+  // (the verified-link cache) copies what it keeps.
+  return { ok: true, value: { chain: chain as Uint8Array[], proof: item[2] as Uint8Array } };
 }
 
 export function encodePresentation(p: Presentation): Uint8Array {
