@@ -100,6 +100,8 @@ export class AccessCore {
   /** Is `key` one of the owner keys? Byte compares, no strings: it runs on every decision. */
   private readonly isOwner = (key: Uint8Array): boolean => this.owners.some((owner) => Buffer.compare(owner, key) === 0);
   private revocations = RevocationState.empty();
+  /** The list in force is on disk (false between enforcing a new one and its durable write). */
+  private revocationsSaved = true;
   private heartbeat: Heartbeat | null = null;
   private clockBack = false;
   private readonly verified = new VerifiedLinks();
@@ -363,14 +365,21 @@ export class AccessCore {
     if (!list) return this.refuseList('malformed');
     if (list.aud !== this.config.lockId) return this.refuseList('wrong-lock');
     if (list.seq < this.revocations.seq) return this.refuseList('rollback');
-    if (list.seq === this.revocations.seq && this.revocations.seq > 0) return { ok: true, seq: list.seq };
+    if (list.seq === this.revocations.seq && this.revocations.seq > 0 && this.revocationsSaved) return { ok: true, seq: list.seq };
+    // Enforced first, as soon as it verifies; then made durable (the snapshot). If that
+    // fails the list stays enforced in memory and the caller does not acknowledge it, so it comes
+    // again (and is saved then).
+    if (list.seq > this.revocations.seq || this.revocations.seq === 0) {
+      this.revocations = RevocationState.fromList(list);
+      this.revocationsSaved = !persist;
+      this.events.emit('revocations', { seq: list.seq, ...this.revocations.counts });
+    }
     try {
       if (persist) this.deps.store.saveSnapshot('revocations', bytes);
     } catch {
       return this.refuseList('store-failure');
     }
-    this.revocations = RevocationState.fromList(list);
-    this.events.emit('revocations', { seq: list.seq, ...this.revocations.counts });
+    this.revocationsSaved = true;
     return { ok: true, seq: list.seq };
   }
 
