@@ -214,11 +214,27 @@ export function sodiumVerifier(binding: SodiumBinding = loadSodiumNative()): Ed2
 
 /**
  * The verifier for `provider`. 'sodium' falls back to node:crypto where the binding cannot load;
- * the returned verifier then says so in `fallback` (the composition logs it once at boot).
+ * the verifier then says so in `fallback` (the composition logs it once at boot). The binding
+ * loads on first use (a verification, or reading `provider` or `fallback`), not at construction:
+ * a lock with nothing to verify at boot reaches "ready" without it.
  */
 export function createVerifier(provider: Ed25519Provider, loadSodium: SodiumLoader = loadSodiumNative): Ed25519Verifier {
   if (provider === 'tweetnacl') return tweetnaclVerifier();
   if (provider === 'node') return nodeVerifier();
+  let inner: Ed25519Verifier | null = null;
+  const resolve = (): Ed25519Verifier => (inner ??= loadSodiumOrFallBack(loadSodium));
+  return {
+    get provider() {
+      return resolve().provider;
+    },
+    get fallback() {
+      return resolve().fallback;
+    },
+    verify: (publicKey, message, signature) => (inner ?? resolve()).verify(publicKey, message, signature),
+  };
+}
+
+function loadSodiumOrFallBack(loadSodium: SodiumLoader): Ed25519Verifier {
   let binding: SodiumBinding;
   try {
     binding = loadSodium();

@@ -65,3 +65,18 @@ describe('Ed25519 providers', () => {
     expect(fallback.verifierFallback).toMatch(/^libsodium unavailable/);
   });
 });
+
+describe('libsodium loads on first use', () => {
+  it('not at construction: a lock with nothing to verify at boot reaches ready without it', () => {
+    let loads = 0;
+    const verifier = createVerifier('sodium', () => {
+      loads++;
+      return { crypto_sign_verify_detached: () => true };
+    });
+    expect(loads).toBe(0);
+    expect(verifier.verify(key.publicKey, message, signature)).toBeNull();
+    expect(verifier.verify(key.publicKey, message, signature)).toBeNull();
+    expect(verifier.provider).toBe('sodium');
+    expect(loads).toBe(1);
+  });
+});
