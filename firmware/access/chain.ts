@@ -39,7 +39,7 @@ export class VerifiedLinks {
     if (this.capacity === 0) return { ok: true, link };
     this.links.delete(id);
     if (this.links.size >= this.capacity) this.links.delete(this.links.keys().next().value!);
-    this.links.set(id, { bytes: Uint8Array.from(bytes), link });
+    this.links.set(id, { bytes: new Uint8Array(bytes), link });
     return { ok: true, link };
   }
 }

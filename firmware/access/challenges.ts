@@ -32,7 +32,7 @@ export class ChallengeBook {
     const key = keyOf(challenge);
     this.open.delete(key); // (a 30-bit clash replaces the older one: it is then refused as unknown)
     if (this.open.size >= this.maxOpen) this.open.delete(this.open.keys().next().value!);
-    this.open.set(key, { challenge: Uint8Array.from(challenge), expires: this.clock.now() + this.ttlMs });
+    this.open.set(key, { challenge: new Uint8Array(challenge), expires: this.clock.now() + this.ttlMs });
     return challenge;
   }
 

@@ -52,11 +52,11 @@ export function decodeSign1(bytes: Uint8Array, limits: CborLimits = DEFAULT_LIMI
   return {
     ok: true,
     value: {
-      protectedBytes: Uint8Array.from(protectedBytes),
+      protectedBytes: new Uint8Array(protectedBytes),
       protectedHeader: protectedHeader as Map<unknown, unknown>,
       unprotectedHeader,
-      payload: Uint8Array.from(payload),
-      signature: Uint8Array.from(signature),
+      payload: new Uint8Array(payload),
+      signature: new Uint8Array(signature),
     },
   };
 }
@@ -66,7 +66,7 @@ export function signerOf(message: Sign1): Decoded<Uint8Array, 'unsupported-alg' 
   if (message.protectedHeader.get(HEADER_ALG) !== ALG_EDDSA) return { ok: false, reason: 'unsupported-alg' };
   const kid = message.protectedHeader.get(HEADER_KID);
   if (!isBytes(kid) || kid.length !== 32) return { ok: false, reason: 'no-kid' };
-  return { ok: true, value: Uint8Array.from(kid) };
+  return { ok: true, value: new Uint8Array(kid) };
 }
 
 const EMPTY = new Uint8Array(0);

@@ -123,7 +123,7 @@ export function parseProof(payload: unknown): Proof | null {
   const challenge = payload.get(2);
   const cti = payload.get(3);
   if (typeof aud !== 'string' || !isBytes(challenge) || challenge.length !== 32 || !isBytes(cti) || cti.length !== 16) return null;
-  return { aud, challenge: Uint8Array.from(challenge), cti: Uint8Array.from(cti) };
+  return { aud, challenge: new Uint8Array(challenge), cti: new Uint8Array(cti) };
 }
 
 // ---- remote command: {1: aud, 2: nonce (16 B), 3: iat, 4: exp, 5: action, 6?: mode} ----
