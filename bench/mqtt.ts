@@ -31,7 +31,7 @@ const until = async (done: () => boolean) => {
 
 export async function benchRevocationLatency(rounds: number): Promise<Figure[]> {
   const owner = fastKey('owner');
-  const broker = await startBroker([{ name: 'owner', password: 'o' }, { name: 'front-door', password: 'f' }, { name: 'echo', password: 'e' }]);
+  const broker = await startBroker([{ name: 'owner', password: 'o' }, { name: 'front-door', password: 'f' }, { name: 'echo', password: 'e' }], { saveEveryChange: false });
   const dir = mkdtempSync(join(tmpdir(), 'bench-mqtt-'));
   const store = new FileStore(dir);
   const core = new AccessCore({ ...DEFAULT_ACCESS, lockId: 'front-door', timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey] }, { clock: systemClock, random: seededRandom(1), store });

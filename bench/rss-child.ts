@@ -24,7 +24,10 @@ async function main(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 100));
   globalThis.gc?.();
   const memory = process.memoryUsage();
-  console.log(JSON.stringify({ rss: memory.rss, heap: memory.heapUsed, grants: core.grants.size, revocationSeq: core.revocationSeq, stored }));
+  // Private (anonymous) memory apart from the node binary's file pages, which every Node process shares.
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN) * 1024;
+  console.log(JSON.stringify({ rss: memory.rss, anon: kib('RssAnon'), file: kib('RssFile'), heap: memory.heapUsed, grants: core.grants.size, revocationSeq: core.revocationSeq, stored }));
   await lock.stop();
   process.exit(0);
 }
