@@ -61,8 +61,7 @@ const GROUPS: Group[] = [
   },
   {
     name: 'keypad',
-    seconds: [0, 20],
-    fullOnly: true,
+    seconds: [6, 6],
     run: async () => printFigures('Keypad', (await import('./keypad.js')).benchKeypad()),
   },
   {
