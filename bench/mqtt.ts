@@ -85,7 +85,7 @@ export async function benchRevocationLatency(rounds: number): Promise<Figure[]> 
     const sorted = (xs: number[]) => xs.slice(skip).sort((a, b) => a - b);
     const [rtt, e2e, enf, cpu, wall] = [plain, endToEnd, enforced, share.cpu, share.wall].map(sorted) as [number[], number[], number[], number[], number[]];
     return [
-      atMost("lock's own share (verify, enforce, one fsync; to PUBACK), wall p50", percentile(wall, 50), 'ms', 2, '2 ms', `CPU p50 ${percentile(cpu, 50).toFixed(2)} ms; wall p99 ${percentile(wall, 99).toFixed(2)} ms`),
+      atMost("lock's own share (verify, enforce, durable snapshot; to PUBACK), wall p50", percentile(wall, 50), 'ms', 2, '2 ms', `CPU p50 ${percentile(cpu, 50).toFixed(2)} ms; wall p99 ${percentile(wall, 99).toFixed(2)} ms`),
       { name: 'plain client-to-client round trip, same broker, p50 / p99', value: percentile(rtt, 50), unit: 'ms', note: `p99 ${percentile(rtt, 99).toFixed(2)} ms` },
       { name: 'owner publishes -> lock enforces, p50 / p99', value: percentile(enf, 50), unit: 'ms', note: `p99 ${percentile(enf, 99).toFixed(2)} ms` },
       { name: "owner publishes -> lock's signed report arrives, p50", value: percentile(e2e, 50), unit: 'ms' },
