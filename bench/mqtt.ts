@@ -1,4 +1,4 @@
-// Revocations over a real loopback Mosquitto (TLS): the lock's own share (verify, enforce, the one
+// Revocations over a real loopback Mosquitto (TLS): the lock's own share (verify, enforce, the
 // durable write, before the PUBACK) and the end-to-end time from the owner's publish to the lock's
 // signed report reaching the owner, against a plain client-to-client round trip through the same
 // broker, interleaved round by round.
