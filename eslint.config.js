@@ -25,4 +25,12 @@ export default tseslint.config(
       globals: Object.fromEntries(['document', 'location', 'fetch', 'performance', 'EventSource', 'URLSearchParams', 'setTimeout'].map((name) => [name, 'readonly'])),
     },
   },
+  {
+    // Plain Node.js scripts: the bundler (tools/bundle.mjs) and the bundle's starter (tools/bundle-start.cjs).
+    files: ['**/*.mjs', '**/*.cjs'],
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', __dirname: 'readonly', require: 'readonly', module: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

@@ -5,14 +5,15 @@ import { AccessCore, DEFAULT_ACCESS } from '../firmware/access/core.js';
 import { checkOfflineCode, offlineCode, pinDigest } from '../firmware/keypad/codes.js';
 import { MemoryStore } from '../firmware/store/store.js';
 import { seededRandom } from '../hal/node/random.js';
-import { mintGrant, mintHeartbeat, testKey } from '../tools/lib/mint.js';
+import { mintGrant, mintHeartbeat } from '../tools/lib/mint.js';
+import { fastKey } from './access.js';
 import { type Figure, percentile } from './figures.js';
 
 const LOCK = 'front-door';
 const NOW = Date.parse('2026-06-01T08:00:00Z');
 
 export function benchKeypad(): Figure[] {
-  const owner = testKey('owner');
+  const owner = fastKey('owner');
   const secret = new Uint8Array(32).fill(0x42);
   const random = seededRandom(8);
   const store = new MemoryStore();

@@ -16,7 +16,8 @@ import { MemoryStore } from '../firmware/store/store.js';
 import { OffsetClock } from '../firmware/util/offset-clock.js';
 import { seededRandom } from '../hal/node/random.js';
 import type { SerialLink } from '../hal/ports/serial-link.js';
-import { mintGrant, mintHeartbeat, testKey } from '../tools/lib/mint.js';
+import { mintGrant, mintHeartbeat } from '../tools/lib/mint.js';
+import { fastKey } from './access.js';
 import { type Figure, percentile } from './figures.js';
 
 const NOW = Date.parse('2026-06-01T08:00:00Z');
@@ -49,7 +50,7 @@ export function benchPairingFlood(): Figure[] {
 }
 
 export function benchParcelScan(): Figure[] {
-  const owner = testKey('owner');
+  const owner = fastKey('owner');
   const secret = new Uint8Array(32).fill(0x42);
   const random = seededRandom(9);
   const core = new AccessCore({ ...DEFAULT_ACCESS, lockId: 'box', timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey] }, { clock, random, store: new MemoryStore() });

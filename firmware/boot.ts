@@ -168,6 +168,8 @@ async function startServices(shared: Shared, config: LockConfig): Promise<Servic
   });
   shared.observe?.(app);
   app.start();
+  // After ready: this loads the Ed25519 binding (libsodium), and says once if it could not.
+  if (access?.core.verifierFallback) shared.logger.warn({ event: 'verifier-fallback' }, access.core.verifierFallback);
   let sync: SyncService | null = null;
   if (access && config.mqtt) {
     const { startSync } = await import('./sync/start.js');
@@ -220,7 +222,7 @@ async function openAccess(config: LockConfig, { clock, random, storage, logger }
     if (text !== null && /^[0-9a-f]{64}$/.test(text)) keypadSecret = hex(text);
     else damaged.push(new Map<string, unknown>([['file', a.keypadSecretFile.split('/').pop()], ['reason', 'the keypad secret is not 64 hex digits: keypad codes are refused']]));
   }
-  const store = new FileStore(a.stateDir, storage, () => clock.now());
+  const store = new FileStore(a.stateDir, storage, () => clock.now(), clock);
   const core = new AccessCore(
     { ...DEFAULT_ACCESS, provider: a.provider, lockId: a.lockId, timeZone: a.timeZone, ownerKeys: a.ownerKeys.map(hex) },
     { clock, random, store },

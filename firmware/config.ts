@@ -19,7 +19,7 @@ const accessConfig = v.strictObject({
   stateDir: v.pipe(v.string(), v.minLength(1)),
   /** File holding the keypad secret as 64 hex digits (0600); absent: keypad codes are refused. */
   keypadSecretFile: v.optional(v.pipe(v.string(), v.minLength(1))),
-  provider: v.optional(v.picklist(['node', 'tweetnacl']), 'node'),
+  provider: v.optional(v.picklist(['sodium', 'node', 'tweetnacl']), 'sodium'),
 });
 
 /** The owner's broker; needs `access` (the lock id is the client id). Secrets come from files. */

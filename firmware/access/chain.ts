@@ -1,7 +1,6 @@
 // A grant chain, root first: [delegation, (delegation,)] grant. The root is signed by an owner key;
 // each later link by the key its parent delegated to (the parent's cnf); every child may only
 // narrow its parent: time, schedule, roles, uses, depth, and obligations it must keep.
-import { createHash } from 'node:crypto';
 import type { Ed25519Verifier } from './ed25519.js';
 import { type Claims, parseClaims, type Obligations } from './grant.js';
 import { openSigned, TYP } from './messages.js';
@@ -17,28 +16,45 @@ export type ChainRefusal = 'malformed' | 'too-large' | 'bad-signature' | 'unsupp
 const equal = (a: Uint8Array | null, b: Uint8Array | null) => a !== null && b !== null && Buffer.compare(a, b) === 0;
 
 /**
- * Links already verified, by SHA-256 of their exact bytes. Grants and delegations are presented
- * again and again as the same bytes, and verifying public bytes always gives the same answer, so
- * the signature need not be checked twice. Only successes are kept; bounded, oldest out first.
+ * Links already verified, by their exact bytes. Grants and delegations are presented again and
+ * again as the same bytes, and verifying public bytes always gives the same answer, so the
+ * signature need not be checked twice. Looked up by a cheap seeded hash and confirmed by comparing
+ * every byte (so the hash need not resist collisions: a collision is only a miss). Only successes
+ * are kept; bounded, oldest out first.
  */
 export class VerifiedLinks {
-  private readonly links = new Map<string, Link>();
+  private readonly links = new Map<number, { bytes: Uint8Array; link: Link }>();
+  private readonly seed = (Math.random() * 0x1_0000_0000) >>> 0;
   constructor(private readonly capacity = 1024) {}
 
   open(bytes: Uint8Array, verifier: Ed25519Verifier): { ok: true; link: Link } | { ok: false; reason: ChainRefusal } {
-    const id = createHash('sha256').update(bytes).digest('base64');
+    const id = this.capacity === 0 ? 0 : hashBytes(bytes, this.seed);
     const known = this.links.get(id);
-    if (known) return { ok: true, link: known };
+    if (known && Buffer.compare(known.bytes, bytes) === 0) return { ok: true, link: known.link };
     const opened = openSigned(bytes, TYP.grant, verifier);
     if (!opened.ok) return { ok: false, reason: opened.reason === 'wrong-type' ? 'malformed' : opened.reason };
     const claims = parseClaims(opened.value.payload);
     if (!claims.ok) return { ok: false, reason: 'malformed' };
     const link = { signer: opened.value.signer, claims: claims.value };
     if (this.capacity === 0) return { ok: true, link };
+    this.links.delete(id);
     if (this.links.size >= this.capacity) this.links.delete(this.links.keys().next().value!);
-    this.links.set(id, link);
+    this.links.set(id, { bytes: new Uint8Array(bytes), link });
     return { ok: true, link };
   }
+}
+
+/** A 32-bit FNV-1a-style hash over the bytes, four at a time, with a per-instance seed. Not cryptographic. */
+function hashBytes(bytes: Uint8Array, seed: number): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  const n = bytes.length;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    h = Math.imul(h ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)), 0x01000193);
+    h ^= h >>> 15;
+  }
+  for (; i < n; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return (h ^ (h >>> 16) ^ n) >>> 0;
 }
 
 /** Verify every link's signature and its place in the chain. Time, audience and revocation are the caller's. */

@@ -10,7 +10,7 @@ import { TypedEmitter } from '../util/typed-emitter.js';
 import { ChallengeBook } from './challenges.js';
 import { effectiveObligations, type Link, VerifiedLinks, verifyChain } from './chain.js';
 import { GrantStore } from './grant-store.js';
-import { checkTrustedKey, createVerifier, type Ed25519Provider, type Ed25519Verifier } from './ed25519.js';
+import { checkTrustedKey, createVerifier, type Ed25519Provider, type Ed25519Verifier, type SodiumLoader } from './ed25519.js';
 import { type Claims, NO_OBLIGATIONS, type Obligations, type Role } from './grant.js';
 import { type Command, type Heartbeat, type OpenRefusal, openSigned, parseCommand, parseHeartbeat, parsePresentation, parseProof, parseRevocations, REVOCATION_LIMITS, TYP } from './messages.js';
 import { RevocationState } from './revocations.js';
@@ -63,6 +63,8 @@ export interface AccessConfig {
   timeZone: string;
   ownerKeys: readonly Uint8Array[];
   provider: Ed25519Provider;
+  /** How libsodium is loaded (tests inject a failing one to prove the fallback). */
+  loadSodium?: SodiumLoader;
   clockSkewS: number;
   /** Per role, the oldest a heartbeat may be (seconds) before the role is refused. Owner is never refused. */
   maxRevocationAgeS: Partial<Record<Exclude<Role, 'owner'>, number>>;
@@ -71,7 +73,7 @@ export interface AccessConfig {
 }
 
 export const DEFAULT_ACCESS: Omit<AccessConfig, 'lockId' | 'timeZone' | 'ownerKeys'> = {
-  provider: 'node',
+  provider: 'sodium',
   clockSkewS: 60,
   maxRevocationAgeS: { guest: 7 * 86_400, service: 7 * 86_400, delivery: 86_400 },
   clockBackToleranceMs: 5_000,
@@ -94,8 +96,12 @@ export class AccessCore {
   /** Verified grants pushed to the lock (PIN and tracking grants, delegations). */
   readonly grants = new GrantStore();
   private readonly verifier: Ed25519Verifier;
-  private readonly owners: Set<string>;
+  private readonly owners: readonly Uint8Array[];
+  /** Is `key` one of the owner keys? Byte compares, no strings: it runs on every decision. */
+  private readonly isOwner = (key: Uint8Array): boolean => this.owners.some((owner) => Buffer.compare(owner, key) === 0);
   private revocations = RevocationState.empty();
+  /** The list in force is on disk (false between enforcing a new one and its durable write). */
+  private revocationsSaved = true;
   private heartbeat: Heartbeat | null = null;
   private clockBack = false;
   private readonly verified = new VerifiedLinks();
@@ -110,8 +116,8 @@ export class AccessCore {
       const refusal = checkTrustedKey(key);
       if (refusal) throw new KeyFault(`owner key ${hex(key)} refused: ${refusal}`);
     }
-    this.owners = new Set(config.ownerKeys.map(hex));
-    this.verifier = createVerifier(config.provider);
+    this.owners = config.ownerKeys.map((k) => Uint8Array.from(k));
+    this.verifier = createVerifier(config.provider, config.loadSodium);
     this.challenges = new ChallengeBook(deps.clock, deps.random);
     // Persisted signed state is re-verified at boot, never trusted as bytes on disk.
     // A snapshot that no longer verifies is damage: reported, and (with no list) the freshness rule
@@ -143,6 +149,16 @@ export class AccessCore {
         // Still on disk: it is checked again (and dropped again) at the next boot.
       }
     }
+  }
+
+  /** The Ed25519 provider in use (libsodium falls back to node:crypto where it cannot load). */
+  get verifierProvider(): Ed25519Provider {
+    return this.verifier.provider;
+  }
+
+  /** Why the configured provider is not the one in use, or null. */
+  get verifierFallback(): string | null {
+    return this.verifier.fallback ?? null;
   }
 
   get revocationSeq(): number {
@@ -221,7 +237,7 @@ export class AccessCore {
   private decideUnsafe(bytes: Uint8Array, options: DecideOptions): Decision {
     const parsed = parsePresentation(bytes);
     if (!parsed.ok) return deny(parsed.reason);
-    const chain = verifyChain(parsed.value.chain, (k) => this.owners.has(hex(k)), this.verifier, this.verified);
+    const chain = verifyChain(parsed.value.chain, this.isOwner, this.verifier, this.verified);
     if (!chain.ok) return deny(chain.reason);
     const links = chain.links;
     const leaf = links.at(-1)!.claims;
@@ -291,7 +307,7 @@ export class AccessCore {
       if (claims.exp !== null && seconds - skew >= claims.exp) return 'expired';
       if (schedules && claims.schedule && !inSchedule(claims.schedule, now, this.config.timeZone)) return 'outside-schedule';
       if (this.revocations.grants.has(claims.cti)) return 'revoked-grant';
-      if (!this.owners.has(hex(signer)) && this.revocations.issuers.has(signer)) return 'revoked-issuer';
+      if (!this.isOwner(signer) && this.revocations.issuers.has(signer)) return 'revoked-issuer';
       if (claims.holderKey) {
         const set = claims.delegation ? this.revocations.issuers : this.revocations.holders;
         if (set.has(claims.holderKey)) return claims.delegation ? 'revoked-issuer' : 'revoked-holder';
@@ -318,7 +334,7 @@ export class AccessCore {
     try {
       if (chain.length === 0) return { ok: false, reason: 'malformed' };
       if (chain.length > 3) return { ok: false, reason: 'chain-too-long' };
-      const verified = verifyChain(chain, (k) => this.owners.has(hex(k)), this.verifier, this.verified);
+      const verified = verifyChain(chain, this.isOwner, this.verifier, this.verified);
       if (!verified.ok) return { ok: false, reason: verified.reason };
       const now = this.now();
       const refusal = this.checkLinks(verified.links, now, false);
@@ -349,14 +365,21 @@ export class AccessCore {
     if (!list) return this.refuseList('malformed');
     if (list.aud !== this.config.lockId) return this.refuseList('wrong-lock');
     if (list.seq < this.revocations.seq) return this.refuseList('rollback');
-    if (list.seq === this.revocations.seq && this.revocations.seq > 0) return { ok: true, seq: list.seq };
+    if (list.seq === this.revocations.seq && this.revocations.seq > 0 && this.revocationsSaved) return { ok: true, seq: list.seq };
+    // Enforced first, as soon as it verifies; then made durable (the snapshot). If that
+    // fails the list stays enforced in memory and the caller does not acknowledge it, so it comes
+    // again (and is saved then).
+    if (list.seq > this.revocations.seq || this.revocations.seq === 0) {
+      this.revocations = RevocationState.fromList(list);
+      this.revocationsSaved = !persist;
+      this.events.emit('revocations', { seq: list.seq, ...this.revocations.counts });
+    }
     try {
       if (persist) this.deps.store.saveSnapshot('revocations', bytes);
     } catch {
       return this.refuseList('store-failure');
     }
-    this.revocations = RevocationState.fromList(list);
-    this.events.emit('revocations', { seq: list.seq, ...this.revocations.counts });
+    this.revocationsSaved = true;
     return { ok: true, seq: list.seq };
   }
 
@@ -402,7 +425,7 @@ export class AccessCore {
   private openOwnerSigned(bytes: Uint8Array, typ: (typeof TYP)[keyof typeof TYP]): { ok: true; payload: unknown } | { ok: false; reason: OpenRefusal | 'not-owner' } {
     const opened = openSigned(bytes, typ, this.verifier, typ === TYP.revocations ? REVOCATION_LIMITS : undefined);
     if (!opened.ok) return { ok: false, reason: opened.reason };
-    if (!this.owners.has(hex(opened.value.signer))) return { ok: false, reason: 'not-owner' };
+    if (!this.isOwner(opened.value.signer)) return { ok: false, reason: 'not-owner' };
     return { ok: true, payload: opened.value.payload };
   }
 

@@ -52,11 +52,11 @@ export function decodeSign1(bytes: Uint8Array, limits: CborLimits = DEFAULT_LIMI
   return {
     ok: true,
     value: {
-      protectedBytes: Uint8Array.from(protectedBytes),
+      protectedBytes: new Uint8Array(protectedBytes),
       protectedHeader: protectedHeader as Map<unknown, unknown>,
       unprotectedHeader,
-      payload: Uint8Array.from(payload),
-      signature: Uint8Array.from(signature),
+      payload: new Uint8Array(payload),
+      signature: new Uint8Array(signature),
     },
   };
 }
@@ -66,12 +66,52 @@ export function signerOf(message: Sign1): Decoded<Uint8Array, 'unsupported-alg' 
   if (message.protectedHeader.get(HEADER_ALG) !== ALG_EDDSA) return { ok: false, reason: 'unsupported-alg' };
   const kid = message.protectedHeader.get(HEADER_KID);
   if (!isBytes(kid) || kid.length !== 32) return { ok: false, reason: 'no-kid' };
-  return { ok: true, value: Uint8Array.from(kid) };
+  return { ok: true, value: new Uint8Array(kid) };
 }
 
-/** Sig_structure for COSE_Sign1 with empty external AAD: the bytes the signature covers. */
-export function sigStructure(protectedBytes: Uint8Array, payload: Uint8Array, externalAad: Uint8Array = new Uint8Array(0)): Uint8Array {
-  return encodeDeterministic(['Signature1', protectedBytes, externalAad, payload]);
+const EMPTY = new Uint8Array(0);
+/** 0x84 (array of 4), then the text "Signature1". */
+const SIG1_PREFIX = Uint8Array.from([0x84, 0x6a, ...new TextEncoder().encode('Signature1')]);
+
+/**
+ * Sig_structure for COSE_Sign1 with empty external AAD: the bytes the signature covers. The same
+ * bytes the deterministic encoder gives ['Signature1', protected, aad, payload], written by
+ * concatenation into one buffer (it is built on every verification).
+ */
+export function sigStructure(protectedBytes: Uint8Array, payload: Uint8Array, externalAad: Uint8Array = EMPTY): Uint8Array {
+  const out = new Uint8Array(SIG1_PREFIX.length + headLength(protectedBytes.length) + protectedBytes.length + headLength(externalAad.length) + externalAad.length + headLength(payload.length) + payload.length);
+  out.set(SIG1_PREFIX, 0);
+  let at = putBytes(out, SIG1_PREFIX.length, protectedBytes);
+  at = putBytes(out, at, externalAad);
+  putBytes(out, at, payload);
+  return out;
+}
+
+/** Length of the shortest CBOR head of a byte string of `n` bytes. */
+function headLength(n: number): number {
+  return n < 24 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
+}
+
+/** Write a byte string (shortest head, then the bytes) at `at`; returns the offset after it. */
+function putBytes(out: Uint8Array, at: number, bytes: Uint8Array): number {
+  const n = bytes.length;
+  if (n < 24) out[at++] = 0x40 | n;
+  else if (n < 0x100) {
+    out[at++] = 0x58;
+    out[at++] = n;
+  } else if (n < 0x10000) {
+    out[at++] = 0x59;
+    out[at++] = n >>> 8;
+    out[at++] = n & 0xff;
+  } else {
+    out[at++] = 0x5a;
+    out[at++] = n >>> 24;
+    out[at++] = (n >>> 16) & 0xff;
+    out[at++] = (n >>> 8) & 0xff;
+    out[at++] = n & 0xff;
+  }
+  out.set(bytes, at);
+  return at + n;
 }
 
 /** Build a tagged COSE_Sign1 signed by `sign` (tools and tests; the lock only signs with its device key). */

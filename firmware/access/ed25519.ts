@@ -1,12 +1,14 @@
 // Ed25519 signature verification under one written policy: strict RFC 8032 (cofactorless), with
-// our byte-level pre-checks run before any library sees the bytes, so that node:crypto (the fast
-// path, cached key objects) and tweetnacl (the pure-JavaScript reference) give the same answer.
+// our byte-level pre-checks run before any library sees the bytes, so that libsodium (the default,
+// where its prebuilt binding loads), node:crypto (OpenSSL, cached key objects) and tweetnacl (the
+// pure-JavaScript reference) give the same answer.
 // Verification handles public data only; it returns a reason, it never throws on attacker bytes.
 import { createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { ed25519, ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25519.js';
 import { createRequire } from 'node:module';
 
-export type Ed25519Provider = 'node' | 'tweetnacl';
+export type Ed25519Provider = 'sodium' | 'node' | 'tweetnacl';
+export const ED25519_PROVIDERS = ['sodium', 'node', 'tweetnacl'] as const satisfies readonly Ed25519Provider[];
 
 /** Why a signature or key was refused. Closed set. */
 export type Ed25519Refusal =
@@ -34,14 +36,12 @@ const hexToBytes = (hex: string) => Uint8Array.from(Buffer.from(hex, 'hex'));
  * Encodings of the 8 small-order points (noble's table), plus the two where x = 0 with the sign
  * bit set (identity and (0, -1)); those are non-canonical, but listed so either check catches them.
  */
-const SMALL_ORDER = new Set<string>(
-  ED25519_TORSION_SUBGROUP.flatMap((hex: string) => {
-    const bytes = hexToBytes(hex);
-    const flipped = Uint8Array.from(bytes);
-    flipped[31]! ^= 0x80;
-    return [Buffer.from(bytes).toString('hex'), Buffer.from(flipped).toString('hex')];
-  }),
-);
+const SMALL_ORDER: readonly Uint8Array[] = ED25519_TORSION_SUBGROUP.flatMap((hex: string) => {
+  const bytes = hexToBytes(hex);
+  const flipped = Uint8Array.from(bytes);
+  flipped[31]! ^= 0x80;
+  return [bytes, flipped];
+});
 
 /** a < b for 32-byte little-endian integers; constant in structure, public data only. */
 function lessThan(a: Uint8Array, offset: number, b: Uint8Array): boolean {
@@ -79,11 +79,14 @@ function canonicalPoint(bytes: Uint8Array, offset: number): boolean {
 }
 
 /** First bytes of the blocklisted encodings: most inputs are cleared by one byte compare. */
-const SMALL_ORDER_FIRST = new Set([...SMALL_ORDER].map((h) => Number.parseInt(h.slice(0, 2), 16)));
+const SMALL_ORDER_FIRST = new Set(SMALL_ORDER.map((b) => b[0]!));
 
 function isSmallOrder(bytes: Uint8Array, offset: number): boolean {
   if (!SMALL_ORDER_FIRST.has(bytes[offset]!)) return false;
-  return SMALL_ORDER.has(Buffer.from(bytes.buffer, bytes.byteOffset + offset, 32).toString('hex'));
+  return SMALL_ORDER.some((point) => {
+    for (let i = 0; i < 32; i++) if (point[i] !== bytes[offset + i]) return false;
+    return true;
+  });
 }
 
 /** The pre-checks of our policy, in order; null when the bytes may go to a provider. */
@@ -118,6 +121,8 @@ export function checkTrustedKey(publicKey: Uint8Array): Ed25519Refusal | null {
 
 export interface Ed25519Verifier {
   readonly provider: Ed25519Provider;
+  /** Set when the provider asked for could not load and this one stands in: why. */
+  readonly fallback?: string;
   /** null when the signature is valid under our policy, else why not. Never throws. */
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Ed25519Refusal | null;
 }
@@ -178,6 +183,64 @@ export function tweetnaclVerifier(): Ed25519Verifier {
   };
 }
 
-export function createVerifier(provider: Ed25519Provider): Ed25519Verifier {
-  return provider === 'node' ? nodeVerifier() : tweetnaclVerifier();
+/** The part of sodium-native's binding we use. */
+export interface SodiumBinding {
+  crypto_sign_verify_detached(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
+}
+export type SodiumLoader = () => SodiumBinding;
+
+/** sodium-native is an optional dependency: absent, or without a prebuilt binary (32-bit ARM), it throws here. */
+export const loadSodiumNative: SodiumLoader = () => {
+  const binding = createRequire(import.meta.url)('sodium-native') as SodiumBinding;
+  if (typeof binding.crypto_sign_verify_detached !== 'function') throw new Error('sodium-native has no crypto_sign_verify_detached');
+  return binding;
+};
+
+/** libsodium through sodium-native: a native call, no key objects to cache. */
+export function sodiumVerifier(binding: SodiumBinding = loadSodiumNative()): Ed25519Verifier {
+  return {
+    provider: 'sodium',
+    verify(publicKey, message, signature) {
+      const refusal = precheck(publicKey, signature);
+      if (refusal) return refusal;
+      try {
+        return binding.crypto_sign_verify_detached(signature, message, publicKey) ? null : 'bad-signature';
+      } catch {
+        return 'bad-signature';
+      }
+    },
+  };
+}
+
+/**
+ * The verifier for `provider`. 'sodium' falls back to node:crypto where the binding cannot load;
+ * the verifier then says so in `fallback` (the composition logs it once at boot). The binding
+ * loads on first use (a verification, or reading `provider` or `fallback`), not at construction:
+ * a lock with nothing to verify at boot reaches "ready" without it.
+ */
+export function createVerifier(provider: Ed25519Provider, loadSodium: SodiumLoader = loadSodiumNative): Ed25519Verifier {
+  if (provider === 'tweetnacl') return tweetnaclVerifier();
+  if (provider === 'node') return nodeVerifier();
+  let inner: Ed25519Verifier | null = null;
+  const resolve = (): Ed25519Verifier => (inner ??= loadSodiumOrFallBack(loadSodium));
+  return {
+    get provider() {
+      return resolve().provider;
+    },
+    get fallback() {
+      return resolve().fallback;
+    },
+    verify: (publicKey, message, signature) => (inner ?? resolve()).verify(publicKey, message, signature),
+  };
+}
+
+function loadSodiumOrFallBack(loadSodium: SodiumLoader): Ed25519Verifier {
+  let binding: SodiumBinding;
+  try {
+    binding = loadSodium();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    return { ...nodeVerifier(), fallback: `libsodium unavailable (${reason}): node:crypto verifies` };
+  }
+  return sodiumVerifier(binding);
 }

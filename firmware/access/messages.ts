@@ -123,7 +123,7 @@ export function parseProof(payload: unknown): Proof | null {
   const challenge = payload.get(2);
   const cti = payload.get(3);
   if (typeof aud !== 'string' || !isBytes(challenge) || challenge.length !== 32 || !isBytes(cti) || cti.length !== 16) return null;
-  return { aud, challenge: Uint8Array.from(challenge), cti: Uint8Array.from(cti) };
+  return { aud, challenge: new Uint8Array(challenge), cti: new Uint8Array(cti) };
 }
 
 // ---- remote command: {1: aud, 2: nonce (16 B), 3: iat, 4: exp, 5: action, 6?: mode} ----
@@ -173,7 +173,9 @@ export function parsePresentation(bytes: Uint8Array): { ok: true; value: Present
   const chain = item[1] as unknown[];
   if (chain.length === 0 || !chain.every(isBytes)) return { ok: false, reason: 'malformed' };
   if (chain.length > MAX_CHAIN) return { ok: false, reason: 'chain-too-long' };
-  return { ok: true, value: { chain: chain.map((c) => Uint8Array.from(c as Uint8Array)), proof: Uint8Array.from(item[2] as Uint8Array) } };
+  // Views into `bytes`, not copies: a presentation is decided on at once, and what is kept
+  // (the verified-link cache) copies what it keeps.
+  return { ok: true, value: { chain: chain as Uint8Array[], proof: item[2] as Uint8Array } };
 }
 
 export function encodePresentation(p: Presentation): Uint8Array {

@@ -12,7 +12,7 @@ export class RevocationState {
   ) {}
 
   static empty(): RevocationState {
-    return new RevocationState(0, new IdSet(0), new IdSet(0), new IdSet(0));
+    return new RevocationState(0, new IdSet(16, 0), new IdSet(32, 0), new IdSet(32, 0));
   }
 
   static fromList(list: RevocationList): RevocationState {

@@ -1,11 +1,15 @@
 // Weekly windows in the lock's IANA time zone. A window is wall-clock time ("Mon-Fri 09:00-17:00"),
-// so its instants move with daylight saving: evaluated per instant through Intl, never by adding
-// fixed offsets. A skipped hour (spring) simply never occurs; a repeated hour (autumn) is in the
-// window both times it happens.
+// so its instants move with daylight saving. The zone's UTC offset comes from Intl and is cached
+// from the instant it was read until the zone's next transition (found once, by search), so a
+// check is arithmetic. A skipped hour (spring) simply never occurs; a repeated hour (autumn) is in
+// the window both times it happens.
 import type { Window } from './grant.js';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const WEEKDAY: Record<string, number> = { Mon: 0, Tue: 1, Wed: 2, Thu: 3, Fri: 4, Sat: 5, Sun: 6 };
+const DAY_MS = 86_400_000;
+/** How far ahead an offset is trusted without a new look; transitions are months apart, never two a day. */
+const HORIZON_DAYS = 8;
 
 /** True when `zone` is an IANA zone this runtime knows. */
 export function isValidTimeZone(zone: string): boolean {
@@ -17,28 +21,85 @@ export function isValidTimeZone(zone: string): boolean {
   }
 }
 
-/** Day of week (0 = Monday) and minute of the day of instant `ms` in `zone`. */
-export function localWeekMinute(ms: number, zone: string): { day: number; minute: number } {
+function formatter(zone: string): Intl.DateTimeFormat {
   let f = formatters.get(zone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, weekday: 'short', hour: 'numeric', minute: 'numeric', hourCycle: 'h23' });
+    const fields = { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' } as const;
+    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, weekday: 'short', hourCycle: 'h23', ...fields });
     formatters.set(zone, f);
   }
-  let day = 0;
-  let hour = 0;
-  let minute = 0;
-  for (const part of f.formatToParts(ms)) {
-    if (part.type === 'weekday') day = WEEKDAY[part.value] ?? 0;
-    else if (part.type === 'hour') hour = Number(part.value);
-    else if (part.type === 'minute') minute = Number(part.value);
+  return f;
+}
+
+/** Day of week (0 = Monday) and minute of the day of `ms` in `zone`, read through Intl: the reference. */
+export function localWeekMinuteIntl(ms: number, zone: string): { day: number; minute: number } {
+  const p = parts(ms, zone);
+  return { day: p.weekday, minute: p.hour * 60 + p.minute };
+}
+
+function parts(ms: number, zone: string) {
+  const p = { weekday: 0, year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
+  for (const part of formatter(zone).formatToParts(ms)) {
+    if (part.type === 'weekday') p.weekday = WEEKDAY[part.value] ?? 0;
+    else if (part.type in p) p[part.type as keyof typeof p] = Number(part.value);
   }
-  return { day, minute: hour * 60 + minute };
+  return p;
+}
+
+/** The zone's offset from UTC at `ms` (ms; local = UTC + offset), to the second. */
+function offsetAt(ms: number, zone: string): number {
+  const p = parts(ms, zone);
+  const second = Math.floor(ms / 1000) * 1000;
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - second;
+}
+
+interface OffsetSpan {
+  from: number;
+  until: number;
+  offset: number;
+}
+const spans = new Map<string, OffsetSpan>();
+
+/** The offset at `ms` and how long it holds: up to the next transition, or HORIZON_DAYS if none comes sooner. */
+function offsetSpan(ms: number, zone: string): OffsetSpan {
+  const from = Math.floor(ms / 1000) * 1000;
+  const offset = offsetAt(from, zone);
+  let until = from + HORIZON_DAYS * DAY_MS;
+  for (let day = 1; day <= HORIZON_DAYS; day++) {
+    const probe = from + day * DAY_MS;
+    if (offsetAt(probe, zone) === offset) continue;
+    // The transition lies in (probe - 1 day, probe]: find its first second.
+    let lo = probe - DAY_MS; // offset here is `offset`
+    let hi = probe; // and here it is not
+    while (hi - lo > 1000) {
+      const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
+      if (offsetAt(mid, zone) === offset) lo = mid;
+      else hi = mid;
+    }
+    until = hi;
+    break;
+  }
+  return { from, until, offset };
+}
+
+/** Day of week (0 = Monday) and minute of the day of instant `ms` in `zone`. */
+export function localWeekMinute(ms: number, zone: string): { day: number; minute: number } {
+  let span = spans.get(zone);
+  if (!span || ms < span.from || ms >= span.until) {
+    span = offsetSpan(ms, zone);
+    spans.set(zone, span);
+  }
+  const local = ms + span.offset;
+  const days = Math.floor(local / DAY_MS);
+  // 1970-01-01 was a Thursday (3, counting from Monday = 0).
+  return { day: (((days + 3) % 7) + 7) % 7, minute: Math.floor((local - days * DAY_MS) / 60_000) };
 }
 
 export function inSchedule(windows: readonly Window[], ms: number, zone: string): boolean {
   const { day, minute } = localWeekMinute(ms, zone);
   const bit = 1 << day;
-  return windows.some((w) => (w.days & bit) !== 0 && minute >= w.start && minute < w.end);
+  for (const w of windows) if ((w.days & bit) !== 0 && minute >= w.start && minute < w.end) return true;
+  return false;
 }
 
 /** Every child window lies inside one parent window (same or fewer days, same or shorter hours). */

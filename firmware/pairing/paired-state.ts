@@ -68,7 +68,7 @@ export function writePaired(stateDir: string, s: PairSettings): PairedSections {
       ownerKeys: s.ownerKeys.map(hex),
       stateDir: join(final, 'data'),
       keypadSecretFile: join(final, 'keypad.secret'),
-      provider: 'node',
+      provider: 'sodium',
     },
     mqtt: s.mqtt
       ? {

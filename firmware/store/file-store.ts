@@ -4,7 +4,10 @@
 //                replayed at open, a torn tail cut off, damage or a lost copy reported and repaired;
 //   <name>.cose  snapshots written atomically: temp file, fsync, rename, fsync the directory;
 //   grants       the grants pushed to the lock (grant-journal.ts), re-verified by the core at boot.
+// The trusted-time floor is raised in memory on every reading and made durable off the decision
+// path: inside the next use commit's record (one append), on a timer, and at close.
 import { join } from 'node:path';
+import type { Clock, TimerHandle } from '../../hal/ports/clock.js';
 import { GrantJournal } from './grant-journal.js';
 import type { Storage } from '../../hal/ports/storage.js';
 import { nodeStorage } from '../../hal/node/storage.js';
@@ -16,7 +19,10 @@ const RECORD_USE = 1;
 const RECORD_TIME = 2;
 const RECORD_STATE = 3;
 const RECORD_NONCE = 4;
-const TIME_PERSIST_STEP_MS = 60_000;
+/** A use and the time floor in one record: the floor rides along with the use commit. */
+const RECORD_USE_TIME = 5;
+/** How often the floor is made durable when it has moved and no use commit carried it. */
+export const TIME_PERSIST_INTERVAL_MS = 60_000;
 
 export class FileStore implements AccessStore {
   private readonly uses = new Map<string, number>();
@@ -28,17 +34,23 @@ export class FileStore implements AccessStore {
   private readonly grants: GrantJournal;
 
   private readonly missing: JournalDamage | null = null;
+  private readonly floorTimer: TimerHandle | null;
 
-  /** `now` (ms) dates damage found at open (uses may be lost from then on). */
+  /**
+   * `now` (ms) dates damage found at open (uses may be lost from then on). With `clock`, the time
+   * floor is persisted every TIME_PERSIST_INTERVAL_MS while it moves.
+   */
   constructor(
     private readonly dir: string,
     private readonly fs: Storage = nodeStorage,
     now: () => number = Date.now,
+    clock?: Clock,
   ) {
     const existed = fs.sizeOf(join(dir, 'journal')) > 0 || fs.sizeOf(join(dir, 'journal.mirror')) > 0;
     this.journal = new MirroredJournal(dir, 'journal', (r) => this.apply(r), 64, fs);
     this.persistedFloor = this.floor;
     this.grants = new GrantJournal(dir, fs);
+    this.floorTimer = clock?.every(TIME_PERSIST_INTERVAL_MS, () => this.flushTimeFloorQuietly()) ?? null;
     // Both copies gone (or emptied) while the lock's other state is there: its uses cannot be proven.
     if (!existed && ['grants', 'outbox', 'revocations.cose', 'heartbeat.cose'].some((f) => fs.sizeOf(join(dir, f)) > 0)) {
       this.missing = { file: 'journal', offset: 0, skippedBytes: 0 };
@@ -122,13 +134,16 @@ export class FileStore implements AccessStore {
     const id = Buffer.from(cti).toString('hex');
     const used = this.uses.get(id) ?? 0;
     if (used >= max) return false;
-    const payload = Buffer.alloc(20);
+    // The floor rides along with the use when it moved: one record, one append.
+    const floor = this.floor;
+    const withTime = floor > this.persistedFloor;
+    const payload = Buffer.alloc(withTime ? 28 : 20);
     Buffer.from(cti).copy(payload, 0, 0, 16);
     payload.writeUInt32BE(used + 1, 16);
-    this.append(RECORD_USE, payload);
+    if (withTime) payload.writeBigUInt64BE(BigInt(Math.floor(floor)), 20);
+    this.append(withTime ? RECORD_USE_TIME : RECORD_USE, payload);
     this.uses.set(id, used + 1);
-    // The floor rides along when it can; the use is committed either way (its failure is not the use's).
-    if (this.floor > this.persistedFloor) this.tryPersistFloor();
+    if (withTime) this.persistedFloor = floor;
     return true;
   }
 
@@ -136,14 +151,27 @@ export class FileStore implements AccessStore {
     return this.floor;
   }
 
+  /** In memory only: no write on the decision path (see flushTimeFloor). */
   raiseTimeFloor(ms: number): void {
-    if (ms <= this.floor) return;
-    this.floor = ms;
-    if (this.floor - this.persistedFloor < TIME_PERSIST_STEP_MS) return;
+    if (ms > this.floor) this.floor = ms;
+  }
+
+  /** The floor as it would be found after a power cut now. */
+  get persistedTimeFloor(): number {
+    return this.persistedFloor;
+  }
+
+  /** Make the floor durable if it moved since it last was. Throws StoreError. */
+  flushTimeFloor(): void {
+    if (this.floor > this.persistedFloor) this.persistFloor();
+  }
+
+  /** From the timer and at close: a failed write is tried again on the next tick or use commit. */
+  private flushTimeFloorQuietly(): void {
     try {
-      this.persistFloor();
+      this.flushTimeFloor();
     } catch {
-      // The floor holds in memory; the write is tried again with the next advance or use.
+      // The floor holds in memory; nothing is lost that a later write will not carry.
     }
   }
 
@@ -174,8 +202,9 @@ export class FileStore implements AccessStore {
   }
 
   close(): void {
+    this.floorTimer?.cancel();
     try {
-      if (this.floor > this.persistedFloor) this.persistFloor();
+      this.flushTimeFloor();
     } catch {
       // A failing card at shutdown: the floor falls back to the last one written (time never goes back past it).
     } finally {
@@ -184,19 +213,10 @@ export class FileStore implements AccessStore {
     }
   }
 
-  private tryPersistFloor(): void {
-    try {
-      this.persistFloor();
-    } catch {
-      // tried again with the next advance, use or shutdown
-    }
-  }
-
   private persistFloor(): void {
-    const payload = Buffer.alloc(8);
-    payload.writeBigUInt64BE(BigInt(Math.floor(this.floor)));
-    this.append(RECORD_TIME, payload);
-    this.persistedFloor = this.floor;
+    const floor = this.floor;
+    this.append(RECORD_TIME, encodeTime(floor));
+    this.persistedFloor = floor;
   }
 
   private append(type: number, payload: Uint8Array): void {
@@ -210,9 +230,10 @@ export class FileStore implements AccessStore {
   /** One replayed record; false for one we do not know (the intact prefix ends there). */
   private apply({ type, payload }: JournalRecord): boolean {
     const body = Buffer.from(payload.buffer, payload.byteOffset, payload.length);
-    if (type === RECORD_USE && body.length === 20) {
+    if ((type === RECORD_USE && body.length === 20) || (type === RECORD_USE_TIME && body.length === 28)) {
       const id = body.subarray(0, 16).toString('hex');
       this.uses.set(id, Math.max(this.uses.get(id) ?? 0, body.readUInt32BE(16)));
+      if (type === RECORD_USE_TIME) this.floor = Math.max(this.floor, Number(body.readBigUInt64BE(20)));
     } else if (type === RECORD_TIME && body.length === 8) {
       this.floor = Math.max(this.floor, Number(body.readBigUInt64BE(0)));
     } else if (type === RECORD_NONCE && body.length > 4 && body.length <= 36) {

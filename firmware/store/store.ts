@@ -23,7 +23,7 @@ export interface AccessStore {
   commitUse(cti: Uint8Array, max: number): boolean;
   /** The highest trusted time seen (ms), as persisted. */
   timeFloor(): number;
-  /** Raise the floor; persisted lazily (at least every minute of advance, and with every use). */
+  /** Raise the floor in memory; persisted off the decision path (with the next use commit, on a timer, at close). */
   raiseTimeFloor(ms: number): void;
   loadSnapshot(name: SnapshotName): Uint8Array | null;
   /** Replace a snapshot atomically. Throws StoreError. */

@@ -29,8 +29,14 @@ export interface LinkOptions {
 }
 
 /** What the lock does with each inbound topic. Return when applied durably; throw to leave it unacknowledged. */
+/**
+ * A handler applies a message durably before it returns (throwing leaves it unacknowledged); it may
+ * return work to run after the acknowledgement, off the critical path (its outcome event).
+ */
+export type AfterAck = void | (() => void);
+
 export interface LinkHandlers {
-  revocations(payload: Uint8Array): void;
+  revocations(payload: Uint8Array): AfterAck;
   heartbeat(payload: Uint8Array): void;
   grants(payload: Uint8Array): void;
   commands(payload: Uint8Array): void;
@@ -45,6 +51,8 @@ export interface LinkEvents {
   disconnected: { reconnectInMs: number };
   /** A signed event the broker acknowledged, with its bytes (for the readable activity topic). */
   delivered: { seq: number; bytes: Uint8Array };
+  /** Work after an acknowledgement failed (an outcome event not written: storage fault). */
+  'after-ack-failed': { topic: string; error: string };
 }
 
 const INBOUND = ['revocations', 'heartbeat', 'grants', 'commands', 'ha/command', 'ha/mode'] as const;
@@ -199,11 +207,22 @@ export class MqttLink {
     const name = packet.topic.slice(this.topic('').length);
     const handler = (INBOUND as readonly string[]).includes(name) ? this.handlers[HANDLER[name as (typeof INBOUND)[number]]] : undefined;
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    let after: AfterAck = undefined;
     try {
-      if (handler && payload.length > 0) handler.call(this.handlers, new Uint8Array(payload));
+      if (handler && payload.length > 0) after = handler.call(this.handlers, new Uint8Array(payload));
     } catch {
       return; // not applied (storage failed): no PUBACK, so the broker delivers it again
     }
-    done(); // applied, or nothing to apply: now MQTT.js sends the PUBACK
+    done(); // applied durably, or nothing to apply: now MQTT.js sends the PUBACK
+    if (after) {
+      const work = after;
+      setImmediate(() => {
+        try {
+          work();
+        } catch (error) {
+          this.events.emit('after-ack-failed', { topic: name, error: error instanceof Error ? error.message : String(error) });
+        }
+      });
+    }
   }
 }

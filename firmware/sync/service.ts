@@ -48,7 +48,12 @@ export function syncHandlers(core: AccessCore, outbox: Outbox, local: LocalAcces
     report(type, result.ok, outcome(result.ok ? { ...result, ...extra } : result));
   };
   return {
-    revocations: (payload) => update('revocations', core.applyRevocations(payload)),
+    revocations: (payload) => {
+      // Enforced and durable when applyRevocations returns; the outcome event waits for the PUBACK.
+      const result = core.applyRevocations(payload);
+      if (!result.ok && result.reason === 'store-failure') throw new StoreError('revocations: cannot persist');
+      return () => update('revocations', result);
+    },
     heartbeat: (payload) => {
       // Accepted ones too: the owner's app confirms by it that the freshness rule took its heartbeat.
       const result = core.applyHeartbeat(payload);

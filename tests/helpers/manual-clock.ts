@@ -13,8 +13,16 @@ export class ManualClock implements Clock {
     this.timers.push(timer);
     return { cancel: () => (timer.live = false) };
   }
-  every(): TimerHandle {
-    throw new Error('not used');
+  every(ms: number, fn: () => void): TimerHandle {
+    let current: TimerHandle;
+    const arm = () => {
+      current = this.after(ms, () => {
+        arm();
+        fn();
+      });
+    };
+    arm();
+    return { cancel: () => current.cancel() };
   }
   advance(ms: number): void {
     const end = this.t + ms;

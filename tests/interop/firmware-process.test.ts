@@ -1,8 +1,8 @@
 // The firmware as `npm start` runs it, paired and connected: a real process on the simulated board
 // with `access` and `mqtt` configured, against a real Mosquitto. It comes online, publishes its
 // signed boot event, takes a revocation list, and says offline on SIGTERM. Waits on messages, not sleeps.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -18,10 +18,24 @@ beforeAll(async () => {
 }, 30_000);
 afterAll(async () => {
   await broker?.stop();
+  rmSync(bundleDir, { recursive: true, force: true });
 });
 
+// From source (tsx), and as the production bundle for small boards (tools/bundle.mjs) ships it.
+// (inside the repository, as dist/bundle is: its external packages load from node_modules)
+mkdirSync('dist', { recursive: true });
+const bundleDir = mkdtempSync(join('dist', 'test-bundle-'));
+const ENTRIES = [
+  { build: 'source', args: ['--import', 'tsx', 'firmware/main.ts'] },
+  { build: 'bundle', args: [join(bundleDir, 'start.cjs')] },
+];
+
 describe('the firmware process on a broker', () => {
-  it('comes online, announces itself to Home Assistant, reports, applies a revocation list, and goes offline on SIGTERM', async () => {
+  beforeAll(() => {
+    execFileSync(process.execPath, ['tools/bundle.mjs', bundleDir], { stdio: 'ignore' });
+  }, 60_000);
+
+  it.each(ENTRIES)('$build: comes online, announces itself to Home Assistant, reports, applies a revocation list, and goes offline on SIGTERM', async ({ args }) => {
     const owner = testKey('owner');
     const dir = mkdtempSync(join(tmpdir(), 'firmware-mqtt-'));
     writeFileSync(join(dir, 'ca.crt'), broker.ca);
@@ -62,7 +76,7 @@ describe('the firmware process on a broker', () => {
       });
     await new Promise<void>((r) => app.once('connect', () => app.subscribe(['locks/front-door/#', 'homeassistant/lock/front-door/lock/config'], { qos: 1 }, () => r())));
 
-    const lock = spawn(process.execPath, ['--import', 'tsx', 'firmware/main.ts', '--board', 'sim', '--json', '--config', join(dir, 'lock.json')], {
+    const lock = spawn(process.execPath, [...args, '--board', 'sim', '--json', '--config', join(dir, 'lock.json')], {
       env: { ...process.env, IS_TEST_MODE: '' },
       stdio: 'ignore',
     });

@@ -13,6 +13,7 @@ import { nodeVerifier } from '../../firmware/access/ed25519.js';
 import { openSigned, TYP } from '../../firmware/access/messages.js';
 import { type DeviceIdentity, loadOrCreateIdentity } from '../../firmware/identity.js';
 import { FileStore } from '../../firmware/store/file-store.js';
+import { StoreError } from '../../firmware/store/store.js';
 import { MqttLink } from '../../firmware/sync/link.js';
 import { Outbox } from '../../firmware/sync/outbox.js';
 import { syncHandlers } from '../../firmware/sync/service.js';
@@ -115,6 +116,49 @@ describe('MQTT sync with Mosquitto', () => {
     expect(presentNow()).toMatchObject({ allow: false, reason: 'revoked-grant' });
     const report = await waitFor(() => app.events.find((e) => e.type === 'revocations'), 'the report');
     expect(Object.fromEntries(report.data)).toEqual({ ok: true, seq: 1 });
+  }, 60_000);
+
+  it('a revocation list is enforced at once, acknowledged only once durable: a failed snapshot write gets no PUBACK, and the broker delivers it again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lock-mqtt-'));
+    let failing = true;
+    let saved = 0;
+    class FlakyStore extends FileStore {
+      override saveSnapshot(name: 'revocations' | 'heartbeat', bytes: Uint8Array): void {
+        if (failing) throw new StoreError('disk full');
+        super.saveSnapshot(name, bytes);
+        saved++;
+      }
+    }
+    const store = new FlakyStore(dir);
+    const identity = loadOrCreateIdentity(dir, seededRandom(4));
+    const core = new AccessCore({ ...DEFAULT_ACCESS, lockId: 'front-door', timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey] }, { clock: systemClock, random: seededRandom(5), store });
+    const outbox = new Outbox(dir, identity, systemClock, { lockId: 'front-door', cap: 100_000 });
+    const newLink = () => new MqttLink({ url: broker.url, lockId: 'front-door', username: 'front-door', password: 'front-secret', ca: broker.ca, clock: systemClock, random: seededRandom(6), backoff: { minMs: 100, maxMs: 1000 } }, syncHandlers(core, outbox, null), outbox);
+    let link = newLink();
+    cleanup.push(async () => {
+      await link.stop();
+      outbox.close();
+      store.close();
+    });
+    const app = await ownerApp(identity);
+    link.start();
+    await waitFor(() => link.connected, 'the lock to connect');
+    const cti = new Uint8Array(16).fill(0x41);
+    // Not retained: the only way the lock sees it again is the broker redelivering an unacknowledged message.
+    await app.publish('revocations', mintRevocations(owner, { seq: 1, aud: 'front-door', iat: Math.floor(Date.now() / 1000), grants: [cti] }));
+    await waitFor(() => core.revocationSeq === 1, 'the list to be enforced, in memory, although it could not be saved');
+    expect(saved).toBe(0);
+    // Storage recovers; the lock reconnects with its persistent session and the broker resends the list.
+    failing = false;
+    await link.stop();
+    link = newLink();
+    link.start();
+    await waitFor(() => saved === 1, 'the unacknowledged list to come again and be saved');
+    const report = await waitFor(() => app.events.find((e) => e.type === 'revocations'), 'the report, after the acknowledgement');
+    expect(Object.fromEntries(report.data)).toEqual({ ok: true, seq: 1 });
+    const reopened = new FileStore(dir);
+    expect(reopened.loadSnapshot('revocations')).not.toBeNull();
+    reopened.close();
   }, 60_000);
 
   it('refuses a rollback and a replayed command, and says so in signed events', async () => {

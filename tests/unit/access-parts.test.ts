@@ -156,10 +156,49 @@ describe('IdSet', () => {
     expect(falsePositives).toBe(0);
   });
 
-  it('reads keys by their first 16 bytes', () => {
+  it('reads keys by all 32 bytes: a key differing in its last byte is not in the set', () => {
     const key = new Uint8Array(32).map((_, i) => i + 1);
     const set = IdSet.fromPacked(key, 32);
     expect(set.has(key)).toBe(true);
-    expect(set.has(key.subarray(0, 8))).toBe(false);
+    expect(set.has(key.subarray(0, 16))).toBe(false);
+    const other = Uint8Array.from(key);
+    other[31]! ^= 1;
+    expect(set.has(other)).toBe(false);
+    expect(set.has(Uint8Array.from([0, ...key]), 1)).toBe(true); // at an offset
+  });
+
+  it('keeps 8 bytes an id at load <= 0.9, and finds ids that differ in one bit only', () => {
+    const n = 50_000;
+    const packed = new Uint8Array(16 * n);
+    const view = new DataView(packed.buffer);
+    for (let i = 0; i < n; i++) view.setUint32(16 * i + 12, i); // sequential ids: no randomness to lean on
+    const set = IdSet.fromPacked(packed, 16);
+    expect(set.size).toBe(n);
+    expect(set.load).toBeLessThanOrEqual(0.9);
+    expect(set.bytes).toBeLessThanOrEqual(Math.ceil(n / 0.8) * 8);
+    let missing = 0;
+    for (let i = 0; i < n; i++) if (!set.has(packed, 16 * i)) missing++;
+    expect(missing).toBe(0);
+    const probe = new Uint8Array(16);
+    const probeView = new DataView(probe.buffer);
+    let found = 0;
+    for (let i = n; i < 2 * n; i++) {
+      probeView.setUint32(12, i);
+      if (set.has(probe)) found++;
+    }
+    expect(found).toBe(0);
+  });
+
+  it('refuses to fill past load 0.9', () => {
+    const set = new IdSet(16, 100); // 125 slots: 112 ids fit
+    const id = new Uint8Array(16);
+    const view = new DataView(id.buffer);
+    for (let i = 0; i < 112; i++) {
+      view.setUint32(0, i + 1);
+      set.add(id);
+    }
+    view.setUint32(0, 1000);
+    expect(() => set.add(id)).toThrow(RangeError);
+    expect(set.load).toBeLessThanOrEqual(0.9);
   });
 });

@@ -100,7 +100,7 @@ describe('lock config', () => {
   it('names the field of a bad access or mqtt section, and wants access for mqtt', async () => {
     const { parseLockConfig } = await import('../../firmware/config.js');
     const access = { lockId: 'front-door', timeZone: 'Europe/Berlin', ownerKeys: ['ab'.repeat(32)], stateDir: '/tmp/x' };
-    expect(parseLockConfig({ access }).access?.provider).toBe('node');
+    expect(parseLockConfig({ access }).access?.provider).toBe('sodium');
     expect(() => parseLockConfig({ access: { ...access, timeZone: 'Mars/Base' } })).toThrow(/access\.timeZone: must be an IANA time zone/);
     expect(() => parseLockConfig({ access: { ...access, ownerKeys: ['xyz'] } })).toThrow(/access\.ownerKeys\.0: must be 64 lowercase hex digits/);
     expect(() => parseLockConfig({ access, mqtt: { url: 'http://broker' } })).toThrow(/mqtt\.url: must start with mqtt:\/\/ or mqtts:\/\//);

@@ -1,6 +1,6 @@
 // Our own vectors (tests/vectors/grants, made by tools/gen-grant-vectors.ts): every threat of the
 // design's section 9 that concerns grants, delegations, revocations, time and proofs, replayed step
-// by step against the access core on a real on-disk store, under both Ed25519 providers.
+// by step against the access core on a real on-disk store, under all three Ed25519 providers.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,7 @@ function run(vector: Vector, provider: Ed25519Provider): void {
   const config = { ...DEFAULT_ACCESS, provider, lockId: vector.lock.lockId, timeZone: vector.lock.timeZone, ownerKeys: vector.lock.ownerKeys.map(hex) };
   let store = new FileStore(dir);
   let core = new AccessCore(config, { clock, random, store });
+  expect(core.verifierProvider).toBe(provider); // no silent fallback from libsodium
   for (const [i, step] of vector.steps.entries()) {
     const where = `${vector.id} step ${i}`;
     if (step.at) now = Date.parse(step.at);
@@ -63,7 +64,7 @@ describe('grant vectors', () => {
   for (const file of files) {
     const vectors = JSON.parse(readFileSync(join(DIR, file), 'utf8')) as Vector[];
     describe(file, () => {
-      for (const provider of ['node', 'tweetnacl'] as const) {
+      for (const provider of ['sodium', 'node', 'tweetnacl'] as const) {
         it.each(vectors.map((v) => ({ ...v, provider })))('$id [$provider]: $comment', (v) => run(v, provider));
       }
     });

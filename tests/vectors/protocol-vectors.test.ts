@@ -40,7 +40,9 @@ function lockFor(file: ProtocolFile, at: string, challenge?: string) {
   const give = (input: Input, message: Uint8Array): Verdict => {
     const topic = TOPIC[input];
     if (topic) {
-      handlers[topic]!(message);
+      // A revocation list's outcome event is written after the acknowledgement: run that work too.
+      const afterAck = handlers[topic]!(message);
+      if (typeof afterAck === 'function') afterAck();
       const event = readEvent(outbox.pending().at(-1)!.bytes);
       if (!event.ok) throw new Error(`the lock's own event does not verify: ${event.reason}`);
       const d = event.event.details;

@@ -1,20 +1,23 @@
-// Every vector in ../shared/vectors through both providers: node:crypto and tweetnacl must give
-// the same answer on every case, and that answer must be strict RFC 8032 plus our pre-checks.
+// Every vector in ../shared/vectors through all three providers: libsodium, node:crypto and
+// tweetnacl must give the same answer on every case, and that answer must be strict RFC 8032 plus
+// our pre-checks.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeSign1, sigStructure, signerOf } from '../../firmware/access/cose.js';
-import { checkTrustedKey, type Ed25519Refusal, nodeVerifier, tweetnaclVerifier } from '../../firmware/access/ed25519.js';
+import { checkTrustedKey, type Ed25519Refusal, nodeVerifier, sodiumVerifier, tweetnaclVerifier } from '../../firmware/access/ed25519.js';
 import { fromHex as hex } from '../../firmware/util/hex.js';
 
 const VECTORS = resolve('..', 'shared', 'vectors');
 const read = (path: string) => JSON.parse(readFileSync(resolve(VECTORS, path), 'utf8'));
-const providers = [nodeVerifier(), tweetnaclVerifier()];
+// sodiumVerifier() throws if the binding cannot load: on the platforms CI runs (linux x64/arm64) it must.
+const providers = [sodiumVerifier(), nodeVerifier(), tweetnaclVerifier()];
 
-/** Both providers' answers; fails the test if they differ. */
+/** The providers' common answer; fails the test if any two differ. */
 function verifyBoth(pk: Uint8Array, msg: Uint8Array, sig: Uint8Array): Ed25519Refusal | null {
-  const [a, b] = providers.map((p) => p.verify(pk, msg, sig));
-  expect(a, 'node:crypto and tweetnacl disagree').toBe(b);
+  const [a, b, c] = providers.map((p) => p.verify(pk, msg, sig));
+  expect(a, 'libsodium and node:crypto disagree').toBe(b);
+  expect(c, 'tweetnacl and node:crypto disagree').toBe(b);
   return a!;
 }
 
@@ -76,7 +79,7 @@ describe('speccheck (12 edge cases)', () => {
 });
 
 describe('COSE examples (cose-wg/Examples)', () => {
-  it('eddsa-sig-01 (Ed25519 COSE_Sign1): our Sig_structure matches, both providers verify, our profile refuses its unprotected kid', () => {
+  it('eddsa-sig-01 (Ed25519 COSE_Sign1): our Sig_structure matches, all providers verify, our profile refuses its unprotected kid', () => {
     const ex = read('cose-eddsa-examples/eddsa-sig-01.json');
     const decoded = decodeSign1(hex(ex.output.cbor));
     if (!decoded.ok) throw new Error(decoded.reason);
@@ -99,7 +102,7 @@ describe('COSE examples (cose-wg/Examples)', () => {
     expect(decodeSign1(hex(ex.output.cbor))).toEqual({ ok: false, reason: 'not-sign1' });
   });
 
-  it('eddsa-01 signer signature verifies over its published ToBeSign with both providers', () => {
+  it('eddsa-01 signer signature verifies over its published ToBeSign with all providers', () => {
     const ex = read('cose-eddsa-examples/eddsa-01.json');
     const diag: string = ex.output.cbor_diag;
     const sig = /h'([0-9A-F]{128})'/.exec(diag)![1]!;
