@@ -60,6 +60,12 @@ const GROUPS: Group[] = [
     },
   },
   {
+    name: 'durable',
+    seconds: [0, 60],
+    fullOnly: true,
+    run: async () => printFigures('Durable state at scale: boot with a 50,000-event outbox and 20,000 stored grants', await (await import('./durable.js')).benchDurable()),
+  },
+  {
     name: 'keypad',
     seconds: [6, 6],
     run: async () => printFigures('Keypad', (await import('./keypad.js')).benchKeypad()),
