@@ -19,6 +19,7 @@ import { readClockOffset, readPaired } from './pairing/paired-state.js';
 import type { PairingServer } from './pairing/server.js';
 import type { FileStore } from './store/file-store.js';
 import type { Outbox } from './sync/outbox.js';
+import type { LinkHandlers, MqttLink } from './sync/link.js';
 import type { SyncService } from './sync/start.js';
 import { OffsetClock } from './util/offset-clock.js';
 import { fromHex as hex } from './util/hex.js';
@@ -47,6 +48,13 @@ export interface RunningLock {
   readonly app: App;
   /** The installer's serial server, when `pairing` is configured. */
   readonly pairing: PairingServer | null;
+  /** The MQTT link of the services now, when `mqtt` is configured (observers watch it; tests too). */
+  readonly link: MqttLink | null;
+  /**
+   * The lock's handlers of inbound messages (what arrives on `locks/<id>/revocations`, `heartbeat`,
+   * `grants`, `commands`), on a paired lock, with or without a broker: each outcome a signed event.
+   */
+  readonly inbound: LinkHandlers | null;
   /** Listener faults caught since boot (counted, logged once per code, a `fault` alarm). */
   readonly faults: FaultMonitor;
   /** The board's ports (the lock owns them; self-test reads them). */
@@ -61,6 +69,8 @@ export interface RunningLock {
 
 interface Services {
   app: App;
+  link: MqttLink | null;
+  inbound: LinkHandlers | null;
   /** Withdraw what the lock announced on MQTT (Home Assistant discovery), before a factory reset. */
   withdraw(): Promise<void>;
   stop(): Promise<void>;
@@ -135,6 +145,12 @@ export async function boot(options: BootOptions): Promise<RunningLock> {
     get app() {
       return services.app;
     },
+    get link() {
+      return services.link;
+    },
+    get inbound() {
+      return services.inbound;
+    },
     pairing,
     faults: shared.faults,
     ports,
@@ -171,12 +187,17 @@ async function startServices(shared: Shared, config: LockConfig): Promise<Servic
   // After ready: this loads the Ed25519 binding (libsodium), and says once if it could not.
   if (access?.core.verifierFallback) shared.logger.warn({ event: 'verifier-fallback' }, access.core.verifierFallback);
   let sync: SyncService | null = null;
-  if (access && config.mqtt) {
+  // What the lock does with each inbound message (revocations, heartbeats, grants, commands): the
+  // MQTT link is one transport for them; the simulator and tests hand messages in the same way.
+  const inbound = access ? (await import('./sync/service.js')).syncHandlers(access.core, access.outbox, app.local) : null;
+  if (access && inbound && config.mqtt) {
     const { startSync } = await import('./sync/start.js');
-    sync = await startSync({ config: config.mqtt, core: access.core, outbox: access.outbox, app, ports, clock, random, log: shared.logger });
+    sync = await startSync({ config: config.mqtt, core: access.core, outbox: access.outbox, app, handlers: inbound, ports, clock, random, log: shared.logger });
   }
   return {
     app,
+    link: sync?.link ?? null,
+    inbound,
     withdraw: async () => sync?.withdraw(),
     async stop() {
       await app.stop({ keepBoard: true }); // the last bolt and door events go to the outbox first

@@ -9,9 +9,12 @@ import type { AccessCore } from '../access/core.js';
 import type { App } from '../app.js';
 import type { LockConfig } from '../config.js';
 import type { Logger } from '../log.js';
+import type { LinkHandlers, MqttLink } from './link.js';
 import type { Outbox } from './outbox.js';
 
 export interface SyncService {
+  /** The link to the owner's broker (observers and tests watch its connection and deliveries). */
+  readonly link: MqttLink;
   /** Take back what the lock announced (Home Assistant discovery): before a factory reset. */
   withdraw(): Promise<void>;
   stop(): Promise<void>;
@@ -22,15 +25,10 @@ type MqttConfig = NonNullable<LockConfig['mqtt']>;
 /** Secrets and certificates named in the config, read when the link starts. */
 const readOptional = (path?: string) => (path ? readFileSync(path) : undefined);
 
-export async function startSync(deps: { config: MqttConfig; core: AccessCore; outbox: Outbox; app: App; ports: BoardPorts; clock: Clock; random: RandomSource; log: Logger }): Promise<SyncService> {
-  const { config, core, outbox, app } = deps;
-  const [{ MqttLink }, { syncHandlers }, { attachHomeAssistant }] = await Promise.all([
-    import('./link.js'),
-    import('./service.js'),
-    import('./home-assistant-bridge.js'),
-  ]);
+export async function startSync(deps: { config: MqttConfig; core: AccessCore; outbox: Outbox; app: App; handlers: LinkHandlers; ports: BoardPorts; clock: Clock; random: RandomSource; log: Logger }): Promise<SyncService> {
+  const { config, core, outbox, app, handlers } = deps;
+  const [{ MqttLink }, { attachHomeAssistant }] = await Promise.all([import('./link.js'), import('./home-assistant-bridge.js')]);
   const lockId = core.config.lockId;
-  const handlers = syncHandlers(core, outbox, app.local);
   const link = new MqttLink(
     {
       url: config.url,
@@ -52,6 +50,7 @@ export async function startSync(deps: { config: MqttConfig; core: AccessCore; ou
   const ha = attachHomeAssistant({ link, app, battery: deps.ports.battery, lockId, options: config.homeAssistant, outbox, handlers, clock: deps.clock, log: deps.log });
   link.start();
   return {
+    link,
     withdraw: () => ha.withdraw(),
     async stop() {
       ha.stop();

@@ -33,6 +33,7 @@ import '../../firmware/access/core.js';
 import '../../firmware/store/file-store.js';
 import '../../firmware/sync/outbox.js';
 import '../../firmware/identity.js';
+import '../../firmware/sync/service.js';
 
 export type Recorded = {
   [K in keyof DeadboltEvents]: { type: K; at: number } & DeadboltEvents[K];

@@ -2,28 +2,24 @@
 // own topics), with an "owner app" client on the other side. Real time and sockets: every wait is
 // for a condition, with a generous deadline, never a fixed sleep.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AccessCore, DEFAULT_ACCESS } from '../../firmware/access/core.js';
 import { nodeVerifier } from '../../firmware/access/ed25519.js';
 import { openSigned, TYP } from '../../firmware/access/messages.js';
 import { type DeviceIdentity, loadOrCreateIdentity } from '../../firmware/identity.js';
 import { FileStore } from '../../firmware/store/file-store.js';
-import { StoreError } from '../../firmware/store/store.js';
-import { MqttLink } from '../../firmware/sync/link.js';
-import { Outbox } from '../../firmware/sync/outbox.js';
-import { syncHandlers } from '../../firmware/sync/service.js';
-import { systemClock } from '../../hal/node/clock.js';
 import { seededRandom } from '../../hal/node/random.js';
 import { mintCommand, mintGrant, mintHeartbeat, mintRevocations, present, testKey } from '../../tools/lib/mint.js';
 import { DELIVERY_CONFIG, DELIVERY_TRAIL, dispatch, LOCK, MON_1000, runDelivery, SECRET, trail, ZONE } from '../helpers/delivery.js';
 import { type Broker, startBroker } from '../helpers/mosquitto.js';
 import { waitUntil } from '../helpers/wait.js';
 import { startSimLock } from '../helpers/sim-lock.js';
+import { bootOnBroker, type MqttLockOptions } from '../helpers/mqtt-lock.js';
+import { FaultyStorage } from '../helpers/faulty-storage.js';
 
 const owner = testKey('owner');
 const phone = testKey('phone-anna');
@@ -76,33 +72,17 @@ async function ownerApp(device: DeviceIdentity, lockId = 'front-door') {
   return { client, events, publish };
 }
 
-/** A lock on the link: access core and outbox in a fresh state directory. */
-function lockOnLink(lockId = 'front-door', password = 'front-secret', options: { dir?: string; protocolVersion?: 4 | 5 } = {}) {
-  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'lock-mqtt-'));
-  const store = new FileStore(dir);
-  const identity = loadOrCreateIdentity(dir, seededRandom(4));
-  const core = new AccessCore({ ...DEFAULT_ACCESS, lockId, timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey] }, { clock: systemClock, random: seededRandom(5), store });
-  const outbox = new Outbox(dir, identity, systemClock, { lockId, cap: 100_000 });
-  const link = new MqttLink(
-    { url: broker.url, lockId, username: lockId, password, ca: broker.ca, clock: systemClock, random: seededRandom(6), backoff: { minMs: 100, maxMs: 1000 }, protocolVersion: options.protocolVersion },
-    syncHandlers(core, outbox, null),
-    outbox,
-  );
-  const delivered: number[] = [];
-  link.events.on('delivered', (e) => delivered.push(e.seq));
-  cleanup.push(async () => {
-    await link.stop();
-    outbox.close();
-    store.close();
-  });
-  return { core, outbox, link, identity, delivered, dir };
+/** A paired lock on the broker through the device's boot path (tests/helpers/mqtt-lock.ts), stopped after the test. */
+async function lockOnLink(lockId = 'front-door', password = 'front-secret', options: Omit<MqttLockOptions, 'broker' | 'lockId' | 'password' | 'ownerKey'> = {}) {
+  const lock = await bootOnBroker({ broker, lockId, password, ownerKey: owner.publicKey, ...options });
+  cleanup.push(lock.stop);
+  return lock;
 }
 
 describe('MQTT sync with Mosquitto', () => {
   it('applies an owner-signed revocation list, enforces it at once, and reports it', async () => {
-    const lock = lockOnLink();
+    const lock = await lockOnLink();
     const app = await ownerApp(lock.identity);
-    lock.link.start();
     await waitFor(() => lock.link.connected, 'the lock to connect');
     const cti = new Uint8Array(16).fill(0x31);
     const grant = mintGrant(owner, { aud: 'front-door', cti, role: 'resident', holderKey: phone.publicKey });
@@ -119,52 +99,32 @@ describe('MQTT sync with Mosquitto', () => {
   }, 60_000);
 
   it('a revocation list is enforced at once, acknowledged only once durable: a failed snapshot write gets no PUBACK, and the broker delivers it again', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lock-mqtt-'));
-    let failing = true;
-    let saved = 0;
-    class FlakyStore extends FileStore {
-      override saveSnapshot(name: 'revocations' | 'heartbeat', bytes: Uint8Array): void {
-        if (failing) throw new StoreError('disk full');
-        super.saveSnapshot(name, bytes);
-        saved++;
-      }
-    }
-    const store = new FlakyStore(dir);
-    const identity = loadOrCreateIdentity(dir, seededRandom(4));
-    const core = new AccessCore({ ...DEFAULT_ACCESS, lockId: 'front-door', timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey] }, { clock: systemClock, random: seededRandom(5), store });
-    const outbox = new Outbox(dir, identity, systemClock, { lockId: 'front-door', cap: 100_000 });
-    const newLink = () => new MqttLink({ url: broker.url, lockId: 'front-door', username: 'front-door', password: 'front-secret', ca: broker.ca, clock: systemClock, random: seededRandom(6), backoff: { minMs: 100, maxMs: 1000 } }, syncHandlers(core, outbox, null), outbox);
-    let link = newLink();
-    cleanup.push(async () => {
-      await link.stop();
-      outbox.close();
-      store.close();
-    });
-    const app = await ownerApp(identity);
-    link.start();
-    await waitFor(() => link.connected, 'the lock to connect');
+    const storage = new FaultyStorage().failEvery('write', /revocations\.cose/, { code: 'ENOSPC' });
+    const first = await lockOnLink('front-door', 'front-secret', { storage });
+    const dir = first.dir;
+    const app = await ownerApp(first.identity);
+    await waitFor(() => first.link.connected, 'the lock to connect');
     const cti = new Uint8Array(16).fill(0x41);
     // Not retained: the only way the lock sees it again is the broker redelivering an unacknowledged message.
     await app.publish('revocations', mintRevocations(owner, { seq: 1, aud: 'front-door', iat: Math.floor(Date.now() / 1000), grants: [cti] }));
-    await waitFor(() => core.revocationSeq === 1, 'the list to be enforced, in memory, although it could not be saved');
-    expect(saved).toBe(0);
-    // Storage recovers; the lock reconnects with its persistent session and the broker resends the list.
-    failing = false;
-    await link.stop();
-    link = newLink();
-    link.start();
-    await waitFor(() => saved === 1, 'the unacknowledged list to come again and be saved');
+    await waitFor(() => first.core.revocationSeq === 1, 'the list to be enforced, in memory, although it could not be saved');
+    expect(existsSync(join(dir, 'revocations.cose'))).toBe(false);
+    // Storage recovers; the lock restarts (same state directory), its persistent session resumes and the broker resends the list.
+    await first.stop();
+    storage.heal();
+    const second = await lockOnLink('front-door', 'front-secret', { dir, storage });
+    await waitFor(() => second.core.revocationSeq === 1 && existsSync(join(dir, 'revocations.cose')), 'the unacknowledged list to come again and be saved');
     const report = await waitFor(() => app.events.find((e) => e.type === 'revocations'), 'the report, after the acknowledgement');
     expect(Object.fromEntries(report.data)).toEqual({ ok: true, seq: 1 });
+    await second.stop();
     const reopened = new FileStore(dir);
     expect(reopened.loadSnapshot('revocations')).not.toBeNull();
     reopened.close();
   }, 60_000);
 
   it('refuses a rollback and a replayed command, and says so in signed events', async () => {
-    const lock = lockOnLink();
+    const lock = await lockOnLink();
     const app = await ownerApp(lock.identity);
-    lock.link.start();
     await waitFor(() => lock.link.connected, 'connect');
     const iat = Math.floor(Date.now() / 1000);
     await app.publish('revocations', mintRevocations(owner, { seq: 5, aud: 'front-door', iat }));
@@ -172,8 +132,9 @@ describe('MQTT sync with Mosquitto', () => {
     const command = mintCommand(owner, { aud: 'front-door', nonce: new Uint8Array(16).fill(7), iat, exp: iat + 60, action: 'unlock' });
     await app.publish('commands', command);
     await app.publish('commands', command);
-    await waitFor(() => app.events.length >= 4, 'four events');
-    expect(app.events.map((e) => `${e.type}:${JSON.stringify(Object.fromEntries(e.data))}`)).toEqual([
+    await waitFor(() => app.events.filter((e) => e.type === 'revocations' || e.type === 'command').length >= 4, 'four events');
+    const updates = app.events.filter((e) => e.type === 'revocations' || e.type === 'command');
+    expect(updates.map((e) => `${e.type}:${JSON.stringify(Object.fromEntries(e.data))}`)).toEqual([
       'revocations:{"ok":true,"seq":5}',
       'revocations:{"ok":false,"reason":"rollback"}',
       'command:{"ok":true,"action":"unlock"}',
@@ -183,9 +144,8 @@ describe('MQTT sync with Mosquitto', () => {
   }, 60_000);
 
   it('a lock cannot read another lock\'s topics', async () => {
-    const front = lockOnLink();
+    const front = await lockOnLink();
     const app = await ownerApp(front.identity);
-    front.link.start();
     const spy = mqtt.connect(broker.url, { ca: broker.ca, username: 'back-door', password: 'back-secret', protocolVersion: 5, clientId: 'back-door-spy' });
     cleanup.push(() => new Promise<void>((r) => spy.end(true, {}, () => r())));
     const seen: string[] = [];
@@ -202,31 +162,35 @@ describe('MQTT sync with Mosquitto', () => {
   }, 60_000);
 
   it('10,000 events queued offline, the broker killed with -9 mid-stream: every event arrives, in order, none lost', async () => {
-    const lock = lockOnLink();
-    for (let i = 0; i < 10_000; i++) lock.outbox.append('battery', new Map([['n', i]]));
-    const app = await ownerApp(lock.identity);
-    lock.link.start();
+    // Queued while the lock had no broker, then the lock restarts with one (the same state directory).
+    const offline = await lockOnLink('front-door', 'front-secret', { offline: true });
+    for (let i = 0; i < 10_000; i++) offline.outbox.append('battery', new Map([['n', i]]));
+    await offline.stop();
+    const app = await ownerApp(offline.identity);
+    const lock = await lockOnLink('front-door', 'front-secret', { dir: offline.dir });
     await waitFor(() => lock.delivered.length >= 3000, 'the first 3000 delivered');
     await broker.kill();
     const killedAt = lock.delivered.length;
     await broker.restart();
-    await waitFor(() => new Set(app.events.map((e) => e.seq)).size >= 10_000 && lock.outbox.size === 0, 'all 10,000', 120_000);
-    // Duplicates only with the same sequence; the first arrival of each is in order.
+    const battery = () => app.events.filter((e) => e.type === 'battery');
+    await waitFor(() => new Set(battery().map((e) => e.seq)).size >= 10_000 && lock.outbox.size === 0, 'all 10,000', 120_000);
+    // Duplicates only with the same sequence; the first arrival of each is in order, and nothing is missing.
     const firsts: number[] = [];
     const seen = new Set<number>();
     for (const e of app.events) {
       if (!seen.has(e.seq)) firsts.push(e.seq);
       seen.add(e.seq);
     }
-    expect(firsts).toEqual(Array.from({ length: 10_000 }, (_, i) => i + 1));
-    expect(app.events.every((e) => e.type === 'battery' && e.data.get('n') === e.seq - 1)).toBe(true);
+    expect(firsts).toEqual([...firsts].sort((x, y) => x - y));
+    expect(firsts).toEqual(Array.from({ length: firsts.length }, (_, i) => firsts[0]! + i));
+    const ns = [...new Map(battery().map((e) => [e.seq, e.data.get('n')])).values()];
+    expect(ns).toEqual(Array.from({ length: 10_000 }, (_, i) => i));
     expect(killedAt).toBeLessThan(10_000); // the kill really was mid-stream
   }, 180_000);
 
   it('a stale heartbeat over MQTT refuses a delegated role; a fresh one restores it', async () => {
-    const lock = lockOnLink();
+    const lock = await lockOnLink();
     const app = await ownerApp(lock.identity);
-    lock.link.start();
     await waitFor(() => lock.link.connected, 'connect');
     const carrier = testKey('carrier-dispatch');
     const courier = testKey('courier-phone');
@@ -244,9 +208,8 @@ describe('MQTT sync with Mosquitto', () => {
   }, 60_000);
 
   it('works over MQTT 3.1.1 too', async () => {
-    const lock = lockOnLink('front-door', 'front-secret', { protocolVersion: 4 });
+    const lock = await lockOnLink('front-door', 'front-secret', { protocolVersion: 4 });
     const app = await ownerApp(lock.identity);
-    lock.link.start();
     await waitFor(() => lock.link.connected, 'connect');
     await app.publish('revocations', mintRevocations(owner, { seq: 2, aud: 'front-door', iat: Math.floor(Date.now() / 1000) }));
     const report = await waitFor(() => app.events.find((e) => e.type === 'revocations'), 'the report');
@@ -265,18 +228,16 @@ describe('MQTT sync with Mosquitto', () => {
     writer.kill('SIGKILL');
     await exited;
     // The restarted lock: same state directory, and the link delivers what is there.
-    const lock = lockOnLink('front-door', 'front-secret', { dir });
-    const app = await ownerApp(lock.identity);
-    lock.link.start();
+    const app = await ownerApp(loadOrCreateIdentity(dir, seededRandom(4))); // listening before the lock comes back
+    const lock = await lockOnLink('front-door', 'front-secret', { dir });
     await waitFor(() => lock.outbox.size === 0 && new Set(app.events.map((e) => e.seq)).size >= stored, `all ${stored} stored events`, 60_000);
     const seqs = new Set(app.events.map((e) => e.seq));
     for (let s = 1; s <= stored; s++) expect(seqs.has(s)).toBe(true);
   }, 90_000);
 
   it('junk on every inbound topic: malformed, oversize, wrongly signed; each refused with a reason event, the lock keeps running', async () => {
-    const lock = lockOnLink();
+    const lock = await lockOnLink();
     const app = await ownerApp(lock.identity);
-    lock.link.start();
     await waitFor(() => lock.link.connected, 'connect');
     const stranger = testKey('someone-else');
     const iat = Math.floor(Date.now() / 1000);
@@ -330,26 +291,29 @@ describe('MQTT sync with Mosquitto', () => {
     } finally {
       await sim.close();
     }
-    const lock = lockOnLink(LOCK, 'front-secret', { dir });
-    const app = await ownerApp(lock.identity);
-    const total = lock.outbox.size;
-    lock.link.start();
-    await waitFor(() => app.events.length >= total && lock.outbox.size === 0, `all ${total} events`);
+    // The owner's app listens; the lock comes back (same state directory) with its broker and sends what it kept.
+    const app = await ownerApp(loadOrCreateIdentity(dir, seededRandom(4)));
+    const lock = await lockOnLink(LOCK, 'front-secret', { dir });
+    await waitFor(() => lock.outbox.size === 0 && app.events.some((e) => e.type === 'delivery' && e.data.get('step') === 'completed'), 'the whole visit');
+    await waitFor(() => lock.outbox.size === 0, 'the outbox drained');
     const seqs = app.events.map((e) => e.seq);
-    expect(seqs).toEqual(Array.from({ length: total }, (_, i) => i + 1)); // in order, none missing, none twice
-    expect(trail(app.events)).toEqual(['bolt locked', ...DELIVERY_TRAIL]);
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1)); // in order, none missing, none twice
+    // The visit's trail, then the restarted lock reading its bolt at boot.
+    expect(trail(app.events)).toEqual(['bolt locked', ...DELIVERY_TRAIL, 'bolt locked']);
     const done = app.events.find((e) => e.type === 'delivery' && e.data.get('step') === 'completed')!.data;
     expect(Object.fromEntries(done)).toMatchObject({ role: 'delivery', issuer: Buffer.from(dispatch.publicKey).toString('hex'), late: false, cameraLost: false });
   }, 60_000);
 
   it('the broker restarted (stopped cleanly) mid-stream: every event arrives', async () => {
-    const lock = lockOnLink();
-    for (let i = 0; i < 3000; i++) lock.outbox.append('battery', new Map([['n', i]]));
-    const app = await ownerApp(lock.identity);
-    lock.link.start();
+    const offline = await lockOnLink('front-door', 'front-secret', { offline: true });
+    for (let i = 0; i < 3000; i++) offline.outbox.append('battery', new Map([['n', i]]));
+    await offline.stop();
+    const app = await ownerApp(offline.identity);
+    const lock = await lockOnLink('front-door', 'front-secret', { dir: offline.dir });
     await waitFor(() => lock.delivered.length >= 800, 'the first 800 delivered');
     await broker.stop();
     await broker.restart();
-    await waitFor(() => new Set(app.events.map((e) => e.seq)).size >= 3000 && lock.outbox.size === 0, 'all 3000', 90_000);
+    const battery = () => new Set(app.events.filter((e) => e.type === 'battery').map((e) => e.seq));
+    await waitFor(() => battery().size >= 3000 && lock.outbox.size === 0, 'all 3000', 90_000);
   }, 120_000);
 });

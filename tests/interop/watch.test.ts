@@ -6,12 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AccessCore, DEFAULT_ACCESS } from '../../firmware/access/core.js';
 import { identityFromSeed, loadOrCreateIdentity } from '../../firmware/identity.js';
-import { FileStore } from '../../firmware/store/file-store.js';
-import { MqttLink } from '../../firmware/sync/link.js';
 import { Outbox } from '../../firmware/sync/outbox.js';
-import { syncHandlers } from '../../firmware/sync/service.js';
 import { systemClock } from '../../hal/node/clock.js';
 import { seededRandom } from '../../hal/node/random.js';
 import { main as lockctl } from '../../tools/lockctl.js';
@@ -20,6 +16,7 @@ import { watchEvents } from '../../tools/lib/watch.js';
 import { DELIVERY_CONFIG, DELIVERY_TRAIL, LOCK, MON_1000, owner, runDelivery, SECRET, ZONE } from '../helpers/delivery.js';
 import { type Broker, startBroker } from '../helpers/mosquitto.js';
 import { startSimLock } from '../helpers/sim-lock.js';
+import { bootOnBroker } from '../helpers/mqtt-lock.js';
 import { waitUntil } from '../helpers/wait.js';
 
 let broker: Broker;
@@ -63,7 +60,7 @@ describe('lockctl watch on Mosquitto', () => {
       access: { lockId: LOCK, timeZone: ZONE, ownerKeys: [owner.publicKey], keypadSecret: SECRET, stateDir },
     });
     try {
-      syncHandlers(sim.core!, sim.outbox!, sim.app.local).heartbeat(mintHeartbeat(owner, { time: Math.floor(MON_1000 / 1000), seq: 0, aud: LOCK }));
+      sim.running.inbound!.heartbeat(mintHeartbeat(owner, { time: Math.floor(MON_1000 / 1000), seq: 0, aud: LOCK }));
       runDelivery(sim);
     } finally {
       await sim.close();
@@ -74,25 +71,15 @@ describe('lockctl watch on Mosquitto', () => {
     cleanup.push(() => watching.stop());
     await watching.ready;
 
-    const store = new FileStore(stateDir);
-    const core = new AccessCore({ ...DEFAULT_ACCESS, lockId: LOCK, timeZone: ZONE, ownerKeys: [owner.publicKey] }, { clock: systemClock, random: seededRandom(5), store });
-    const outbox = new Outbox(stateDir, device, systemClock, { lockId: LOCK, cap: 100_000 });
-    const total = outbox.size;
-    const link = new MqttLink(
-      { url: broker.url, lockId: LOCK, username: LOCK, password: 'front-secret', ca: broker.ca, clock: systemClock, random: seededRandom(6), backoff: { minMs: 100, maxMs: 1000 } },
-      syncHandlers(core, outbox, null), outbox,
-    );
-    cleanup.push(async () => {
-      await link.stop();
-      outbox.close();
-      store.close();
-    });
-    link.start();
+    // The lock comes back with its broker (same state directory, the device's boot path) and sends what it kept.
+    const lock = await bootOnBroker({ broker, lockId: LOCK, password: 'front-secret', ownerKey: owner.publicKey, dir: stateDir });
+    cleanup.push(lock.stop);
+    const total = lock.outbox.next - 1;
     await waitUntil(() => lines.filter((l) => l.startsWith('#')).length >= total, `all ${total} events printed`, 30_000);
 
     expect(lines.filter((l) => /^(GAP|REFUSED)/.test(l))).toEqual([]);
     expect(watching.trail.gaps).toBe(0);
-    expect(lines.map(words).filter((w) => w !== null)).toEqual(['bolt locked', ...DELIVERY_TRAIL]);
+    expect(lines.map(words).filter((w) => w !== null)).toEqual(['bolt locked', ...DELIVERY_TRAIL, 'bolt locked']); // the last: the lock reading its bolt as it came back
     const seqs = lines.map((l) => Number(/^#(\d+) /.exec(l)?.[1])).filter((n) => n > 0);
     expect(seqs).toEqual(Array.from({ length: total }, (_, i) => i + 1));
     // Readable: dates, not [seconds, ms] pairs; the heartbeat the owner sent is confirmed.

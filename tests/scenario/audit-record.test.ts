@@ -5,7 +5,6 @@ import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { offlineCode, pinDigest } from '../../firmware/keypad/codes.js';
 import { handleHaCommand } from '../../firmware/sync/home-assistant.js';
-import { syncHandlers } from '../../firmware/sync/service.js';
 import { mintCommand, mintGrant, mintHeartbeat, mintRevocations, present, testKey } from '../../tools/lib/mint.js';
 import { outboxEvents, type SimLock, startSimLock } from '../helpers/sim-lock.js';
 
@@ -29,7 +28,7 @@ async function start() {
     config: { autoRelockMs: 10_000 },
     access: { lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey], keypadSecret: SECRET },
   });
-  return { l: lock, sync: syncHandlers(lock.core!, lock.outbox!, lock.app.local) };
+  return { l: lock, sync: lock.running.inbound! };
 }
 
 const last = (l: SimLock, type: string) => {
