@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
+    globalSetup: ['tests/helpers/tool-check.ts'], // one line per missing system tool; a failure under CI=true
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 30_000,

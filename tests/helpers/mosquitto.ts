@@ -3,10 +3,11 @@
 // and persistence so a restart keeps sessions and retained messages. Readiness is its own log
 // line, not a sleep.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { toolPath } from './tools.js';
 
 export interface Broker {
   port: number;
@@ -46,7 +47,7 @@ export async function startBroker(users: { name: string; password: string }[], o
   const passwords = join(dir, 'passwords');
   // One mosquitto_passwd call hashes the whole file (-U), however many users (the benchmark's fleet has 1,001).
   writeFileSync(passwords, users.map((u) => `${u.name}:${u.password}\n`).join(''), { mode: 0o600 });
-  execFileSync(existsSync('/usr/bin/mosquitto_passwd') ? '/usr/bin/mosquitto_passwd' : 'mosquitto_passwd', ['-U', passwords], { stdio: 'pipe' });
+  execFileSync(toolPath('mosquitto_passwd') ?? 'mosquitto_passwd', ['-U', passwords], { stdio: 'pipe' });
   // The owner may use every lock's topics; a lock (user name = lock id) only its own.
   writeFileSync(
     join(dir, 'acl'),
@@ -80,7 +81,7 @@ export async function startBroker(users: { name: string; password: string }[], o
   let child: ChildProcess | null = null;
   const launch = () =>
     new Promise<void>((resolve, reject) => {
-      const binary = existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto';
+      const binary = toolPath('mosquitto') ?? 'mosquitto';
       const proc = spawn(binary, ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
       child = proc;
       let log = '';
