@@ -164,19 +164,23 @@ describe.skipIf(missingTools)('MQTT sync with Mosquitto', () => {
     expect(seen.filter((t) => t.startsWith('locks/front-door/'))).toEqual([]);
   }, 60_000);
 
-  it('10,000 events queued offline, the broker killed with -9 mid-stream: every event arrives, in order, none lost', async () => {
+  it('3,000 events queued offline, the broker killed with -9 mid-stream: every event arrives, in order, none lost', async () => {
     // Queued while the lock had no broker, then the lock restarts with one (the same state directory).
     const offline = await lockOnLink('front-door', 'front-secret', { offline: true });
-    for (let i = 0; i < 10_000; i++) offline.outbox.append('battery', new Map([['n', i]]));
+    for (let i = 0; i < 3_000; i++) offline.outbox.append('battery', new Map([['n', i]]));
     await offline.stop();
     const app = await ownerApp(offline.identity);
     const lock = await lockOnLink('front-door', 'front-secret', { dir: offline.dir });
-    await waitFor(() => lock.delivered.length >= 3000, 'the first 3000 delivered');
+    await waitFor(() => lock.delivered.length >= 1000, 'the first 1000 delivered');
     await broker.kill();
     const killedAt = lock.delivered.length;
     await broker.restart();
     const battery = () => app.events.filter((e) => e.type === 'battery');
-    await waitFor(() => new Set(battery().map((e) => e.seq)).size >= 10_000 && lock.outbox.size === 0, 'all 10,000', 120_000);
+    const arrived = () => new Set(battery().map((e) => e.seq)).size;
+    // On a timeout, say which side is short: events the owner lacks, or events the lock still holds.
+    await waitFor(() => arrived() >= 3_000 && lock.outbox.size === 0, 'all 3,000', 120_000).catch((error: Error) => {
+      throw new Error(`${error.message}: the owner has ${arrived()} distinct, the lock still holds ${lock.outbox.size} (killed at ${killedAt} delivered)`);
+    });
     // Duplicates only with the same sequence; the first arrival of each is in order, and nothing is missing.
     const firsts: number[] = [];
     const seen = new Set<number>();
@@ -187,8 +191,8 @@ describe.skipIf(missingTools)('MQTT sync with Mosquitto', () => {
     expect(firsts).toEqual([...firsts].sort((x, y) => x - y));
     expect(firsts).toEqual(Array.from({ length: firsts.length }, (_, i) => firsts[0]! + i));
     const ns = [...new Map(battery().map((e) => [e.seq, e.data.get('n')])).values()];
-    expect(ns).toEqual(Array.from({ length: 10_000 }, (_, i) => i));
-    expect(killedAt).toBeLessThan(10_000); // the kill really was mid-stream
+    expect(ns).toEqual(Array.from({ length: 3_000 }, (_, i) => i));
+    expect(killedAt).toBeLessThan(3_000); // the kill really was mid-stream
   }, 180_000);
 
   it('a stale heartbeat over MQTT refuses a delegated role; a fresh one restores it', async () => {

@@ -17,6 +17,7 @@ import { OffsetClock } from '../../firmware/util/offset-clock.js';
 import type { SerialLink } from '../../hal/ports/serial-link.js';
 import { testKey } from '../../tools/lib/mint.js';
 import { ManualClock } from '../helpers/manual-clock.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const NOW = Date.parse('2026-06-01T08:00:00Z');
 const owner = testKey('owner');
@@ -102,12 +103,15 @@ describe('pairing server under 100,000+ random and mutated frames', () => {
       // Every delimiter closed exactly one frame, and each frame was classified exactly once.
       expect(c.frames + c.badCobs + c.badCrc + c.oversize + c.empty).toBe(delimiters);
       expect(c.requests + c.malformed).toBe(c.frames);
-      // One reply per request that could be answered (async handlers finish on the microtask queue).
+      // One reply per request that could be answered (async handlers finish later): wait for them, then count.
       return Promise.resolve().then(async () => {
-        for (let k = 0; k < 5; k++) await new Promise((r) => setImmediate(r));
         const replies: unknown[] = [];
         const decoder = new FrameDecoder((p) => replies.push(parseReply(p)));
-        for (const w of h.written) decoder.push(w);
+        let read = 0;
+        await waitUntil(() => {
+          for (; read < h.written.length; read++) decoder.push(h.written[read]!);
+          return replies.length >= c.requests;
+        }, `a reply to each of ${c.requests} requests`, 30_000);
         expect(replies.length).toBe(c.requests);
         expect(replies.every((r) => r !== null)).toBe(true);
         expect(h.changes()).toBe(0);

@@ -279,6 +279,7 @@ describe('shutdown', () => {
   it('on SIGINT, shuts down fail-secure and exits 0', async () => {
     const l = await start({ config: { autoRelockMs: null } });
     unlockAndWait(l);
+    const before = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
     const exits: number[] = [];
     const logger = (await import('../../firmware/log.js')).createLogger({ level: 'silent' });
     const release = handleSignals(l.running, logger, (code) => exits.push(code));
@@ -296,6 +297,7 @@ describe('shutdown', () => {
       expect(l.world.bolt.drive).toBe('stop');
     } finally {
       release(); // only our own listeners: process state as we found it
+      expect([process.listeners('SIGINT'), process.listeners('SIGTERM')]).toEqual([before.SIGINT, before.SIGTERM]);
       lock = null; // the lock's stop() already closed the ports
       l.world.io.close();
       l.time.uninstall();

@@ -20,6 +20,7 @@ import { wrapSerialPort } from '../../hal/node/serial-link.js';
 import type { PairButton } from '../../hal/ports/pair-button.js';
 import { testKey } from '../../tools/lib/mint.js';
 import { ManualClock } from '../helpers/manual-clock.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const NOW = Date.parse('2026-06-01T08:00:00Z');
 const owner = testKey('owner');
@@ -75,22 +76,30 @@ async function rig(options: { selfTest?: () => Promise<Map<string, unknown>> } =
   const decoder = new FrameDecoder((payload) => replies.push(parseReply(payload)!));
   let seen = 0;
   const binding = () => (port as unknown as { port: { emitData(b: Buffer): void; recording: Buffer } }).port;
-  /** Let the mock binding's callbacks run, then collect what the lock wrote. */
-  const flush = async () => {
-    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
-    const rec = binding().recording;
-    decoder.push(rec.subarray(seen));
-    seen = rec.length;
+  let sent = 0;
+  let received = 0;
+  port.on('data', (d: Buffer) => (received += d.length));
+  /** Wait until the lock has read every byte sent and written `more` further replies (a condition, not a count of turns). */
+  const flush = async (more = 0) => {
+    const want = replies.length + more;
+    await waitUntil(() => {
+      const rec = binding().recording;
+      decoder.push(rec.subarray(seen));
+      seen = rec.length;
+      return received >= sent && replies.length >= want;
+    }, `the lock to read ${sent} bytes and write ${more} more repl${more === 1 ? 'y' : 'ies'}`, 10_000);
   };
-  const sendBytes = async (bytes: Uint8Array) => {
+  const sendBytes = async (bytes: Uint8Array, replies = 0) => {
+    sent += bytes.length;
+    const done = flush(replies);
     binding().emitData(Buffer.from(bytes));
-    await flush();
+    await done;
   };
   let nextId = 1;
   const ask = async (op: Op, body: Record<string, unknown> | Map<string, unknown> = new Map()) => {
     const id = nextId++;
     const before = replies.length;
-    await sendBytes(encodeFrame(encodeRequest(id, op, body instanceof Map ? body : new Map(Object.entries(body)))));
+    await sendBytes(encodeFrame(encodeRequest(id, op, body instanceof Map ? body : new Map(Object.entries(body)))), 1);
     expect(replies.length, `one reply to ${op}`).toBe(before + 1);
     const reply = replies.at(-1)!;
     expect(reply.id).toBe(id);
@@ -197,9 +206,9 @@ describe('pairing server over the serialport mock binding', () => {
 
   it('wrong version and unknown op get typed errors; CBOR that is not a request is dropped and counted', async () => {
     const r = await rig();
-    await r.sendBytes(encodeFrame(encodeDeterministic(new Map<string, unknown>([['v', 2], ['id', 9], ['op', 'info']]))));
+    await r.sendBytes(encodeFrame(encodeDeterministic(new Map<string, unknown>([['v', 2], ['id', 9], ['op', 'info']]))), 1);
     expect(errorOf(r.replies.at(-1)!)).toMatchObject({ code: 'unsupported-version' });
-    await r.sendBytes(encodeFrame(encodeDeterministic(new Map<string, unknown>([['v', 1], ['id', 10], ['op', 'format-disk']]))));
+    await r.sendBytes(encodeFrame(encodeDeterministic(new Map<string, unknown>([['v', 1], ['id', 10], ['op', 'format-disk']]))), 1);
     expect(errorOf(r.replies.at(-1)!)).toMatchObject({ code: 'unknown-op' });
     const before = r.replies.length;
     await r.sendBytes(encodeFrame(Uint8Array.of(0xff, 0x00)));
@@ -238,10 +247,10 @@ describe('pairing server over the serialport mock binding', () => {
     const r = await rig({ selfTest: () => new Promise((resolve) => (finish = resolve)) });
     await r.sendBytes(encodeFrame(encodeRequest(1, 'self-test')));
     expect(r.replies).toEqual([]);
-    await r.sendBytes(encodeFrame(encodeRequest(2, 'info')));
+    await r.sendBytes(encodeFrame(encodeRequest(2, 'info')), 1);
     expect(r.replies.at(-1)).toMatchObject({ id: 2, ok: false, error: { code: 'busy' } });
     finish(new Map([['ok', true]]));
-    await r.flush();
+    await r.flush(1);
     expect(r.replies.at(-1)).toMatchObject({ id: 1, ok: true });
   });
 });

@@ -16,9 +16,15 @@ async function scanner() {
   const reader = new SerialBarcodeReader(await wrapSerialPort(port));
   const seen: string[] = [];
   reader.onScan((code) => seen.push(code));
+  let sent = 0;
+  let received = 0;
+  port.on('data', (d: Buffer) => (received += d.length));
+  /** Hand the bytes to the mock binding; resolve once the driver has read them all (a condition, not counted turns). */
   const emit = async (text: string | Buffer) => {
-    (port as unknown as { port: { emitData(d: Buffer): void } }).port.emitData(Buffer.isBuffer(text) ? text : Buffer.from(text, 'latin1'));
-    for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+    const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text, 'latin1');
+    sent += bytes.length;
+    (port as unknown as { port: { emitData(d: Buffer): void } }).port.emitData(bytes);
+    await waitUntil(() => received >= sent, `the driver to read ${sent} bytes`, 10_000);
   };
   return { reader, seen, emit };
 }
