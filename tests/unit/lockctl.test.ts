@@ -38,7 +38,7 @@ describe('lockctl', () => {
     expect(run(['inspect', '--hex', labelled], NOW)).toContain('label "UPS courier"');
     expect(report).toContain('no problem found');
     const late = run(['inspect', f('g.cose'), '--at', '2026-06-02T10:00:00Z', '--tz', 'Europe/Berlin'], NOW);
-    expect(late).toContain('expired at 2026-06-01T12:00:00.000Z');
+    expect(late).toContain('expired at 2026-06-01 14:00:00 Europe/Berlin'); // in the zone given
     expect(late).toContain('outside its weekly windows');
   });
 
@@ -84,7 +84,6 @@ describe('lockctl', () => {
     [['grant', '--key', f('owner.key'), '--lock', 'x', '--role', 'guest', '--holder', '00'.repeat(32), '--schedule', 'Fri 18:00-09:00'], /must run forwards within one day/],
     [['grant', '--key', f('owner.key'), '--lock', 'x', '--role', 'guest', '--holder', '00'.repeat(32), '--until', 'tomorrow'], /--until must be an ISO date-time/],
     [['delegate', '--key', f('owner.key'), '--lock', 'x', '--to', '00'.repeat(32), '--roles', 'owner'], /owner role cannot be delegated/],
-    [['revoke', '--key', f('missing.key'), '--lock', 'x', '--seq', '1'], /cannot read/],
     [['heartbeat', '--key', f('owner.key'), '--seq', '1'], /--lock is required/],
     [['grant', '--key', f('owner.key'), '--lock', 'x', '--role', 'guest', '--holder', '00'.repeat(32), '--label', 'x'.repeat(65)], /--label must be 1-64 bytes/],
     [['grant', '--key', f('owner.key'), '--lock', 'x', '--role', 'guest', '--holder', '00'.repeat(32), '--label', 'a\tb'], /without control characters/],

@@ -1,6 +1,6 @@
 // Argument parsing for lockctl: every value checked, every error a sentence that says what to type.
-import { readFileSync } from 'node:fs';
 import { ROLES, type Role, type Window } from '../../firmware/access/grant.js';
+import { hexFile, readInput, type Streams, userPath } from './io.js';
 import { type KeyPair, keyFromSeed } from './mint.js';
 
 export class UsageError extends Error {
@@ -15,15 +15,16 @@ export function hexBytes(value: string, what: string, length?: number): Uint8Arr
   return bytes;
 }
 
-export function readKey(path: string | undefined, what = '--key'): KeyPair {
+/** A key file made by `lockctl keygen` ("-": stdin), relative to the user's directory. */
+export function readKey(path: string | undefined, what = '--key', io?: Pick<Streams, 'stdin'>): KeyPair {
   if (!path) throw new UsageError(`${what} is required: a key file made by "lockctl keygen"`);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new UsageError(`${what}: cannot read ${path}`);
-  }
-  return keyFromSeed(hexBytes(text, `${what} file ${path}`, 32));
+  return keyFromSeed(hexFile(readInput(userPath(path), what, io), what, path, 'a key file made by "lockctl keygen"'));
+}
+
+/** A keypad secret file (64 hex digits, set at pairing), relative to the user's directory. */
+export function readSecretFile(path: string | undefined, what = '--secret-file', io?: Pick<Streams, 'stdin'>): Uint8Array {
+  if (!path) throw new UsageError(`${what} is required: the lock's keypad secret (64 hex digits), set at pairing`);
+  return hexFile(readInput(userPath(path), what, io), what, path, 'a keypad secret');
 }
 
 export function role(value: string | undefined): Role {

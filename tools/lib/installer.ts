@@ -1,7 +1,7 @@
 // lockctl's installer commands over the serial line: info, pair, set-time, self-test, factory-reset.
 // Each prints its progress, and every failure says what the installer can do about it.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { nodeVerifier } from '../../firmware/access/ed25519.js';
 import { isBytes } from '../../firmware/access/cose.js';
 import { openSigned, TYP } from '../../firmware/access/messages.js';
@@ -9,7 +9,8 @@ import { fromCbor, toCbor } from '../../firmware/pairing/protocol.js';
 import type { SelfTestReport } from '../../firmware/pairing/self-test.js';
 import { HalError } from '../../hal/ports/errors.js';
 import type { SerialLink } from '../../hal/ports/serial-link.js';
-import { hexBytes, readKey, time, UsageError } from './args.js';
+import { hexBytes, readKey, readSecretFile, time, UsageError } from './args.js';
+import { readInput, writeOutput } from './io.js';
 import { PairClient, PairClientError } from './pair-client.js';
 import { toHex as hex } from '../../firmware/util/hex.js';
 
@@ -35,13 +36,16 @@ export interface InstallerValues {
 }
 
 type Say = (line: string) => void;
+/** Progress and errors (stderr) apart from results (stdout); one function gets both. */
+type Lines = Say | { progress: Say; result: Say };
 type Open = (path: string, baudRate: number) => Promise<SerialLink>;
 
 
 /** Run an installer command; resolves with the process exit code. */
 const openSerial: Open = async (path, baudRate) => (await import('../../hal/node/serial-link.js')).openSerialLink(path, baudRate);
 
-export async function runInstaller(command: (typeof INSTALLER_COMMANDS)[number], v: InstallerValues, say: Say, open: Open = openSerial, now = () => Date.now()): Promise<number> {
+export async function runInstaller(command: (typeof INSTALLER_COMMANDS)[number], v: InstallerValues, lines: Lines, open: Open = openSerial, now = () => Date.now()): Promise<number> {
+  const { progress: say, result } = typeof lines === 'function' ? { progress: lines, result: lines } : lines;
   const port = v.port ?? '/dev/ttyUSB0';
   const baud = v.baud === undefined ? 115_200 : Number(v.baud);
   if (![9600, 19200, 38400, 57600, 115200, 230400].includes(baud)) throw new UsageError('--baud must be one of 9600, 19200, 38400, 57600, 115200, 230400');
@@ -59,18 +63,20 @@ export async function runInstaller(command: (typeof INSTALLER_COMMANDS)[number],
   try {
     say('asking the lock who it is...');
     const info = await askInfo(client, port, say);
-    say(`  ${info.get('paired') ? `paired as "${String(info.get('lockId'))}"` : 'unpaired'}, board ${String(info.get('board'))}, firmware ${String(info.get('firmware'))}, device key ${hex(info.get('devicePublicKey') as Uint8Array)}`);
+    const who = `${info.get('paired') ? `paired as "${String(info.get('lockId'))}"` : 'unpaired'}, board ${String(info.get('board'))}, firmware ${String(info.get('firmware'))}, device key ${hex(info.get('devicePublicKey') as Uint8Array)}`;
+    if (command !== 'info') say(`  ${who}`);
     switch (command) {
       case 'info':
-        if (v.json) say(JSON.stringify(fromCbor(info), null, 2));
+        result(v.json ? JSON.stringify(fromCbor(info), null, 2) : who);
         return 0;
       case 'pair':
-        return await pair(client, settings!, info, v, say);
+        return await pair(client, settings!, info, v, say, result);
       case 'set-time': {
         const at = time(v.time ?? 'now', '--time', now())!;
         say(`setting the lock's clock to ${new Date(at * 1000).toISOString()}...`);
         const reply = await client.request('set-time', new Map([['time', at]]));
-        say(`  done: the lock reads ${new Date((reply.get('time') as number) * 1000).toISOString()}`);
+        const reads = new Date((reply.get('time') as number) * 1000).toISOString();
+        result(v.json ? JSON.stringify({ time: reads }) : `done: the lock reads ${reads}`);
         return 0;
       }
       case 'self-test': {
@@ -79,14 +85,15 @@ export async function runInstaller(command: (typeof INSTALLER_COMMANDS)[number],
         if (v.keypad) say('  press any key on the lock\'s keypad now');
         const reply = await client.request('self-test', new Map([['keypadWaitMs', keypadWaitMs]]), 30_000 + keypadWaitMs);
         const report = fromCbor(reply) as SelfTestReport;
-        if (v.json) say(JSON.stringify(report, null, 2));
-        else for (const line of describeSelfTest(report)) say(line);
+        if (v.json) result(JSON.stringify(report, null, 2));
+        else for (const line of describeSelfTest(report)) result(line);
         return report.ok ? 0 : 3;
       }
       case 'factory-reset': {
         say('factory reset: the lock forgets its owners, secrets, broker, grants and events (its device key stays)...');
         const reply = await client.request('factory-reset', new Map(), 10_000);
-        say(`  done${reply.get('was') ? `: "${String(reply.get('was'))}" is unpaired` : ''}; pair it again with lockctl pair`);
+        const was = reply.get('was');
+        result(v.json ? JSON.stringify({ unpaired: was ?? null }) : `done${was ? `: "${String(was)}" is unpaired` : ''}; pair it again with lockctl pair`);
         return 0;
       }
     }
@@ -101,7 +108,7 @@ export async function runInstaller(command: (typeof INSTALLER_COMMANDS)[number],
   }
 }
 
-async function pair(client: PairClient, body: Map<string, unknown>, info: Map<string, unknown>, v: InstallerValues, say: Say): Promise<number> {
+async function pair(client: PairClient, body: Map<string, unknown>, info: Map<string, unknown>, v: InstallerValues, say: Say, result: Say): Promise<number> {
   const lockId = body.get('lockId') as string;
   say(`pairing as "${lockId}" with ${(body.get('ownerKeys') as Uint8Array[]).length} owner key(s)${body.has('mqtt') ? `, broker ${String((body.get('mqtt') as Map<string, unknown>).get('url'))}` : ''}...`);
   const reply = await client.request('pair', body, 15_000);
@@ -123,8 +130,9 @@ async function pair(client: PairClient, body: Map<string, unknown>, info: Map<st
   ].filter(Boolean);
   if (problems.length) throw new PairClientError('bad-reply', `the attestation is wrong: ${problems.join('; ')}`);
   const out = v.out ?? `${lockId}.device.json`;
-  writeFileSync(out, `${JSON.stringify({ lockId, devicePublicKey: hex(device), ownerKeys: (owners as Uint8Array[]).map(hex), pairedAt: new Date((claims.get(3) as number) * 1000).toISOString(), attestation: hex(attestation) }, null, 2)}\n`);
-  say(`  paired. Device key ${hex(device)}; attestation verified and saved to ${out}`);
+  const record = { lockId, devicePublicKey: hex(device), ownerKeys: (owners as Uint8Array[]).map(hex), pairedAt: new Date((claims.get(3) as number) * 1000).toISOString(), attestation: hex(attestation) };
+  writeOutput(out, `${JSON.stringify(record, null, 2)}\n`, '--out');
+  result(v.json ? JSON.stringify({ ...record, file: out }) : `paired. Device key ${hex(device)}; attestation verified and saved to ${out}`);
   say('  next: lockctl self-test (within the pairing window)');
   return 0;
 }
@@ -139,10 +147,10 @@ export function pairBody(v: InstallerValues, nowMs: number): Map<string, unknown
   const secretFile = v['secret-file'];
   if (!secretFile) throw new UsageError('--secret-file is required: the keypad secret (made there if the file does not exist; keep it with the owner key)');
   let secret: Uint8Array;
-  if (existsSync(secretFile)) secret = hexBytes(readFileSync(secretFile, 'utf8'), `--secret-file ${secretFile}`, 32);
+  if (existsSync(secretFile)) secret = readSecretFile(secretFile);
   else {
     secret = Uint8Array.from(randomBytes(32));
-    writeFileSync(secretFile, `${hex(secret)}\n`, { mode: 0o600, flag: 'wx' });
+    writeOutput(secretFile, `${hex(secret)}\n`, '--secret-file', { exclusive: true, mode: 0o600 });
   }
   const body = new Map<string, unknown>([
     ['lockId', v.lock],
@@ -152,13 +160,7 @@ export function pairBody(v: InstallerValues, nowMs: number): Map<string, unknown
     ['keypadSecret', secret],
   ]);
   if (v['mqtt-url']) {
-    const read = (path: string, what: string) => {
-      try {
-        return readFileSync(path, 'utf8');
-      } catch {
-        throw new UsageError(`${what}: cannot read ${path}`);
-      }
-    };
+    const read = (path: string, what: string) => readInput(path, what).toString('utf8');
     body.set('mqtt', toCbor({
       url: v['mqtt-url'],
       username: v['mqtt-user'],
