@@ -17,6 +17,7 @@ import type { AccessStore } from './store/store.js';
 import type { Outbox } from './sync/outbox.js';
 import { Deadbolt } from './lock/deadbolt.js';
 import type { Logger } from './log.js';
+import { type LockStatus, lockStatus } from './status.js';
 
 export interface AppOptions {
   ports: BoardPorts;
@@ -45,6 +46,8 @@ export interface App {
   /** The signed-event outbox of a paired lock. */
   readonly outbox: Outbox | null;
   readonly faults: FaultMonitor;
+  /** The state as one value (firmware/status.ts): what the retained state and a status screen show. */
+  status(): LockStatus;
   start(): void;
   /**
    * Leave the bolt safe (see config.shutdownPosition), drop every subscription, then release the
@@ -76,7 +79,7 @@ export function createApp(options: AppOptions): App {
     log.info({ event: 'state', ...e }, `bolt ${e.from} -> ${e.to} (${e.cause})`),
   );
   deadbolt.events.on('operation', (e) =>
-    log.info({ event: 'operation', ...e }, `${e.op} ${e.outcome} in ${e.ms} ms`),
+    log.info({ event: 'operation', ...e }, `${e.op} ${e.outcome} in ${(e.ms / 1000).toFixed(1)} s`),
   );
   deadbolt.events.on('manual', (e) =>
     log.info({ event: 'manual', ...e }, `thumb-turn moved the bolt to ${e.position}`),
@@ -142,6 +145,7 @@ export function createApp(options: AppOptions): App {
     supervisor,
     outbox: options.outbox ?? null,
     faults,
+    status: () => lockStatus({ deadbolt, local, battery: ports.battery, supervisor }),
     start() {
       // Stored grants that no longer verified at boot: each one a signed event.
       for (const d of options.access?.core.droppedAtBoot.splice(0) ?? []) options.outbox?.append('grant-dropped', map(d), 'security');

@@ -4,7 +4,7 @@ import pino from 'pino';
 export type Logger = pino.Logger;
 
 export function createLogger(
-  options: { level?: string; pretty?: boolean; destination?: pino.DestinationStream } = {},
+  options: { level?: string; pretty?: boolean; destination?: pino.DestinationStream; colour?: boolean; details?: boolean } = {},
 ): Logger {
   const level = options.level ?? 'info';
   if (options.destination) return pino({ level, base: undefined }, options.destination);
@@ -14,7 +14,14 @@ export function createLogger(
       base: undefined,
       transport: {
         target: 'pino-pretty',
-        options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'module,event' },
+        // One line per action in local time; the fields only with `details` (JSON output has them all).
+        // Colours only when asked, else only on a terminal without NO_COLOR.
+        options: {
+          colorize: options.colour ?? (process.stdout.isTTY === true && !process.env.NO_COLOR),
+          translateTime: 'SYS:HH:MM:ss',
+          ignore: 'module,event',
+          hideObject: options.details !== true,
+        },
       },
     });
   }

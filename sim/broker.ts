@@ -9,16 +9,19 @@ export interface InProcessBroker {
   close(): Promise<void>;
 }
 
-export async function startInProcessBroker(): Promise<InProcessBroker> {
+/** On `port` (0: a free one); a port in use is said plainly. */
+export async function startInProcessBroker(port = 0): Promise<InProcessBroker> {
   const broker = await Aedes.createBroker();
   const server: Server = createServer(broker.handle);
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
+  const bound = await new Promise<number>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`port ${port} is in use (another broker?): choose another --mqtt-port, or leave it out for a free one`) : error),
+    );
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
   });
   return {
-    url: `mqtt://127.0.0.1:${port}`,
-    port,
+    url: `mqtt://127.0.0.1:${bound}`,
+    port: bound,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => broker.close(() => resolve()));

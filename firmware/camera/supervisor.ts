@@ -185,6 +185,19 @@ export class VisitSupervisor {
     });
   }
 
+  /**
+   * Check the camera now (an installer or the owner asks, e.g. after repairing it): hold it until
+   * it confirms recording or the confirmation time runs out. A confirmation clears camera-failed.
+   */
+  checkCamera(done: (ok: boolean) => void = () => {}): void {
+    const recorder = this.deps.recorder;
+    if (!recorder) return done(false);
+    recorder.acquire('camera-check', (at) => {
+      if (at !== null) recorder.release('camera-check');
+      done(at !== null);
+    });
+  }
+
   close(): void {
     for (const off of this.subscriptions.splice(0)) off();
     for (const v of this.visits) {

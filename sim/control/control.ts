@@ -63,6 +63,29 @@ export class SimControl {
     });
     return keys.length * gapMs + holdMs;
   }
+  /**
+   * Press a key and hold it until the firmware's scanner has seen it, then release it and wait until
+   * the scanner has seen that too: keys typed this way are never lost, however loaded the machine.
+   * `maxMs` bounds each wait (a keypad nobody scans); resolves false when a wait ran out.
+   */
+  async pressKeyPatiently(key: string, maxMs = 5_000): Promise<boolean> {
+    const keypad = this.need(this.board.keypad, 'keypad');
+    const within = (seen: Promise<void>) =>
+      new Promise<boolean>((resolve) => {
+        const timer = this.clock.after(maxMs, () => resolve(false));
+        void seen.then(() => {
+          timer.cancel();
+          resolve(true);
+        });
+      });
+    const pressed = keypad.scanned(key);
+    keypad.press(key);
+    const seenDown = await within(pressed);
+    const released = keypad.scanned(key);
+    keypad.release(key);
+    const seenUp = await within(released);
+    return seenDown && seenUp;
+  }
   holdKey(key: string): void {
     this.need(this.board.keypad, 'keypad').press(key);
   }
@@ -106,6 +129,16 @@ export class SimControl {
     });
   }
   private pairRelease: TimerHandle | null = null;
+  /** Let go of the pair button now. */
+  releasePairButton(): void {
+    const button = this.need(this.board.pairButton, 'pair button');
+    this.pairRelease?.cancel();
+    this.pairRelease = null;
+    button.set(false);
+  }
+  get pairButtonHeld(): boolean {
+    return this.pairRelease !== null;
+  }
   setBattery(percent: number): void {
     this.need(this.board.battery, 'battery').setPercent(percent);
   }

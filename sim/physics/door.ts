@@ -15,7 +15,7 @@ export type DoorRefusal = 'bolt-thrown' | 'already';
 
 export class DoorPhysics {
   private open = false;
-  /** Set when the door was forced past a thrown bolt; a broken frame until repaired. */
+  /** Set when the door was forced open past a thrown bolt; cleared when it is shut again. */
   forced = false;
 
   constructor(
@@ -47,6 +47,7 @@ export class DoorPhysics {
     if (!this.open) return 'already';
     if (this.boltThrown()) return 'bolt-thrown';
     this.open = false;
+    this.forced = false;
     this.bounce(true);
     return null;
   }

@@ -5,6 +5,7 @@ import type { SimIO } from '../io/sim-io.js';
 export class KeypadPhysics {
   private readonly pressed = new Set<string>();
   private readonly where = new Map<string, { row: number; col: number }>();
+  private readonly scanWatchers = new Set<() => void>();
 
   constructor(
     private readonly io: SimIO,
@@ -36,6 +37,28 @@ export class KeypadPhysics {
     this.apply();
   }
 
+  /**
+   * Resolves once the firmware has scanned `key`'s row: driven it alone, then moved on (so it read
+   * the columns). A person's key press lasts at least that long, however slow the scanner runs.
+   */
+  scanned(key: string): Promise<void> {
+    const at = this.where.get(key);
+    if (!at) return Promise.reject(new RangeError(`no key "${key}" on this keypad`));
+    const row = this.rows[at.row]!;
+    return new Promise((resolve) => {
+      let armed = false;
+      const watch = () => {
+        const alone = this.io.readOutput(row) === 0 && this.rows.every((r) => r === row || this.io.readOutput(r) !== 0);
+        if (alone) armed = true;
+        else if (armed) {
+          this.scanWatchers.delete(watch);
+          resolve();
+        }
+      };
+      this.scanWatchers.add(watch);
+    });
+  }
+
   releaseAll(): void {
     this.pressed.clear();
     this.apply();
@@ -52,5 +75,6 @@ export class KeypadPhysics {
     this.cols.forEach((pin, col) => {
       this.io.setInput(pin, low.has(col) ? 0 : 1);
     });
+    for (const watch of [...this.scanWatchers]) watch();
   }
 }
