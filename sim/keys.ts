@@ -23,6 +23,8 @@ export interface KeyContext {
   demo: { phone: SimPhone; courier: SimPhone; parcels: string[] } | null;
   say: (line: string) => void;
   quit: () => void;
+  /** JSON output: `s` prints one line. */
+  json?: boolean;
 }
 
 export function simKeys(ctx: KeyContext): (key: string) => Promise<void> | void {
@@ -30,6 +32,7 @@ export function simKeys(ctx: KeyContext): (key: string) => Promise<void> | void 
   const lock = () => ctx.app().deadbolt;
   let tampered = false;
   let parcelsScanned = 0;
+  let heldUntil = 0; // a P hold in progress (a short p press does not count)
   const needDemo = (what: string) => {
     if (!ctx.demo) say(`no demo ${what}: the lock was started with a real access config`);
     return ctx.demo;
@@ -49,10 +52,12 @@ export function simKeys(ctx: KeyContext): (key: string) => Promise<void> | void 
     g: () => (control.clearJam(), say('jam cleared')),
     p: () => (control.pressPairButton(), say('pair button pressed')),
     P: () => {
-      if (control.pairButtonHeld) {
+      if (Date.now() < heldUntil) {
+        heldUntil = 0;
         control.releasePairButton();
         say('pair button let go');
       } else {
+        heldUntil = Date.now() + PAIR_HOLD_MS;
         control.pressPairButton(PAIR_HOLD_MS);
         say(`pair button held down (P again lets go; by itself in ${PAIR_HOLD_MS / 1000} s): run lockctl factory-reset now`);
       }
@@ -100,7 +105,7 @@ export function simKeys(ctx: KeyContext): (key: string) => Promise<void> | void 
         }),
       );
     },
-    s: () => say(JSON.stringify({ lock: ctx.app().status(), world: control.snapshot() }, null, 2)),
+    s: () => say(JSON.stringify({ lock: ctx.app().status(), world: control.snapshot() }, null, ctx.json ? undefined : 2)),
     h: () => say(KEYS_HELP),
     q: () => ctx.quit(),
   };

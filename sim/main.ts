@@ -103,7 +103,7 @@ async function main(): Promise<void> {
       process.exit(1);
     });
   };
-  const onKey = simKeys({ app: () => booted.app, control, demo, say, quit }); // the app is rebuilt after a pairing
+  const onKey = simKeys({ app: () => booted.app, control, demo, say, quit, json: values.json }); // the app is rebuilt after a pairing
 
   handleSignals({ stop: () => web.close().then(() => booted.stop()) }, logger);
   handleUncaught(booted, logger);

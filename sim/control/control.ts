@@ -136,9 +136,6 @@ export class SimControl {
     this.pairRelease = null;
     button.set(false);
   }
-  get pairButtonHeld(): boolean {
-    return this.pairRelease !== null;
-  }
   setBattery(percent: number): void {
     this.need(this.board.battery, 'battery').setPercent(percent);
   }

@@ -92,6 +92,34 @@ describe('self-test on the simulated board', () => {
     expect(report.keypad).toEqual({ fitted: true, asked: true, keyPressed: false });
     expect(report.ok).toBe(false);
   });
+
+  it('reads what the lock\'s status says: the battery gauge, the camera after a failure and repair, the door after a forced entry and relock', async () => {
+    const l = (lock = await startSimLock({ config: { autoRelockMs: null } }));
+    l.time.advance(61_000); // the gauge's first sample
+    const first = await selfTest(l);
+    expect(first.battery).toEqual({ fitted: true, percent: 100 });
+    expect(first.battery.percent).toBe(l.app.status().battery); // one gauge, one reading
+
+    l.control.failCamera();
+    expect((await selfTest(l)).camera.confirmedMs).toBeNull();
+    l.control.repairCamera();
+    expect((await selfTest(l)).camera.confirmedMs).not.toBeNull();
+
+    expect(l.control.forceDoor()).toBeNull();
+    l.time.advance(200);
+    expect(l.app.status().alarms).toContain('forced-entry');
+    expect(l.control.snapshot().door.forced).toBe(true);
+    l.app.deadbolt.unlock('command');
+    l.time.advance(2_000);
+    expect(l.control.closeDoor()).toBeNull();
+    l.time.advance(200);
+    l.app.deadbolt.lock('command');
+    l.time.advance(2_000);
+    const after = await selfTest(l);
+    expect(l.app.status()).toMatchObject({ bolt: 'locked', door: 'closed', alarms: [] });
+    expect(l.control.snapshot().door.forced).toBe(false);
+    expect(after).toMatchObject({ ok: true, door: l.app.status().door, battery: { percent: l.app.status().battery } });
+  });
 });
 
 describe('the self-test request', () => {

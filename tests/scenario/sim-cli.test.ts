@@ -1,0 +1,130 @@
+// `npm run sim` as a newcomer meets it: --help, boards it cannot simulate, colours only where they
+// belong, a broker port to point tools at, and one state shown alike by `s` and the retained MQTT
+// state (camera failed and repaired; a forced entry, closed and relocked). Real processes, real time.
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import mqtt from 'mqtt';
+import { afterEach, describe, expect, it } from 'vitest';
+import { wantColour, watchCommand } from '../../sim/cli.js';
+import { jsonWith, type SimProcess, startSimProcess } from '../helpers/sim-process.js';
+import { waitUntil } from '../helpers/wait.js';
+
+const sim = (args: string[], env: Record<string, string | undefined> = {}) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'sim/main.ts', ...args], { env: { ...process.env, IS_TEST_MODE: '', ...env }, input: 'q', encoding: 'utf8', timeout: 60_000 });
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+let child: SimProcess | null = null;
+afterEach(() => {
+  child?.proc.kill('SIGKILL');
+  child = null;
+});
+
+describe('npm run sim: the command line', () => {
+  it('--help prints the options and the keys, and exits 0 without booting', () => {
+    const help = sim(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/--mqtt-port N/);
+    expect(help.stdout).toMatch(/P hold the pair button down/);
+    expect(help.stdout).not.toMatch(/lock ready/);
+  });
+
+  it('a real board is refused as not simulated, with what to run instead', () => {
+    const real = sim(['--board', 'rpi4']);
+    expect(real.status).toBe(2);
+    expect(real.stderr).toMatch(/"rpi4" is not a simulated board .*npm start -- --board rpi4.*simulated boards: sim, parcel-box-sim/);
+    expect(real.stderr).not.toMatch(/npm install/);
+  });
+
+  it('readable lines without colour codes when NO_COLOR is set or the output is not a terminal; colours when forced', () => {
+    const plain = sim([], { NO_COLOR: '1', FORCE_COLOR: undefined });
+    expect(plain.status, plain.stderr).toBe(0);
+    expect(plain.stdout).not.toContain('\u001b[');
+    expect(plain.stdout).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: lock ready, bolt locked$/m); // one line, local time, no fields
+    expect(plain.stdout).not.toMatch(/^\s+event:/m);
+    expect(plain.stdout).not.toMatch(/signal/);
+    const notTty = sim([], { NO_COLOR: undefined, FORCE_COLOR: undefined });
+    expect(notTty.stdout).not.toContain('\u001b[');
+    const forced = sim([], { NO_COLOR: undefined, FORCE_COLOR: '1' });
+    expect(forced.stdout).toContain('\u001b[');
+    expect(wantColour({ isTTY: true }, {})).toBe(true);
+    expect(wantColour({ isTTY: true }, { NO_COLOR: '1' })).toBe(false);
+    expect(wantColour({ isTTY: false }, {})).toBe(false);
+  }, 120_000);
+});
+
+describe('npm run sim: one state for s and the retained state', () => {
+  it('--mqtt-port, a filter that shows Home Assistant too; s and the retained state agree after a camera failure and repair, and after a forced entry and relock', async () => {
+    const port = await freePort();
+    const s = (child = startSimProcess(['--mqtt-port', String(port)]));
+    const brokerLine = await s.waitFor((l) => l.includes('mosquitto_sub'), 'the watch command');
+    expect(brokerLine.trim()).toBe(watchCommand(port, 'sim-door'));
+    expect(brokerLine).toContain("-t 'homeassistant/#'");
+    await s.waitFor(jsonWith({ event: 'ready', state: 'locked' }), 'ready');
+
+    const watcher = mqtt.connect(`mqtt://127.0.0.1:${port}`, { protocolVersion: 4 });
+    const topics = new Set<string>();
+    let retained: { bolt: string; door: string; alarms: string[]; battery: number | null } | null = null;
+    watcher.on('message', (topic, payload) => {
+      topics.add(topic);
+      if (topic === 'locks/sim-door/state') retained = JSON.parse(payload.toString());
+    });
+    await new Promise<void>((r) => watcher.once('connect', () => watcher.subscribe(['locks/sim-door/#', 'homeassistant/#'], () => r())));
+    cleanupWatcher = () => watcher.end(true);
+    await waitUntil(() => topics.has('homeassistant/lock/sim-door/config') && retained, 'discovery and the retained state');
+
+    /** Type s; parse the status line it prints. */
+    const status = async () => {
+      const before = countStatus(s.lines);
+      s.type('s');
+      await waitUntil(() => countStatus(s.lines) > before, 'the status line of s');
+      return JSON.parse(s.lines.filter(isStatus)[before]!) as { lock: { bolt: string; door: string; alarms: string[]; battery: number | null }; world: { door: { forced: boolean } } };
+    };
+    const agree = async (what: string, alarms: string[]) => {
+      await waitUntil(() => retained && JSON.stringify(retained.alarms) === JSON.stringify(alarms), `the retained state's alarms ${JSON.stringify(alarms)} (${what})`);
+      const shownNow = await status();
+      expect(shownNow.lock, what).toEqual(retained);
+      expect(shownNow.lock.alarms, what).toEqual(alarms);
+      return shownNow;
+    };
+
+    // A courier with a record obligation and a dead camera: camera-failed, in s and in the retained state.
+    s.type('v');
+    s.type('d');
+    await s.waitFor(jsonWith({ event: 'alarm', kind: 'camera-failed', active: true }), 'camera-failed');
+    await agree('camera failed', ['camera-failed']);
+    s.type('r');
+    await s.waitFor((l) => l === 'camera check: recording confirmed', 'the camera check');
+    await agree('camera repaired', []);
+
+    // Forced entry past the thrown bolt, then shut and relocked: the alarm and the world's flag clear.
+    s.type('f');
+    await s.waitFor(jsonWith({ event: 'alarm', kind: 'forced-entry', active: true }), 'forced-entry');
+    const forced = await agree('forced', ['forced-entry']);
+    expect(forced.world.door.forced).toBe(true);
+    s.type('u');
+    await s.waitFor(jsonWith({ event: 'operation', op: 'unlock', outcome: 'done' }), 'unlocked');
+    s.type('c');
+    await s.waitFor(jsonWith({ event: 'door', state: 'closed' }), 'closed');
+    s.type('l');
+    await s.waitFor(jsonWith({ event: 'operation', op: 'lock', outcome: 'done' }), 'relocked');
+    const relocked = await agree('relocked', []);
+    expect(relocked.world.door.forced).toBe(false);
+    expect(relocked.lock).toMatchObject({ bolt: 'locked', door: 'closed' });
+
+    s.type('q');
+    await s.waitFor(jsonWith({ event: 'stopped' }), 'stopped');
+    expect(await s.exited).toBe(0);
+    cleanupWatcher();
+  }, 120_000);
+});
+
+let cleanupWatcher = () => {};
+const isStatus = (l: string) => l.startsWith('{"lock":');
+const countStatus = (lines: string[]) => lines.filter(isStatus).length;
