@@ -1,7 +1,7 @@
 // `npm run sim` as a newcomer meets it: --help, boards it cannot simulate, colours only where they
 // belong, a broker port to point tools at, and one state shown alike by `s` and the retained MQTT
 // state (camera failed and repaired; a forced entry, closed and relocked). Real processes, real time.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
