@@ -124,7 +124,12 @@ export function createApp(options: AppOptions): App {
     const alog = logger.child({ module: 'access' });
     // What was offered and the outcome; never the code, the PIN or the presentation bytes.
     local.events.on('access', (e) => alog.info({ event: 'access', ...e }, `${e.via} ${e.kind}: ${e.allow ? 'allowed' : `refused (${e.reason})`}`));
-    local.events.on('lockout', (e) => alog.warn({ event: 'keypad-lockout', ...e }, `keypad locked out for ${e.forMs / 1000} s`));
+    const source = { keypad: 'wrong keypad codes', barcode: 'unknown parcel labels', remote: 'wrong remote PINs' };
+    local.events.on('lockout', (e) =>
+      e.active
+        ? alog.warn({ event: 'keypad-lockout', ...e }, `${source[e.via]}: keypad and scanner locked out for ${e.forMs / 1000} s`)
+        : alog.info({ event: 'keypad-lockout', ...e }, `lockout over (it followed ${source[e.via]})`),
+    );
     local.events.on('mode', (e) => alog.info({ event: 'mode', ...e }, `mode ${e.mode}`));
     subscriptions.push(options.access!.core.events.on('clock-set-back', (e) => alog.warn({ event: 'clock-set-back', ...e }, 'clock set back: using trusted time')));
   } else if (ports.keypad) {

@@ -3,7 +3,7 @@
 // operating mode and, for the keypad, the lockout. An allow moves the bolt; nothing here ever
 // logs, emits or stores a code.
 import type { BarcodeReader } from '../hal/ports/barcode-reader.js';
-import type { Clock } from '../hal/ports/clock.js';
+import type { Clock, TimerHandle } from '../hal/ports/clock.js';
 import type { CredentialReader, CredentialSession } from '../hal/ports/credential-reader.js';
 import type { Unsubscribe } from '../hal/ports/errors.js';
 import type { Keypad } from '../hal/ports/keypad.js';
@@ -40,7 +40,8 @@ export interface AccessEvent {
 
 export interface LocalAccessEvents {
   access: AccessEvent;
-  lockout: { active: boolean; forMs: number };
+  /** A lockout begins (`active`, for `forMs`) or ends; `via` names what entered the wrong codes. */
+  lockout: { active: boolean; forMs: number; via: 'keypad' | 'barcode' | 'remote' };
   mode: { mode: Mode };
 }
 
@@ -91,6 +92,7 @@ export class LocalAccess {
 
   /** Stop listening to the keypad, the reader and the scanner. */
   close(): void {
+    this.lockoutEnd?.cancel();
     this.entry?.close();
     for (const off of this.subscriptions.splice(0)) off();
   }
@@ -161,9 +163,7 @@ export class LocalAccess {
     if (this.lockout.remaining(now) > 0) return refuse('keypad-locked-out');
     const decision = this.pinDecision(code);
     if (!decision.allow) {
-      if (decision.reason === 'unknown-code' && this.lockout.recordWrong(now) !== null) {
-        this.events.emit('lockout', { active: true, forMs: this.lockout.remaining(now) });
-      }
+      if (decision.reason === 'unknown-code' && this.lockout.recordWrong(now) !== null) this.lockedOut('remote', this.lockout.remaining(now));
       return refuse(decision.reason as Exclude<LocalReason, 'ok'>, decision.grant?.role ?? null, decision.grant?.id ?? null);
     }
     const role = decision.grant!.role;
@@ -234,9 +234,21 @@ export class LocalAccess {
     }
     this.finish(via, kind, decision);
     if (lockedFor !== null) {
-      this.events.emit('lockout', { active: true, forMs: lockedFor });
+      this.lockedOut(via, lockedFor);
       this.o.status?.show('locked-out');
     }
+  }
+
+  private lockoutEnd: TimerHandle | null = null;
+
+  /** Say a lockout began, and say again when it is over. */
+  private lockedOut(via: LocalAccessEvents['lockout']['via'], forMs: number): void {
+    this.events.emit('lockout', { active: true, forMs, via });
+    this.lockoutEnd?.cancel();
+    this.lockoutEnd = this.o.clock.after(forMs, () => {
+      this.lockoutEnd = null;
+      this.events.emit('lockout', { active: false, forMs: 0, via });
+    });
   }
 
   // ---- parcel box: tracking numbers from the barcode reader ----

@@ -168,13 +168,14 @@ describe('lockout', () => {
     const l = await start();
     pinGrant(l, PIN_GUEST);
     for (let i = 0; i < 5; i++) type(l, `99999${i}`);
-    expect(l.localEvents.filter((e) => e.type === 'lockout')).toEqual([{ type: 'lockout', active: true, forMs: 60_000 }]);
+    expect(l.localEvents.filter((e) => e.type === 'lockout')).toEqual([{ type: 'lockout', active: true, forMs: 60_000, via: 'keypad' }]);
     type(l, PIN_GUEST);
     expect(boltOpen(l)).toBe(false);
     expect(lastAccess(l)).toMatchObject({ allow: false, reason: 'keypad-locked-out' });
     l.time.advance(60_000);
+    expect(l.localEvents.filter((e) => e.type === 'lockout').at(-1)).toEqual({ type: 'lockout', active: false, forMs: 0, via: 'keypad' }); // its end is said
     for (let i = 0; i < 5; i++) type(l, `88888${i}`);
-    expect(l.localEvents.filter((e) => e.type === 'lockout').map((e) => e.type === 'lockout' && e.forMs)).toEqual([60_000, 120_000]);
+    expect(l.localEvents.filter((e) => e.type === 'lockout' && e.active).map((e) => e.type === 'lockout' && e.forMs)).toEqual([60_000, 120_000]);
     l.time.advance(120_000);
     type(l, PIN_GUEST);
     expect(boltOpen(l)).toBe(true);
