@@ -75,11 +75,12 @@ export function createApp(options: AppOptions): App {
   // The bolt's own events go to the audit trail first, so what follows from them comes after them.
   if (options.outbox) recordBolt(options.outbox, deadbolt);
   const log = logger.child({ module: 'lock' });
+  // One info line per action: a move the lock makes is its operation line; the steps are details (debug).
   deadbolt.events.on('state', (e) =>
-    log.info({ event: 'state', ...e }, `bolt ${e.from} -> ${e.to} (${e.cause})`),
+    (e.cause === 'manual' || e.cause === 'sensor' ? log.info : log.debug).call(log, { event: 'state', ...e }, `bolt ${e.from} -> ${e.to} (${e.cause})`),
   );
   deadbolt.events.on('operation', (e) =>
-    log.info({ event: 'operation', ...e }, `${e.op} ${e.outcome} in ${(e.ms / 1000).toFixed(1)} s`),
+    log.info({ event: 'operation', ...e }, `${e.op} ${e.outcome} in ${(e.ms / 1000).toFixed(1)} s (${e.cause})`),
   );
   deadbolt.events.on('manual', (e) =>
     log.info({ event: 'manual', ...e }, `thumb-turn moved the bolt to ${e.position}`),

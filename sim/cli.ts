@@ -12,7 +12,7 @@ export const SIM_HELP = `npm run sim -- [options]
   --config FILE      the lock's config (lock.json); with "pairing" it waits for lockctl pair
   --mqtt-url URL     use a real broker instead of the in-process one
   --mqtt-port N      the in-process broker's port (default: a free one)
-  --json             JSON log lines with every field (default: one readable line per action)
+  --json             JSON log lines with every field, debug level included (default: one readable line per action)
   --verbose          readable lines with their details (debug level)
   --help             this text
 

@@ -82,7 +82,7 @@ async function main(): Promise<void> {
       config.mqtt = { url: broker.url, protocolVersion: 4, outboxCap: 50_000 };
     }
   }
-  const logger = createLogger({ level: values.verbose ? 'debug' : config.logLevel, pretty: !values.json, colour: wantColour(process.stdout), details: values.verbose });
+  const logger = createLogger({ level: values.verbose || values.json ? 'debug' : config.logLevel, pretty: !values.json, colour: wantColour(process.stdout), details: values.verbose });
   const { lock: booted, world } = await startLock({ board: values.board, config, logger });
   if (demo) booted.app.core?.applyHeartbeat(demo.heartbeat); // delivery grants want revocations no older than a day
   for (const grant of demoGrants) {
