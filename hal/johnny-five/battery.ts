@@ -15,26 +15,19 @@ export class JohnnyFiveBattery implements BatteryMonitor {
       board,
       freq: config.sampleMs,
     } as unknown as five.SensorOption);
-    this.percentOf = (raw) => Math.max(0, Math.min(100, Math.round(((raw - config.emptyRaw) / (config.fullRaw - config.emptyRaw)) * 100)));
     this.sensor.on('data', () => {
-      const percent = this.current();
-      if (percent === null || percent === this.level) return;
+      const raw = (this.sensor as unknown as { raw: number | null }).raw;
+      if (raw === null || raw === undefined) return;
+      const span = config.fullRaw - config.emptyRaw;
+      const percent = Math.max(0, Math.min(100, Math.round(((raw - config.emptyRaw) / span) * 100)));
+      if (percent === this.level) return;
       this.level = percent;
       for (const listener of this.listeners) listener(percent);
     });
   }
 
-  private readonly percentOf: (raw: number) => number;
-
-  /** The level from the sensor's latest raw value (the IO plugin reports it far more often than `sampleMs`). */
-  private current(): number | null {
-    const raw = (this.sensor as unknown as { raw: number | null }).raw;
-    return raw === null || raw === undefined ? null : this.percentOf(raw);
-  }
-
-  /** The last sampled level; before the first sample, the sensor's latest value (a self-test right after boot reads the gauge, not "no gauge"). */
   readLevel(): number | null {
-    return this.level ?? this.current();
+    return this.level;
   }
 
   onLevel(listener: (percent: number) => void): Unsubscribe {
