@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../tools/lockctl.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lockctl-cli-'));
@@ -19,15 +19,19 @@ async function lockctl(argv: string[], stdin: Buffer | string = '') {
   return { code, out: out.join('\n'), err: err.join('\n'), bytes: Buffer.concat(bytes) };
 }
 
+beforeAll(async () => {
+  expect(await main(['keygen', '--out', f('owner.key')], () => {})).toBe(0); // each test may use it, run alone or not
+});
+
 describe('lockctl streams, exit codes and --json', () => {
   it('keygen: the public key on stdout, the note on stderr; --json is one document; an existing file is refused without a stack', async () => {
-    const made = await lockctl(['keygen', '--out', f('owner.key')]);
+    const made = await lockctl(['keygen', '--out', f('made.key')]);
     expect(made.code).toBe(0);
     expect(made.out).toMatch(/^public key [0-9a-f]{64}$/);
-    expect(made.err).toContain(`key written to ${f('owner.key')}`);
+    expect(made.err).toContain(`key written to ${f('made.key')}`);
     const json = await lockctl(['keygen', '--out', f('second.key'), '--json']);
     expect(JSON.parse(json.out)).toMatchObject({ file: f('second.key'), publicKey: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    const again = await lockctl(['keygen', '--out', f('owner.key')]);
+    const again = await lockctl(['keygen', '--out', f('made.key')]);
     expect(again.code).toBe(1);
     expect(again.out).toBe('');
     expect(again.err).toMatch(/already exists; lockctl will not overwrite it/);
@@ -102,6 +106,18 @@ describe('lockctl streams, exit codes and --json', () => {
     expect(alone.code).toBe(5);
     expect(alone.out).toMatch(/the chain: it is not signed by an owner key given/);
     expect(alone.out).toContain('valid from 2026-06-01 10:00:00 Europe/Berlin until 2099-01-01 01:00:00 Europe/Berlin');
+  });
+
+  it('a message whose signature ends in a zero byte is read as the message, not as serial frames', async () => {
+    const owner = (await lockctl(['pubkey', '--key', f('owner.key')])).out;
+    let hex = '';
+    for (let i = 0; !hex.endsWith('00'); i++) {
+      const id = i.toString(16).padStart(32, '0');
+      hex = JSON.parse((await lockctl(['grant', '--key', f('owner.key'), '--lock', 'x', '--role', 'guest', '--holder', owner, '--id', id, '--json'])).out).hex as string;
+    }
+    const read = await lockctl(['inspect', '--hex', hex, '--lock', 'x', '--owner', owner]);
+    expect(read.out).toMatch(/^message: COSE_Sign1/);
+    expect(read.code).toBe(0);
   });
 
   it('--version; installer commands keep progress on stderr', async () => {
