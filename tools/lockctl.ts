@@ -79,8 +79,8 @@ export interface Outcome {
   code: number;
 }
 
-/** The message commands, as text (the tests' entry): progress to `io.err`. Throws UsageError. */
-export function run(argv: string[], now = Date.now(), io: Streams = processStreams): string {
+/** The message commands, as text (the tests' entry): progress to `io.err` (by default dropped). Throws UsageError. */
+export function run(argv: string[], now = Date.now(), io: Streams = { ...processStreams, err: () => {} }): string {
   return execute(argv, now, io).text;
 }
 
