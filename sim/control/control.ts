@@ -86,6 +86,12 @@ export class SimControl {
     const seenUp = await within(released);
     return seenDown && seenUp;
   }
+  /** Type keys one after another, each held until scanned (real time, any load); false if one was not seen in time. */
+  async typeKeysPatiently(keys: string, maxMs = 5_000): Promise<boolean> {
+    let all = true;
+    for (const key of keys) all = (await this.pressKeyPatiently(key, maxMs)) && all;
+    return all;
+  }
   holdKey(key: string): void {
     this.need(this.board.keypad, 'keypad').press(key);
   }
