@@ -42,7 +42,7 @@ export const COMMAND_REASONS = [
 export type CommandReason = (typeof COMMAND_REASONS)[number];
 
 /** Why a Home Assistant command is refused (`ha-command` events): its own, a bolt refusal, or an access reason. */
-export const HA_COMMAND_REASONS = ['unknown-action', 'door-open', 'busy', 'stopped', 'code-required'] as const;
+export const HA_COMMAND_REASONS = ['unknown-action', 'door-open', 'busy', 'stopped', 'code-required', 'code-refused'] as const;
 export type HaCommandReason = (typeof HA_COMMAND_REASONS)[number] | Exclude<AccessReason, 'ok'>;
 
 /** Why a supervised visit is refused (`delivery` step `refused`). */
