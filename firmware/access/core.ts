@@ -9,7 +9,7 @@ import { type AccessStore, StoreError } from '../store/store.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { ChallengeBook } from './challenges.js';
 import { effectiveObligations, type Link, VerifiedLinks, verifyChain } from './chain.js';
-import { GrantStore } from './grant-store.js';
+import { GrantStore, linkId } from './grant-store.js';
 import { checkTrustedKey, createVerifier, type Ed25519Provider, type Ed25519Verifier, type SodiumLoader } from './ed25519.js';
 import { type Claims, NO_OBLIGATIONS, type Obligations, type Role } from './grant.js';
 import { type Command, type Heartbeat, type OpenRefusal, openSigned, parseCommand, parseHeartbeat, parsePresentation, parseProof, parseRevocations, REVOCATION_LIMITS, TYP } from './messages.js';
@@ -23,7 +23,7 @@ export { DECISION_REASONS as DENY_REASONS } from '../reasons.js';
 export type DenyReason = DecisionReason;
 
 export interface GrantSummary {
-  /** Grant id (cti), hex. */
+  /** Grant id, hex: the leaf's cti when the owner signed it, else its identity digest (grant-store.ts `linkId`). */
   id: string;
   role: Role;
   /** The leaf's signer (owner or delegated issuer), hex. */
@@ -205,8 +205,9 @@ export class AccessCore {
       const refusal = this.checkLinks(stored.links, now) ?? this.staleFor(leaf.role!, stored.links.length, now);
       if (refusal) return deny(refusal, grant);
       // A tracking number opens once, whatever the grant's own use limit.
-      const uses: UseClaim[] = kind === 'tracking' ? [{ key: trackingUseKey(leaf.cti, digest), max: 1 }] : [];
-      if (leaf.maxUses !== null) uses.push({ key: leaf.cti, max: leaf.maxUses });
+      const id = linkId(stored.links);
+      const uses: UseClaim[] = kind === 'tracking' ? [{ key: trackingUseKey(id, digest), max: 1 }] : [];
+      if (leaf.maxUses !== null) uses.push({ key: id, max: leaf.maxUses });
       const spent = this.unproven(leaf, stored.links.length, uses) ?? this.spend(uses, options);
       if (spent) return deny(spent, grant);
       return {
@@ -246,6 +247,7 @@ export class AccessCore {
     const now = this.now();
     const refusal = this.checkLinks(links, now) ?? this.staleFor(leaf.role!, links.length, now);
     if (refusal) return deny(refusal, grant);
+    if (this.grants.supersedes(links)) return deny('grant-superseded', grant);
 
     if (!leaf.holderKey) return deny('holder-proof-missing', grant);
     const proof = openSigned(parsed.value.proof, TYP.proof, this.verifier);
@@ -255,7 +257,8 @@ export class AccessCore {
     const challenge = this.challenges.take(claims.challenge);
     if (challenge) return deny(challenge, grant);
 
-    const uses: UseClaim[] = leaf.maxUses !== null ? [{ key: leaf.cti, max: leaf.maxUses }] : [];
+    const id = linkId(links);
+    const uses: UseClaim[] = leaf.maxUses !== null ? [{ key: id, max: leaf.maxUses }] : [];
     const spent = this.unproven(leaf, links.length, uses) ?? this.spend(uses, options);
     if (spent) return deny(spent, grant);
     return {
@@ -301,12 +304,12 @@ export class AccessCore {
   private checkLinks(links: readonly Link[], now: number, schedules = true): LinkRefusal | null {
     const seconds = Math.floor(now / 1000);
     const skew = this.config.clockSkewS;
-    for (const { claims, signer } of links) {
+    for (const [i, { claims, signer }] of links.entries()) {
       if (claims.aud !== this.config.lockId) return 'wrong-lock';
       if (claims.nbf !== null && seconds + skew < claims.nbf) return 'not-yet-valid';
       if (claims.exp !== null && seconds - skew >= claims.exp) return 'expired';
       if (schedules && claims.schedule && !inSchedule(claims.schedule, now, this.config.timeZone)) return 'outside-schedule';
-      if (this.revocations.grants.has(claims.cti)) return 'revoked-grant';
+      if (this.revocations.grants.has(linkId(links, i))) return 'revoked-grant';
       if (!this.isOwner(signer) && this.revocations.issuers.has(signer)) return 'revoked-issuer';
       if (claims.holderKey) {
         const set = claims.delegation ? this.revocations.issuers : this.revocations.holders;
@@ -339,8 +342,10 @@ export class AccessCore {
       const now = this.now();
       const refusal = this.checkLinks(verified.links, now, false);
       if (refusal) return { ok: false, reason: refusal };
-      const id = hex(verified.links.at(-1)!.claims.cti);
-      if (!this.grants.hasRoom(verified.links.at(-1)!.claims.cti)) return { ok: false, reason: 'store-full' };
+      const grant = { chain, links: verified.links };
+      const id = hex(linkId(verified.links));
+      const kept = this.grants.admit(grant);
+      if (kept) return { ok: false, reason: kept };
       // On stable storage before the lock says it has it (and before the broker's PUBACK).
       if (persist) {
         try {
@@ -349,7 +354,7 @@ export class AccessCore {
           return { ok: false, reason: 'store-failure' };
         }
       }
-      this.grants.add({ chain, links: verified.links });
+      this.grants.add(grant);
       return { ok: true, id };
     } catch {
       this.faults++;
@@ -435,9 +440,9 @@ export class AccessCore {
   }
 }
 
-/** The journal key of one tracking number's single use under a grant. */
-function trackingUseKey(cti: Uint8Array, digest: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update('lock-tracking-use-v1').update(cti).update(digest).digest().subarray(0, 16));
+/** The journal key of one tracking number's single use under a grant (its id, see `linkId`). */
+function trackingUseKey(id: Uint8Array, digest: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update('lock-tracking-use-v1').update(id).update(digest).digest().subarray(0, 16));
 }
 
 /** A refusal; `grant` when the chain verified, so the audit record says whose it was. */
@@ -447,5 +452,5 @@ function deny(reason: DenyReason, grant: GrantSummary | null = null): Decision {
 
 function summary(links: readonly Link[]): GrantSummary {
   const leaf = links.at(-1)!;
-  return { id: hex(leaf.claims.cti), role: leaf.claims.role!, issuer: hex(leaf.signer), chainLength: links.length, label: leaf.claims.label };
+  return { id: hex(linkId(links)), role: leaf.claims.role!, issuer: hex(leaf.signer), chainLength: links.length, label: leaf.claims.label };
 }
