@@ -8,7 +8,7 @@ export const DECISION_REASONS = [
   'broken-chain', 'delegation-widens', 'wrong-lock', 'not-yet-valid', 'expired', 'outside-schedule', 'revoked-grant',
   'revoked-holder', 'revoked-issuer', 'revocations-stale', 'holder-proof-missing', 'bad-proof', 'challenge-unknown',
   'challenge-expired', 'challenge-replayed', 'uses-exhausted', 'store-failure', 'unknown-code', 'uses-unproven',
-  'grant-superseded',
+  'grant-superseded', 'bad-issuer-key',
 ] as const;
 export type DecisionReason = (typeof DECISION_REASONS)[number];
 
@@ -28,6 +28,7 @@ export const GRANT_STORE_REASONS = [
   'too-large', 'malformed', 'chain-too-long', 'not-a-grant', 'unsupported-alg', 'bad-signature', 'unknown-issuer',
   'broken-chain', 'delegation-widens', 'wrong-lock', 'not-yet-valid', 'expired', 'revoked-grant', 'revoked-holder',
   'revoked-issuer', 'store-full', 'store-failure', 'grant-superseded', 'grant-id-taken', 'credential-taken',
+  'bad-issuer-key',
 ] as const;
 export type GrantStoreReason = (typeof GRANT_STORE_REASONS)[number];
 
