@@ -12,7 +12,8 @@ import { effectiveObligations, type Link, VerifiedLinks, verifyChain } from './c
 import { GrantStore, linkId } from './grant-store.js';
 import { checkTrustedKey, createVerifier, type Ed25519Provider, type Ed25519Verifier, type SodiumLoader } from './ed25519.js';
 import { type Claims, NO_OBLIGATIONS, type Obligations, type Role } from './grant.js';
-import { type Command, type Heartbeat, type OpenRefusal, openSigned, parseCommand, parseHeartbeat, parsePresentation, parseProof, parseRevocations, REVOCATION_LIMITS, TYP } from './messages.js';
+import { type Command, type Heartbeat, type OpenRefusal, openSigned, parseCommand, parseHeartbeat, parsePresentation, parseProof, parseRevocations, TYP } from './messages.js';
+import { MAX_REVOCATION_ENTRIES, revocationEntries, revocationLimits } from './revocation-limits.js';
 import { RevocationState } from './revocations.js';
 import { inSchedule } from './schedule.js';
 import { toHex as hex } from '../util/hex.js';
@@ -70,6 +71,11 @@ export interface AccessConfig {
   maxRevocationAgeS: Partial<Record<Exclude<Role, 'owner'>, number>>;
   /** How far the clock may fall behind the trusted floor before it counts as set back. */
   clockBackToleranceMs: number;
+  /**
+   * The most revocation entries (grant ids, holder and issuer keys together) the lock holds; a
+   * larger list is refused as `too-large` from its length alone, before any hashing.
+   */
+  maxRevocationEntries?: number;
 }
 
 export const DEFAULT_ACCESS: Omit<AccessConfig, 'lockId' | 'timeZone' | 'ownerKeys'> = {
@@ -77,6 +83,7 @@ export const DEFAULT_ACCESS: Omit<AccessConfig, 'lockId' | 'timeZone' | 'ownerKe
   clockSkewS: 60,
   maxRevocationAgeS: { guest: 7 * 86_400, service: 7 * 86_400, delivery: 86_400 },
   clockBackToleranceMs: 5_000,
+  maxRevocationEntries: MAX_REVOCATION_ENTRIES,
 };
 
 export type UpdateRefusal = UpdateReason;
@@ -368,6 +375,7 @@ export class AccessCore {
     if (!result.ok) return this.refuseList(result.reason);
     const list = parseRevocations(result.payload);
     if (!list) return this.refuseList('malformed');
+    if (revocationEntries(list) > this.maxRevocations) return this.refuseList('too-large');
     if (list.aud !== this.config.lockId) return this.refuseList('wrong-lock');
     if (list.seq < this.revocations.seq) return this.refuseList('rollback');
     if (list.seq === this.revocations.seq && this.revocations.seq > 0 && this.revocationsSaved) return { ok: true, seq: list.seq };
@@ -428,10 +436,14 @@ export class AccessCore {
   }
 
   private openOwnerSigned(bytes: Uint8Array, typ: (typeof TYP)[keyof typeof TYP]): { ok: true; payload: unknown } | { ok: false; reason: OpenRefusal | 'not-owner' } {
-    const opened = openSigned(bytes, typ, this.verifier, typ === TYP.revocations ? REVOCATION_LIMITS : undefined);
+    const opened = openSigned(bytes, typ, this.verifier, typ === TYP.revocations ? revocationLimits(this.maxRevocations) : undefined);
     if (!opened.ok) return { ok: false, reason: opened.reason };
     if (!this.isOwner(opened.value.signer)) return { ok: false, reason: 'not-owner' };
     return { ok: true, payload: opened.value.payload };
+  }
+
+  private get maxRevocations(): number {
+    return this.config.maxRevocationEntries ?? MAX_REVOCATION_ENTRIES;
   }
 
   private refuseList(reason: UpdateRefusal): UpdateResult {
