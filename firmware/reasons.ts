@@ -75,6 +75,7 @@ export type AlarmKind = (typeof ALARM_KINDS)[number];
 export const EVENT_TYPES = [
   'access', 'keypad-lockout', 'mode', 'delivery', 'alarm', 'bolt', 'operation', 'manual', 'door', 'battery',
   'revocations', 'heartbeat', 'grant-stored', 'grant-dropped', 'command', 'ha-command', 'ha-mode', 'events-dropped', 'state-damaged',
+  'clock-set-back', 'clock-jumped-forward', 'clock-confirmed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

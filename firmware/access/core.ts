@@ -16,6 +16,7 @@ import { type Command, type Heartbeat, type OpenRefusal, openSigned, parseComman
 import { MAX_REVOCATION_ENTRIES, revocationEntries, revocationLimits } from './revocation-limits.js';
 import { RevocationState } from './revocations.js';
 import { inSchedule } from './schedule.js';
+import { TrustedTime } from './trusted-time.js';
 import { toHex as hex } from '../util/hex.js';
 import { type CommandReason, type DecisionReason, type GrantStoreReason, KeyFault, type UpdateReason } from '../reasons.js';
 
@@ -71,6 +72,8 @@ export interface AccessConfig {
   maxRevocationAgeS: Partial<Record<Exclude<Role, 'owner'>, number>>;
   /** How far the clock may fall behind the trusted floor before it counts as set back. */
   clockBackToleranceMs: number;
+  /** How far the wall clock may run ahead of the monotonic clock before the jump needs a heartbeat (trusted-time.ts). */
+  clockForwardToleranceMs?: number;
   /**
    * The most revocation entries (grant ids, holder and issuer keys together) the lock holds; a
    * larger list is refused as `too-large` from its length alone, before any hashing.
@@ -83,6 +86,7 @@ export const DEFAULT_ACCESS: Omit<AccessConfig, 'lockId' | 'timeZone' | 'ownerKe
   clockSkewS: 60,
   maxRevocationAgeS: { guest: 7 * 86_400, service: 7 * 86_400, delivery: 86_400 },
   clockBackToleranceMs: 5_000,
+  clockForwardToleranceMs: 600_000,
   maxRevocationEntries: MAX_REVOCATION_ENTRIES,
 };
 
@@ -92,6 +96,9 @@ export type UpdateResult = { ok: true; seq: number } | { ok: false; reason: Upda
 
 export interface AccessEvents {
   'clock-set-back': { clock: number; floor: number };
+  /** The wall clock jumped ahead of the monotonic clock: not trusted until a heartbeat confirms it. */
+  'clock-jumped-forward': { clock: number; trusted: number };
+  'clock-confirmed': { clock: number };
   revocations: { seq: number; grants: number; holders: number; issuers: number };
   'revocations-refused': { reason: UpdateRefusal };
 }
@@ -110,7 +117,7 @@ export class AccessCore {
   /** The list in force is on disk (false between enforcing a new one and its durable write). */
   private revocationsSaved = true;
   private heartbeat: Heartbeat | null = null;
-  private clockBack = false;
+  private readonly time: TrustedTime;
   private readonly verified = new VerifiedLinks();
   /** Exceptions caught at the boundary: a decoder bug on hostile bytes. Tests hold this at zero. */
   faults = 0;
@@ -126,6 +133,12 @@ export class AccessCore {
     this.owners = config.ownerKeys.map((k) => Uint8Array.from(k));
     this.verifier = createVerifier(config.provider, config.loadSodium);
     this.challenges = new ChallengeBook(deps.clock, deps.random);
+    this.time = new TrustedTime(
+      deps.clock,
+      deps.store,
+      { backToleranceMs: config.clockBackToleranceMs, forwardToleranceMs: config.clockForwardToleranceMs ?? 600_000 },
+      ({ type, ...e }) => this.events.emit(type, e as never),
+    );
     // Persisted signed state is re-verified at boot, never trusted as bytes on disk.
     // A snapshot that no longer verifies is damage: reported, and (with no list) the freshness rule
     // refuses the roles that need one until the retained list arrives again.
@@ -176,18 +189,18 @@ export class AccessCore {
     return this.heartbeat;
   }
 
-  /** Trusted time (ms): never earlier than the persisted floor; a clock set back is reported. */
+  /** Trusted time (ms): never below the persisted floor, never ahead by an unconfirmed jump (trusted-time.ts). */
   now(): number {
-    const raw = this.deps.clock.now();
-    const floor = this.deps.store.timeFloor();
-    if (raw < floor - this.config.clockBackToleranceMs) {
-      if (!this.clockBack) this.events.emit('clock-set-back', { clock: raw, floor });
-      this.clockBack = true;
-      return floor;
-    }
-    this.clockBack = false;
-    if (raw > floor) this.deps.store.raiseTimeFloor(raw);
-    return Math.max(raw, floor);
+    return this.time.now();
+  }
+
+  /** While the wall clock is ahead by an unconfirmed jump, the links must pass at the wall clock's time too. */
+  private checkAhead(links: readonly Link[], schedules: false): Exclude<LinkRefusal, 'outside-schedule'> | null;
+  private checkAhead(links: readonly Link[]): LinkRefusal | null;
+  private checkAhead(links: readonly Link[], schedules = true): LinkRefusal | null {
+    const ahead = this.time.ahead();
+    if (ahead === null) return null;
+    return schedules ? this.checkLinks(links, ahead) : this.checkLinks(links, ahead, false);
   }
 
   issueChallenge(): Uint8Array {
@@ -209,7 +222,7 @@ export class AccessCore {
       // From here the grant is known: a refusal names it, so the owner sees whose code it was.
       const grant = summary(stored.links);
       const now = this.now();
-      const refusal = this.checkLinks(stored.links, now) ?? this.staleFor(leaf.role!, stored.links.length, now);
+      const refusal = this.checkLinks(stored.links, now) ?? this.checkAhead(stored.links) ?? this.staleFor(leaf.role!, stored.links.length, now);
       if (refusal) return deny(refusal, grant);
       // A tracking number opens once, whatever the grant's own use limit.
       const id = linkId(stored.links);
@@ -252,7 +265,7 @@ export class AccessCore {
     // The chain verified: every later refusal names its grant and role.
     const grant = summary(links);
     const now = this.now();
-    const refusal = this.checkLinks(links, now) ?? this.staleFor(leaf.role!, links.length, now);
+    const refusal = this.checkLinks(links, now) ?? this.checkAhead(links) ?? this.staleFor(leaf.role!, links.length, now);
     if (refusal) return deny(refusal, grant);
     if (this.grants.supersedes(links)) return deny('grant-superseded', grant);
 
@@ -347,7 +360,7 @@ export class AccessCore {
       const verified = verifyChain(chain, this.isOwner, this.verifier, this.verified);
       if (!verified.ok) return { ok: false, reason: verified.reason };
       const now = this.now();
-      const refusal = this.checkLinks(verified.links, now, false);
+      const refusal = this.checkLinks(verified.links, now, false) ?? this.checkAhead(verified.links, false);
       if (refusal) return { ok: false, reason: refusal };
       const grant = { chain, links: verified.links };
       const id = hex(linkId(verified.links));
@@ -411,6 +424,7 @@ export class AccessCore {
     }
     this.heartbeat = beat;
     this.deps.store.raiseTimeFloor(beat.time * 1000);
+    if (persist) this.time.confirm(beat.time * 1000);
     return { ok: true, seq: beat.seq };
   }
 

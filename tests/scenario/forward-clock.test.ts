@@ -27,13 +27,16 @@ async function start() {
     config: { autoRelockMs: 10_000 },
     access: { lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey], keypadSecret: SECRET },
   });
-  const l = lock;
-  expect(l.core!.applyHeartbeat(mintHeartbeat(owner, { time: MON_1000 / 1000, seq: 0, aud: LOCK })).ok).toBe(true);
+  expect(lock.core!.applyHeartbeat(mintHeartbeat(owner, { time: MON_1000 / 1000, seq: 0, aud: LOCK })).ok).toBe(true);
+  grants(lock);
+  return lock;
+}
+/** The owner's PIN grants, pushed again after a reboot as the network does (stored grants live in memory). */
+function grants(l: SimLock) {
   const grant = (cti: number, pin: string, extra = {}) =>
     expect(l.core!.storeGrant([mintGrant(owner, { aud: LOCK, cti: new Uint8Array(16).fill(cti), role: 'resident', credential: { kind: 'pin', digests: [pinDigest(SECRET, pin)] }, ...extra })]).ok).toBe(true);
   grant(1, PIN_SAT, { schedule: [{ days: 0b0100000, start: 0, end: 1440 }] }); // Saturdays only
   grant(2, PIN_ANY);
-  return l;
 }
 function type(l: SimLock, code: string) {
   l.time.advance(l.control.typeKeys(`${code}#`) + 1500);
@@ -57,6 +60,7 @@ describe('finding: the clock could jump forward unchecked', () => {
     expect(l.core!.now()).toBeLessThan(MON_1000 + 3_600_000); // the floor was not pinned in the future
 
     await l.restart();
+    grants(l);
     type(l, PIN_SAT);
     expect(lastAccess(l)).toMatchObject({ allow: false, reason: 'outside-schedule' });
 
