@@ -347,8 +347,8 @@ function rawMap(entries: [unknown, unknown][]): Uint8Array {
 }
 
 /** A COSE_Sign1 over `payload` with the protected header bytes given as they are. */
-function signRaw(signer: KeyPair, protectedBytes: Uint8Array, payload: Uint8Array): Uint8Array {
-  return encodeDeterministic(new Tag([protectedBytes, new Map(), payload, signer.sign(sigStructure(protectedBytes, payload))], 18));
+function signRaw(signer: KeyPair, protectedBytes: Uint8Array, payload: Uint8Array, unprotected = new Map<number, unknown>()): Uint8Array {
+  return encodeDeterministic(new Tag([protectedBytes, unprotected, payload, signer.sign(sigStructure(protectedBytes, payload))], 18));
 }
 
 function strict(): Vector[] {
@@ -373,6 +373,7 @@ function strict(): Vector[] {
     withHeader('cose-header-crit', 'protected header with crit (2) naming an unknown label 99: refused, not ignored', header([[1, -8], [2, [99]], [4, owner.publicKey], [16, TYP.grant], [99, 1]])),
     withHeader('cose-header-extra-label', 'protected header with content type (3), a parameter the profile does not list', header([[1, -8], [3, 'application/cwt'], [4, owner.publicKey], [16, TYP.grant]])),
     withHeader('cose-header-not-deterministic', 'the right parameters in the wrong order (kid before alg): not the deterministic encoding', header([[4, owner.publicKey], [1, -8], [16, TYP.grant]])),
+    single('cose-unprotected-not-empty', 'a well-signed grant with a parameter (a second kid) in the unprotected header: the profile says {}', presentStep('unprot', [signRaw(owner, header(good), encodeClaims(claims({ aud: LOCK, cti: g.cti, role: 'resident', holderKey: phone.publicKey })), new Map<number, unknown>([[4, thief.publicKey]]))], phone, g.cti, deny('malformed'))),
     withClaims('claims-duplicate-exp', 'exp twice: an hour ago, then a year ahead (a decoder keeping the last would allow it)', [...claimEntries({ exp: s(T) - 3600 }), [4, s(T) + 365 * 86_400]]),
     withClaims('claims-duplicate-aud', 'aud twice: another lock, then this one', [...claimEntries({ aud: 'back-door' }), [3, LOCK]]),
     withClaims('claims-duplicate-role', 'role twice: guest, then owner', [...claimEntries({ role: 'guest' }), [-65537, 0]]),

@@ -64,6 +64,11 @@ describe('finding: the clock could jump forward unchecked', () => {
     type(l, PIN_SAT);
     expect(lastAccess(l)).toMatchObject({ allow: false, reason: 'outside-schedule' });
 
+    // A genuine but old heartbeat (Monday's) vouches for nothing five days later.
+    expect(l.core!.applyHeartbeat(mintHeartbeat(owner, { time: MON_1000 / 1000 + 60, seq: 0, aud: LOCK })).ok).toBe(true);
+    type(l, PIN_SAT);
+    expect(lastAccess(l)).toMatchObject({ allow: false, reason: 'outside-schedule' });
+
     expect(l.core!.applyHeartbeat(mintHeartbeat(owner, { time: Math.floor(l.time.now() / 1000) - 60, seq: 0, aud: LOCK })).ok).toBe(true);
     expect(signed(l, 'clock-confirmed')).toHaveLength(1);
     type(l, PIN_SAT);

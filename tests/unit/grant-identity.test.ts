@@ -78,7 +78,18 @@ describe('finding: a carrier could delete or shadow an owner\'s grant by reusing
     expect(core.decideCredential(digest('482913'), 'pin')).toMatchObject({ allow: true, grant: { role: 'guest' } });
   });
 
-  it('uses are counted per identity: the carrier\'s grant does not spend the owner\'s one-time PIN', () => {
+  it('uses are counted per identity: the carrier\'s grants do not spend the owner\'s one-time PIN', () => {
+    const core = makeCore();
+    expect(core.storeGrant([pinGrant({ maxUses: 1 })])).toMatchObject({ ok: true });
+    // The carrier's PIN grant reuses the owner's cti; its phone grant is the same one the carrier minted twice.
+    expect(core.storeGrant([carrierDelegation, carrierGrant({ credential: { kind: 'pin', digests: [digest('111111')] } })])).toMatchObject({ ok: true });
+    expect(core.decideCredential(digest('111111'), 'pin')).toMatchObject({ allow: true, grant: { role: 'delivery' } });
+    expect(core.decideCredential(digest('111111'), 'pin')).toMatchObject({ allow: false, reason: 'uses-exhausted' });
+    expect(core.decideCredential(digest('482913'), 'pin')).toMatchObject({ allow: true, grant: { role: 'guest' } });
+    expect(core.decideCredential(digest('482913'), 'pin')).toMatchObject({ allow: false, reason: 'uses-exhausted' });
+  });
+
+  it('the carrier\'s phone grant with the owner\'s cti does not spend the owner\'s one-time PIN either', () => {
     const core = makeCore();
     expect(core.storeGrant([pinGrant({ maxUses: 1 })])).toMatchObject({ ok: true });
     core.issueChallenge();
@@ -100,5 +111,17 @@ describe('finding: a carrier could delete or shadow an owner\'s grant by reusing
     core.issueChallenge();
     expect(core.decide(present(chain, phone, LOCK, challenge, cti))).toMatchObject({ allow: false, reason: 'revoked-grant' });
     expect(core.decideCredential(digest('482913'), 'pin')).toMatchObject({ allow: true, grant: { role: 'guest' } });
+  });
+
+  it('among several owner keys, one cannot replace another\'s grant with the same id', () => {
+    const second = testKey('second-owner');
+    const clock: Clock = { now: () => MONDAY, after: () => ({ cancel() {} }), every: () => ({ cancel() {} }) };
+    const core = new AccessCore(
+      { ...DEFAULT_ACCESS, lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey, second.publicKey] },
+      { clock, random: { bytes: () => Uint8Array.from(challenge), float: () => 0.5 }, store: new MemoryStore() },
+    );
+    expect(core.storeGrant([pinGrant({ iat: 100, schedule: SATURDAYS })])).toMatchObject({ ok: true });
+    expect(core.storeGrant([mintGrant(second, { aud: LOCK, cti, role: 'guest', iat: 900, credential: { kind: 'pin', digests: [digest('482913')] } })])).toEqual({ ok: false, reason: 'grant-id-taken' });
+    expect(core.decideCredential(digest('482913'), 'pin')).toMatchObject({ allow: false, reason: 'outside-schedule' });
   });
 });
