@@ -60,6 +60,20 @@ describe('finding: a guest could guess the owner\'s PIN at full speed', () => {
     expect(lastAccess(l)).toMatchObject({ allow: false, reason: 'keypad-locked-out' });
   });
 
+  it('wrong codes spread over the hour still count: the window slides, it does not reset each minute', async () => {
+    const l = await start();
+    for (let i = 0; i < 4; i++) {
+      type(l, `99991${i}`);
+      l.time.advance(5 * 60_000);
+    }
+    expect(l.app.local!.lockout.wrongCodes).toBe(4);
+    type(l, '999915');
+    expect(l.localEvents.filter((e) => e.type === 'lockout')).toHaveLength(1);
+    l.time.advance(61 * 60_000); // an hour after the last, the window is empty again
+    type(l, '999916');
+    expect(l.app.local!.lockout.wrongCodes).toBe(1);
+  });
+
   it('lockout escalation is not reset by a good code, only by time or the owner\'s signed command', async () => {
     const l = await start();
     pinGrant(l, PIN_GUEST);
