@@ -14,6 +14,7 @@ const MON_1000 = Date.parse('2026-06-01T08:00:00Z'); // Monday 10:00 in Berlin
 const SAT_1000 = Date.parse('2026-06-06T08:00:00Z');
 const PIN_SAT = '606060';
 const PIN_ANY = '121212';
+const PIN_TUE = '343434'; // valid until Tuesday
 
 let lock: SimLock | null = null;
 afterEach(async () => {
@@ -32,11 +33,12 @@ async function start() {
   return lock;
 }
 /** The owner's PIN grants, pushed again after a reboot as the network does (stored grants live in memory). */
-function grants(l: SimLock) {
+function grants(l: SimLock, afterJump = false) {
   const grant = (cti: number, pin: string, extra = {}) =>
     expect(l.core!.storeGrant([mintGrant(owner, { aud: LOCK, cti: new Uint8Array(16).fill(cti), role: 'resident', credential: { kind: 'pin', digests: [pinDigest(SECRET, pin)] }, ...extra })]).ok).toBe(true);
   grant(1, PIN_SAT, { schedule: [{ days: 0b0100000, start: 0, end: 1440 }] }); // Saturdays only
   grant(2, PIN_ANY);
+  if (!afterJump) grant(3, PIN_TUE, { exp: MON_1000 / 1000 + 86_400 }); // expired at the jumped time: not even stored then
 }
 function type(l: SimLock, code: string) {
   l.time.advance(l.control.typeKeys(`${code}#`) + 1500);
@@ -57,10 +59,12 @@ describe('finding: the clock could jump forward unchecked', () => {
     expect(signed(l, 'clock-jumped-forward')).toHaveLength(1);
     type(l, PIN_ANY); // what was open before the jump stays open
     expect(lastAccess(l)).toMatchObject({ allow: true });
+    type(l, PIN_TUE); // but a grant must pass at both times: if the clock is right, this one has expired
+    expect(lastAccess(l)).toMatchObject({ allow: false, reason: 'expired' });
     expect(l.core!.now()).toBeLessThan(MON_1000 + 3_600_000); // the floor was not pinned in the future
 
     await l.restart();
-    grants(l);
+    grants(l, true);
     type(l, PIN_SAT);
     expect(lastAccess(l)).toMatchObject({ allow: false, reason: 'outside-schedule' });
 
