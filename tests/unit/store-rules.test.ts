@@ -1,23 +1,38 @@
 // Storage rules the review found no test for (issue 13): every journal append is fsync'd before it
 // returns, a write that fails becomes a StoreError, and the core answers a storage fault with
 // `store-failure` (never an allow, never a crash).
-import * as fs from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AccessCore, DEFAULT_ACCESS } from '../../firmware/access/core.js';
 import { pinDigest } from '../../firmware/keypad/codes.js';
 import { FileStore } from '../../firmware/store/file-store.js';
 import { CrcJournal } from '../../firmware/store/journal.js';
 import { MemoryStore, StoreError } from '../../firmware/store/store.js';
+import { nodeStorage } from '../../hal/node/storage.js';
 import type { Clock } from '../../hal/ports/clock.js';
+import type { Storage } from '../../hal/ports/storage.js';
 import { mintGrant, present, testKey } from '../../tools/lib/mint.js';
 
-vi.mock('node:fs', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs')>();
-  return { ...real, fsyncSync: vi.fn(real.fsyncSync), writeSync: vi.fn(real.writeSync) };
-});
+/** The real disk, with a log of writes and fsyncs, and an fsync that can be made to fail. */
+function watchedStorage() {
+  const log: string[] = [];
+  let failFsync = false;
+  const storage: Storage = {
+    ...nodeStorage,
+    writeSync: (fd, bytes, offset, length) => {
+      log.push(`write ${fd}`);
+      return nodeStorage.writeSync(fd, bytes, offset, length);
+    },
+    fsyncSync: (fd) => {
+      log.push(`fsync ${fd}`);
+      if (failFsync) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+      nodeStorage.fsyncSync(fd);
+    },
+  };
+  return { storage, log, failNextFsyncs: () => (failFsync = true) };
+}
 
 const LOCK = 'front-door';
 const owner = testKey('owner');
@@ -27,27 +42,24 @@ const SECRET = new Uint8Array(32).fill(0x42);
 
 describe('journal append', () => {
   it('writes, then fsyncs that same file, before it returns', () => {
-    const journal = new CrcJournal(mkdtempSync(join(tmpdir(), 'journal-')), 'journal', () => true);
-    vi.mocked(fs.writeSync).mockClear();
-    vi.mocked(fs.fsyncSync).mockClear();
+    const disk = watchedStorage();
+    const journal = new CrcJournal(mkdtempSync(join(tmpdir(), 'journal-')), 'journal', () => true, 1024, disk.storage);
+    disk.log.length = 0;
     journal.append(1, Uint8Array.of(1, 2, 3));
-    const write = vi.mocked(fs.writeSync).mock;
-    const fsync = vi.mocked(fs.fsyncSync).mock;
-    expect(fsync.calls).toHaveLength(1);
-    expect(fsync.calls[0]![0]).toBe(write.calls[0]![0]); // the journal's own descriptor
-    expect(fsync.invocationCallOrder[0]).toBeGreaterThan(write.invocationCallOrder.at(-1)!);
+    expect(disk.log.length).toBeGreaterThanOrEqual(2);
+    const fd = disk.log[0]!.split(' ')[1];
+    expect(disk.log.at(-1)).toBe(`fsync ${fd}`); // the last thing append does is make it durable
     journal.close();
   });
 });
 
 describe('a storage fault', () => {
-  it('a FileStore that cannot write throws StoreError (E_STORE)', () => {
-    const store = new FileStore(mkdtempSync(join(tmpdir(), 'store-')));
-    vi.mocked(fs.fsyncSync).mockImplementationOnce(() => {
-      throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
-    });
+  it('a FileStore that cannot make a use durable throws StoreError (E_STORE)', () => {
+    const disk = watchedStorage();
+    const store = new FileStore(mkdtempSync(join(tmpdir(), 'store-')), disk.storage);
+    disk.failNextFsyncs();
     expect(() => store.commitUse(new Uint8Array(16).fill(1), 1)).toThrow(expect.objectContaining({ name: 'StoreError', code: 'E_STORE' }));
-    store.close();
+    expect(store.usesOf(new Uint8Array(16).fill(1))).toBe(0);
   });
 
   it('is answered store-failure by the core, for a presentation and for a PIN', () => {
