@@ -3,7 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { scanCbor } from '../../firmware/access/cbor.js';
 import { decodeSign1 } from '../../firmware/access/cose.js';
+import { encodeDeterministic } from '../../firmware/access/cbor.js';
 import { parsePresentation } from '../../firmware/access/messages.js';
+import { parseRequest } from '../../firmware/pairing/protocol.js';
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
 
@@ -32,5 +34,11 @@ describe('duplicate map keys', () => {
 
   it('a presentation is checked too (unsigned structure)', () => {
     expect(parsePresentation(bytes(0x83, 0x01, 0x81, 0x40, 0xa2, 0x01, 0x01, 0x01, 0x01))).toEqual({ ok: false, reason: 'malformed' });
+  });
+
+  it('an installer request on the serial line is checked too: "op" twice is refused', () => {
+    const entry = (k: string, v: unknown) => [...encodeDeterministic(k), ...encodeDeterministic(v)];
+    const twice = Uint8Array.from([0xa4, ...entry('id', 1), ...entry('v', 1), ...entry('op', 'info'), ...entry('op', 'factory-reset')]);
+    expect(parseRequest(twice)).toMatchObject({ ok: false, code: 'malformed', message: expect.stringContaining('duplicate-key') });
   });
 });
