@@ -113,7 +113,7 @@ describe('finding: the Home Assistant topic was a remote keypad and an oracle', 
     const l = await start();
     pinGrant(l, PIN_GUEST);
     for (let i = 0; i < 12; i++) ha(l, { action: 'UNLOCK', code: `00000${i % 10}` });
-    expect(ha(l, { action: 'UNLOCK', code: '123456' })).toEqual({ ok: false, reason: 'keypad-locked-out' });
+    expect(ha(l, { action: 'UNLOCK', code: '123456' })).toEqual({ ok: false, action: 'unlock', reason: 'keypad-locked-out' });
     expect(l.localEvents.filter((e) => e.type === 'lockout').map((e) => e.type === 'lockout' && e.channel)).toEqual(['remote']);
     expect(l.app.local!.lockout.wrongCodes).toBe(0);
     type(l, PIN_GUEST);
@@ -127,7 +127,7 @@ describe('finding: the Home Assistant topic was a remote keypad and an oracle', 
     const guest = ha(l, { action: 'UNLOCK', code: PIN_GUEST });
     const wrong = ha(l, { action: 'UNLOCK', code: '000000' });
     expect(guest).toEqual(wrong);
-    expect(guest).toEqual({ ok: false, reason: 'code-refused' });
+    expect(guest).toEqual({ ok: false, action: 'unlock', reason: 'code-refused' });
     const reasons = outboxEvents(l).filter((e) => e.type === 'access').map((e) => e.data.get('reason'));
     expect(reasons).toEqual(['role-not-allowed', 'unknown-code']);
     expect(ha(l, { action: 'UNLOCK', code: PIN_OWNER })).toEqual({ ok: true, action: 'unlock' });
@@ -138,7 +138,7 @@ describe('remote paths (rules no test used to hold)', () => {
   it('the code-less remote unlock honours no-remote-unlock', async () => {
     const l = await start();
     command(l, 'set-mode', 'no-remote-unlock');
-    expect(ha(l, 'UNLOCK', { ...HA, unlockNeedsCode: false })).toEqual({ ok: false, reason: 'refused-by-mode' });
+    expect(ha(l, 'UNLOCK', { ...HA, unlockNeedsCode: false })).toEqual({ ok: false, action: 'unlock', reason: 'refused-by-mode' });
     l.time.advance(1500);
     expect(l.world.bolt.isWithdrawn).toBe(false);
   });
