@@ -22,7 +22,12 @@ export type StoreRefusal = 'store-full' | 'grant-superseded' | 'grant-id-taken' 
 export function linkId(links: readonly Link[], i = links.length - 1): Uint8Array {
   const link = links[i]!;
   if (i === 0) return link.claims.cti;
-  const h = createHash('sha256').update('lock-grant-id-v1').update(links[0]!.signer).update(link.signer).update(link.claims.cti);
+  return delegatedGrantId(links[0]!.signer, link.signer, link.claims.cti);
+}
+
+/** The id of a grant signed by a delegated issuer under the owner key `root` (tools compute it to revoke one). */
+export function delegatedGrantId(root: Uint8Array, issuer: Uint8Array, cti: Uint8Array): Uint8Array {
+  const h = createHash('sha256').update('lock-grant-id-v1').update(root).update(issuer).update(cti);
   return new Uint8Array(h.digest().subarray(0, 16));
 }
 
