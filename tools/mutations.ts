@@ -17,19 +17,19 @@ const CLOCK = ['tests/scenario/forward-clock.test.ts'];
 
 export const MUTATIONS: Mutation[] = [
   // ---- guess budgets (finding: a guest could guess the owner's PIN at full speed; HA lockout and oracle)
-  { id: 'good-code-resets-keypad-budget', file: 'firmware/local-access.ts', find: `    if (decision.allow || decision.reason !== 'unknown-code') return;`, replace: `    if (decision.allow) this.lockout.reset();\n    if (decision.allow || decision.reason !== 'unknown-code') return;`, tests: KEYPAD },
+  { id: 'good-code-resets-keypad-budget', file: 'firmware/local-access.ts', find: `    if (decision.allow) {\n      this.finish(via, kind, decision);\n      return;`, replace: `    if (decision.allow) {\n      this.finish(via, kind, decision);\n      this.lockout.reset();\n      return;`, tests: KEYPAD },
   { id: 'no-sliding-window', file: 'firmware/keypad/lockout.ts', find: `    this.failures = this.failures.filter((t) => t > now - this.config.windowMs);`, replace: `    this.failures = this.failures.filter((t) => t > now - 60_000);`, tests: KEYPAD },
   { id: 'no-escalation', file: 'firmware/keypad/lockout.ts', find: `      this.level = Math.min(this.level + 1, 30);`, replace: `      this.level = 0;`, tests: KEYPAD },
   { id: 'escalation-never-forgotten', file: 'firmware/keypad/lockout.ts', find: `    this.level = Math.max(0, this.level - steps);`, replace: `    this.level = Math.max(0, this.level - 0 * steps);`, tests: KEYPAD },
   { id: 'lockout-not-persisted', file: 'firmware/keypad/lockout.ts', find: `    this.load(store.getState(stateName));`, replace: ``, tests: KEYPAD },
   { id: 'reset-lockout-command-ignored', file: 'firmware/local-access.ts', find: `      for (const budget of [this.lockout, this.remoteBudget, this.barcodeBudget]) budget.reset();`, replace: ``, tests: KEYPAD },
-  { id: 'ha-shares-keypad-budget', file: 'firmware/local-access.ts', find: `      const lockedFor = this.remoteBudget.recordWrong(now);`, replace: `      const lockedFor = this.lockout.recordWrong(now);`, tests: KEYPAD },
-  { id: 'ha-reason-oracle', file: 'firmware/local-access.ts', find: `      return this.refuseRemote(refusal, role, 'code-refused');`, replace: `      return this.refuseRemote(refusal, role, refusal);`, tests: KEYPAD },
-  { id: 'ha-no-remote-unlock-after-code', file: 'firmware/local-access.ts', find: `    if (this.current === 'no-remote-unlock') return this.refuseRemote('refused-by-mode', null, 'refused-by-mode');`, replace: ``, tests: KEYPAD },
-  { id: 'barcode-shares-keypad-budget', file: 'firmware/local-access.ts', find: `    const lockedFor = (via === 'keypad' ? this.lockout : this.barcodeBudget).recordWrong(now);`, replace: `    const lockedFor = this.lockout.recordWrong(now);`, tests: ['tests/scenario/delivery.test.ts'] },
+  { id: 'ha-shares-keypad-budget', file: 'firmware/local-access.ts', find: `        lockedFor = this.remoteBudget.recordWrong(now);`, replace: `        lockedFor = this.lockout.recordWrong(now);`, tests: KEYPAD },
+  { id: 'ha-reason-oracle', file: 'firmware/local-access.ts', find: `      const answer = this.refuseRemote(refusal, role, id, 'code-refused');`, replace: `      const answer = this.refuseRemote(refusal, role, id, refusal);`, tests: KEYPAD },
+  { id: 'ha-no-remote-unlock-after-code', file: 'firmware/local-access.ts', find: `    if (this.current === 'no-remote-unlock') return this.refuseRemote('refused-by-mode', null, null, 'refused-by-mode');`, replace: ``, tests: KEYPAD },
+  { id: 'barcode-shares-keypad-budget', file: 'firmware/local-access.ts', find: `        lockedFor = (via === 'keypad' ? this.lockout : this.barcodeBudget).recordWrong(now);`, replace: `        lockedFor = this.lockout.recordWrong(now);`, tests: ['tests/scenario/delivery.test.ts'] },
 
   // ---- remote paths, modes, commit order (surviving removals)
-  { id: 'code-less-unlock-ignores-mode', file: 'firmware/local-access.ts', find: `  remoteUnlock(): CommandResult {\n    if (!modeAllows(this.current, 'remote-unlock', 'owner')) {`, replace: `  remoteUnlock(): CommandResult {\n    if (false) {`, tests: KEYPAD },
+  { id: 'code-less-unlock-ignores-mode', file: 'firmware/local-access.ts', find: `  remoteUnlock(): RemoteUnlockResult {\n    if (!modeAllows(this.current, 'remote-unlock', 'owner')) {`, replace: `  remoteUnlock(): RemoteUnlockResult {\n    if (false) {`, tests: KEYPAD },
   { id: 'command-reports-asked-not-done', file: 'firmware/local-access.ts', find: `    if (action === 'unlock') this.report({ via: 'remote', kind: 'command', allow: true, reason: 'ok', grant: null, role: 'owner' });\n    return result === 'started' || result === 'already' ? { ok: true, action } : { ok: false, reason: result };`, replace: `    if (action === 'unlock') this.report({ via: 'remote', kind: 'command', allow: true, reason: 'ok', grant: null, role: 'owner' });\n    return { ok: true, action };`, tests: KEYPAD },
   { id: 'passage-allows-supervised-visit', file: 'firmware/local-access.ts', find: `    if (this.current === 'passage') return report(false, 'refused-by-mode');`, replace: ``, tests: ['tests/scenario/review-rules.test.ts'] },
   { id: 'bolt-before-commit', file: 'firmware/local-access.ts', find: `    const refusal = this.commit(decision);\n    if (refusal) return refusal;\n    this.o.deadbolt.unlock('access');`, replace: `    this.o.deadbolt.unlock('access');\n    const refusal = this.commit(decision);\n    if (refusal) return refusal;`, tests: ['tests/scenario/review-rules.test.ts'] },
@@ -48,7 +48,7 @@ export const MUTATIONS: Mutation[] = [
   { id: 'older-version-replaces', file: 'firmware/access/grant-store.ts', find: `      if (!newer(leaf, old.links.at(-1)!)) return 'grant-superseded';`, replace: ``, tests: IDENTITY },
   { id: 'other-issuer-replaces', file: 'firmware/access/grant-store.ts', find: `      if (Buffer.compare(old.links.at(-1)!.signer, leaf.signer) !== 0) return 'grant-id-taken';`, replace: ``, tests: IDENTITY },
   { id: 'digest-shadowing', file: 'firmware/access/grant-store.ts', find: `      if (holder && holder !== old) return 'credential-taken';`, replace: ``, tests: IDENTITY },
-  { id: 'older-version-presented', file: 'firmware/access/core.ts', find: `    if (this.grants.supersedes(links)) return deny('grant-superseded');`, replace: ``, tests: IDENTITY },
+  { id: 'older-version-presented', file: 'firmware/access/core.ts', find: `    if (this.grants.supersedes(links)) return deny('grant-superseded', grant);`, replace: ``, tests: IDENTITY },
   { id: 'presented-uses-by-cti', file: 'firmware/access/core.ts', find: `    const uses: UseClaim[] = leaf.maxUses !== null ? [{ key: id, max: leaf.maxUses }] : [];`, replace: `    const uses: UseClaim[] = leaf.maxUses !== null ? [{ key: leaf.cti, max: leaf.maxUses }] : [];`, tests: IDENTITY },
   { id: 'pin-uses-by-cti', file: 'firmware/access/core.ts', find: `      if (leaf.maxUses !== null) uses.push({ key: id, max: leaf.maxUses });`, replace: `      if (leaf.maxUses !== null) uses.push({ key: leaf.cti, max: leaf.maxUses });`, tests: IDENTITY },
   { id: 'revocation-by-cti', file: 'firmware/access/core.ts', find: `      if (this.revocations.grants.has(linkId(links, i))) return 'revoked-grant';`, replace: `      if (this.revocations.grants.has(claims.cti)) return 'revoked-grant';`, tests: IDENTITY },
@@ -67,7 +67,7 @@ export const MUTATIONS: Mutation[] = [
 
   // ---- time
   { id: 'forward-jump-trusted', file: 'firmware/access/trusted-time.ts', find: `    if (!this.suspect && raw - estimate > this.options.forwardToleranceMs) {`, replace: `    if (false) {`, tests: CLOCK },
-  { id: 'jump-opens-windows', file: 'firmware/access/core.ts', find: `    return ahead === null ? null : this.checkLinks(links, ahead, schedules);`, replace: `    return null;`, tests: CLOCK },
+  { id: 'jump-opens-windows', file: 'firmware/access/core.ts', find: `    return schedules ? this.checkLinks(links, ahead) : this.checkLinks(links, ahead, false);`, replace: `    return null;`, tests: CLOCK },
   { id: 'floor-pinned-ahead', file: 'firmware/access/trusted-time.ts', find: `    const wall = this.suspect ? Math.min(raw, estimate) : raw;`, replace: `    const wall = raw;`, tests: CLOCK },
   { id: 'jump-forgotten-at-reboot', file: 'firmware/access/trusted-time.ts', find: `    if (saved?.length === 9 && saved[0] === SUSPECT) {`, replace: `    if (false) {`, tests: CLOCK },
   { id: 'old-heartbeat-confirms', file: 'firmware/access/trusted-time.ts', find: `    if (raw - heartbeatMs > this.options.forwardToleranceMs) return;`, replace: ``, tests: CLOCK },
