@@ -115,8 +115,13 @@ export class MqttLink {
     client.connect();
   }
 
-  /** Every connection's incoming bytes are watched for an oversize packet (see packet-limit.ts). */
+  /**
+   * Under MQTT 3.1.1 (no negotiated maximum) every connection's incoming bytes are watched for an
+   * oversize packet (packet-limit.ts). Under MQTT 5 the broker must not send more than the
+   * maximumPacketSize we announce, and MQTT.js drops a larger packet itself.
+   */
   private limitPackets(client: MqttClient): void {
+    if ((this.o.protocolVersion ?? 5) === 5) return;
     const limit = this.o.maxPacketBytes ?? 1 << 20;
     const inner = client as unknown as { streamBuilder: (c: MqttClient) => Duplex };
     const build = inner.streamBuilder;
