@@ -55,8 +55,8 @@ export const MUTATIONS: Mutation[] = [
 
   // ---- strict CBOR / COSE
   { id: 'duplicate-map-keys', file: 'firmware/access/cbor.ts', find: `      if (seen!.has(key)) return 'duplicate-key';`, replace: ``, tests: [...VECTORS, 'tests/unit/strict-cbor.test.ts'] },
-  { id: 'any-header-parameters', file: 'firmware/access/cose.ts', find: `  if (!strictHeaders(message)) return { ok: false, reason: 'bad-header' };`, replace: ``, tests: VECTORS },
-  { id: 'header-not-deterministic', file: 'firmware/access/cose.ts', find: `  return Buffer.compare(encodeDeterministic(header), message.protectedBytes) === 0;`, replace: `  return true;`, tests: VECTORS },
+  { id: 'any-header-parameters', file: 'firmware/access/cose.ts', find: `  if (!strictHeaders(message, kid)) return { ok: false, reason: 'bad-header' };`, replace: ``, tests: VECTORS },
+  { id: 'header-not-deterministic', file: 'firmware/access/cose.ts', find: `  return Buffer.compare(expected, message.protectedBytes) === 0;`, replace: `  return expected.length > 0;`, tests: VECTORS },
   { id: 'unprotected-header-allowed', file: 'firmware/access/cose.ts', find: `message.unprotectedHeader.size !== 0 || `, replace: ``, tests: VECTORS },
   { id: 'issuer-key-not-checked', file: 'firmware/access/chain.ts', find: `    if (claims.value.delegation && checkTrustedKey(claims.value.holderKey!)) return { ok: false, reason: 'bad-issuer-key' };`, replace: ``, tests: VECTORS },
 
