@@ -133,6 +133,7 @@ export function createApp(options: AppOptions): App {
     );
     local.events.on('mode', (e) => alog.info({ event: 'mode', ...e }, `mode ${e.mode}`));
     subscriptions.push(options.access!.core.events.on('clock-set-back', (e) => alog.warn({ event: 'clock-set-back', ...e }, 'clock set back: using trusted time')));
+    subscriptions.push(options.access!.core.events.on('clock-jumped-forward', (e) => alog.warn({ event: 'clock-jumped-forward', ...e }, 'clock jumped forward: not trusted until a heartbeat confirms it')));
   } else if (ports.keypad) {
     // A key press is shown and beeped, never logged with its value: it may be part of a PIN.
     subscriptions.push(ports.keypad.onKey(faults.guard('keypad', () => ports.status?.show('key'))));
@@ -143,6 +144,7 @@ export function createApp(options: AppOptions): App {
   }));
 
   if (options.outbox) subscriptions.push(...recordEvents(options.outbox, local, supervisor, ports, faults));
+  if (options.outbox && options.access) subscriptions.push(...recordClock(options.outbox, options.access.core));
 
   return {
     deadbolt,
@@ -180,6 +182,16 @@ function recordBolt(outbox: Outbox, deadbolt: Deadbolt): void {
   deadbolt.events.on('manual', (e) => outbox.append('manual', map(e)));
   deadbolt.events.on('door', (e) => outbox.append('door', map(e)));
   deadbolt.events.on('alarm', (e) => outbox.append('alarm', map(e), 'security'));
+}
+
+/** The owner is told when the lock stops trusting its wall clock, and when trust comes back. */
+function recordClock(outbox: Outbox, core: AccessCore): Unsubscribe[] {
+  const ms = (v: number) => [Math.floor(v / 1000), v % 1000];
+  return [
+    core.events.on('clock-set-back', (e) => outbox.append('clock-set-back', map({ clock: ms(e.clock), floor: ms(e.floor) }), 'security')),
+    core.events.on('clock-jumped-forward', (e) => outbox.append('clock-jumped-forward', map({ clock: ms(e.clock), trusted: ms(e.trusted) }), 'security')),
+    core.events.on('clock-confirmed', (e) => outbox.append('clock-confirmed', map({ clock: ms(e.clock) }), 'security')),
+  ];
 }
 
 /** The audit trail: what the lock decided, as signed events. Never a PIN, code or presentation. */

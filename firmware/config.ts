@@ -69,15 +69,19 @@ const pairingConfig = v.strictObject({
   idleTimeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(60_000)), 5_000),
 });
 
-/** Keypad code entry and the wrong-code lockout. */
+/** Keypad code entry and the guess budget of each channel (keypad, Home Assistant, barcode). */
 const keypadConfig = v.strictObject({
   lockout: v.optional(
     v.strictObject({
-      /** Wrong codes before the keypad is disabled. */
-      wrongCodeLimit: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(20)),
+      /** Wrong codes within the window that disable the channel. */
+      wrongCodeLimit: v.pipe(v.number(), v.integer(), v.minValue(2), v.maxValue(6)),
+      /** The sliding window wrong codes are counted in. */
+      windowMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(60_000), v.maxValue(7 * 86_400_000)), 3_600_000),
       /** The first disable time; it doubles with each further lockout. */
       disableMs: v.pipe(v.number(), v.integer(), v.minValue(1000), v.maxValue(86_400_000)),
       maxDisableMs: v.pipe(v.number(), v.integer(), v.minValue(1000), v.maxValue(86_400_000)),
+      /** Quiet time after which the lockout steps down one doubling. */
+      forgetMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(3_600_000), v.maxValue(30 * 86_400_000)), 86_400_000),
     }),
   ),
 });

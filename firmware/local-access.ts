@@ -64,20 +64,25 @@ export interface LocalAccessOptions {
 }
 
 /** A signed remote command's outcome (`command` events). */
-export type RemoteCommandResult = { ok: true; action: 'lock' | 'unlock' | 'set-mode' | 'acknowledge-damage' } | { ok: false; reason: CommandReason };
+export type RemoteCommandResult = { ok: true; action: 'lock' | 'unlock' | 'set-mode' | 'acknowledge-damage' | 'reset-lockout' } | { ok: false; reason: CommandReason };
 /** A Home Assistant unlock's outcome (`ha-command` events). */
 export type RemoteUnlockResult = { ok: true; action: 'unlock' } | { ok: false; reason: HaCommandReason };
 
 export class LocalAccess {
   readonly events = new TypedEmitter<LocalAccessEvents>();
+  /** The keypad's guess budget; Home Assistant and the barcode reader have their own. */
   readonly lockout: Lockout;
+  readonly remoteBudget: Lockout;
+  readonly barcodeBudget: Lockout;
   private current: Mode = 'normal';
   private readonly sessions = new Set<number>();
   private readonly entry: CodeEntry | null;
   private readonly subscriptions: Unsubscribe[] = [];
 
   constructor(private readonly o: LocalAccessOptions) {
-    this.lockout = new Lockout(o.store, o.lockout ?? DEFAULT_LOCKOUT);
+    this.lockout = new Lockout(o.store, o.lockout ?? DEFAULT_LOCKOUT, 'keypad');
+    this.remoteBudget = new Lockout(o.store, o.lockout ?? DEFAULT_LOCKOUT, 'remote-budget');
+    this.barcodeBudget = new Lockout(o.store, o.lockout ?? DEFAULT_LOCKOUT, 'barcode-budget');
     const saved = o.store.getState('mode');
     if (saved && MODES[saved[0]!]) this.current = MODES[saved[0]!]!;
     this.entry = o.keypad ? new CodeEntry(o.keypad, o.clock, (e) => this.onEntry(e), o.entry ?? DEFAULT_ENTRY) : null;
@@ -92,7 +97,8 @@ export class LocalAccess {
 
   /** Stop listening to the keypad, the reader and the scanner. */
   close(): void {
-    this.lockoutEnd?.cancel();
+    for (const timer of this.lockoutEnds.values()) timer.cancel();
+    this.lockoutEnds.clear();
     this.entry?.close();
     for (const off of this.subscriptions.splice(0)) off();
   }
@@ -130,6 +136,14 @@ export class LocalAccess {
       }
       return { ok: true, action };
     }
+    if (action === 'reset-lockout') {
+      try {
+        for (const budget of [this.lockout, this.remoteBudget, this.barcodeBudget]) budget.reset();
+      } catch {
+        return { ok: false, reason: 'store-failure' };
+      }
+      return { ok: true, action };
+    }
     if (action === 'unlock' && !modeAllows(this.current, 'remote-unlock', 'owner')) {
       this.report({ via: 'remote', kind: 'command', allow: false, reason: 'refused-by-mode', grant: null, role: 'owner' });
       return { ok: false, reason: 'refused-by-mode' };
@@ -145,39 +159,56 @@ export class LocalAccess {
       this.report({ via: 'remote', kind: 'command', allow: false, reason: 'refused-by-mode', grant: null, role: 'owner' });
       return { ok: false, reason: 'refused-by-mode' };
     }
-    this.o.deadbolt.unlock('command');
+    const result = this.o.deadbolt.unlock('command');
     this.report({ via: 'remote', kind: 'command', allow: true, reason: 'ok', grant: null, role: 'owner' });
-    return { ok: true, action: 'unlock' };
+    return result === 'started' || result === 'already' ? { ok: true, action: 'unlock' } : { ok: false, reason: result };
   }
 
   /**
-   * A remote unlock with a keypad PIN (Home Assistant): the PIN is judged exactly as at the keypad,
-   * lockout included; only owner and resident PINs may unlock remotely, and only when the mode allows.
+   * A remote unlock with a keypad PIN (Home Assistant): judged as at the keypad, on Home Assistant's
+   * own guess budget (the network cannot lock the keypad out). Only owner and resident PINs unlock,
+   * mode permitting. Every refusal of a code answers `code-refused`, so the answer says nothing
+   * about which PINs exist; the precise reason goes only into the owner's signed access event.
    */
   unlockWithCode(code: string): RemoteUnlockResult {
     const now = this.o.core.now();
-    const refuse = (reason: Exclude<LocalReason, 'ok'>, role: Role | null = null, grant: string | null = null) => {
-      this.report({ via: 'remote', kind: 'pin', allow: false, reason, grant, role });
-      return { ok: false as const, reason };
-    };
-    if (this.lockout.remaining(now) > 0) return refuse('keypad-locked-out');
+    if (this.current === 'no-remote-unlock') return this.refuseRemote('refused-by-mode', null, null, 'refused-by-mode');
+    if (this.remoteBudget.remaining(now) > 0) return this.refuseRemote('keypad-locked-out', null, null, 'keypad-locked-out');
     const decision = this.pinDecision(code);
-    if (!decision.allow) {
-      if (decision.reason === 'unknown-code' && this.lockout.recordWrong(now) !== null) this.lockedOut('remote', this.lockout.remaining(now));
-      return refuse(decision.reason as Exclude<LocalReason, 'ok'>, decision.grant?.role ?? null, decision.grant?.id ?? null);
+    const role = decision.grant?.role ?? null;
+    const id = decision.grant?.id ?? null;
+    const refusal: Exclude<LocalReason, 'ok'> | null = !decision.allow
+      ? (decision.reason as Exclude<LocalReason, 'ok'>)
+      : role !== 'owner' && role !== 'resident'
+        ? 'role-not-allowed'
+        : !modeAllows(this.current, 'remote-unlock', role)
+          ? 'refused-by-mode'
+          : // Nobody stands at the camera for a remote unlock: an access with obligations is refused here.
+            decision.obligations.record || decision.obligations.relockWithinS !== null
+            ? 'recording-unavailable'
+            : this.commit(decision);
+    if (refusal) {
+      // Count before you tell, as at the keypad; a count that cannot be written is a storage failure.
+      let lockedFor: number | null;
+      try {
+        lockedFor = this.remoteBudget.recordWrong(now);
+      } catch (error) {
+        if (!(error instanceof StoreError)) throw error;
+        return this.refuseRemote('store-failure', role, id, 'store-failure');
+      }
+      const answer = this.refuseRemote(refusal, role, id, 'code-refused');
+      if (lockedFor !== null) this.lockedOut('remote', lockedFor);
+      return answer;
     }
-    const role = decision.grant!.role;
-    const id = decision.grant!.id;
-    if (role !== 'owner' && role !== 'resident') return refuse('role-not-allowed', role, id);
-    if (!modeAllows(this.current, 'remote-unlock', role)) return refuse('refused-by-mode', role, id);
-    // Nobody stands at the camera for a remote unlock: an access with obligations is refused here.
-    if (decision.obligations.record || decision.obligations.relockWithinS !== null) return refuse('recording-unavailable', role, id);
-    this.lockout.recordSuccess();
-    const refusal = this.commit(decision);
-    if (refusal) return refuse(refusal, role, id);
-    this.o.deadbolt.unlock('command');
-    this.report({ via: 'remote', kind: 'pin', allow: true, reason: 'ok', grant: decision.grant!.id, role, label: decision.grant!.label ?? null });
-    return { ok: true, action: 'unlock' };
+    const result = this.o.deadbolt.unlock('command');
+    this.report({ via: 'remote', kind: 'pin', allow: true, reason: 'ok', grant: id, role, label: decision.grant!.label ?? null });
+    return result === 'started' || result === 'already' ? { ok: true, action: 'unlock' } : { ok: false, reason: result };
+  }
+
+  /** Report the precise reason to the owner (signed event); answer the caller with `answer`. */
+  private refuseRemote(reason: Exclude<LocalReason, 'ok'>, role: Role | null, grant: string | null, answer: HaCommandReason): RemoteUnlockResult {
+    this.report({ via: 'remote', kind: 'pin', allow: false, reason, grant, role });
+    return { ok: false, reason: answer };
   }
 
   /** Persist, then apply, a mode. Throws StoreError (the mode stays as it was) when it cannot be written. */
@@ -212,11 +243,10 @@ export class LocalAccess {
     this.judgeCode('keypad', offline ? 'offline-code' : 'pin', decision, now);
   }
 
-  /** A code-like credential (keypad code, scanned tracking number): right ones reset the lockout, unknown ones count toward it. */
+  /** A code-like credential (keypad code, scanned tracking number): unknown ones spend the channel's budget; right ones reset nothing. */
   private judgeCode(via: 'keypad' | 'barcode', kind: AccessEvent['kind'], decision: DoorDecision, now: number): void {
     if (decision.allow) {
       this.finish(via, kind, decision);
-      this.lockout.recordSuccess();
       return;
     }
     // Count before you tell: a wrong code is on stable storage before any feedback (LED, buzzer,
@@ -225,7 +255,7 @@ export class LocalAccess {
     let lockedFor: number | null = null;
     if (decision.reason === 'unknown-code') {
       try {
-        lockedFor = this.lockout.recordWrong(now);
+        lockedFor = (via === 'keypad' ? this.lockout : this.barcodeBudget).recordWrong(now);
       } catch (error) {
         if (!(error instanceof StoreError)) throw error;
         this.finish(via, kind, refuse('store-failure'));
@@ -239,23 +269,27 @@ export class LocalAccess {
     }
   }
 
-  private lockoutEnd: TimerHandle | null = null;
+  private readonly lockoutEnds = new Map<LocalAccessEvents['lockout']['via'], TimerHandle>();
 
   /** Say a lockout began, and say again when it is over. */
+  /** A channel's lockout begins; its end is said too (each channel has its own budget and timer). */
   private lockedOut(via: LocalAccessEvents['lockout']['via'], forMs: number): void {
     this.events.emit('lockout', { active: true, forMs, via });
-    this.lockoutEnd?.cancel();
-    this.lockoutEnd = this.o.clock.after(forMs, () => {
-      this.lockoutEnd = null;
-      this.events.emit('lockout', { active: false, forMs: 0, via });
-    });
+    this.lockoutEnds.get(via)?.cancel();
+    this.lockoutEnds.set(
+      via,
+      this.o.clock.after(forMs, () => {
+        this.lockoutEnds.delete(via);
+        this.events.emit('lockout', { active: false, forMs: 0, via });
+      }),
+    );
   }
 
   // ---- parcel box: tracking numbers from the barcode reader ----
 
   private onScan(text: string): void {
     const now = this.o.core.now();
-    if (this.lockout.remaining(now) > 0) {
+    if (this.barcodeBudget.remaining(now) > 0) {
       this.o.status?.show('locked-out');
       this.report({ via: 'barcode', kind: 'tracking', allow: false, reason: 'keypad-locked-out', grant: null, role: null });
       return;

@@ -8,6 +8,7 @@ export const DECISION_REASONS = [
   'broken-chain', 'delegation-widens', 'wrong-lock', 'not-yet-valid', 'expired', 'outside-schedule', 'revoked-grant',
   'revoked-holder', 'revoked-issuer', 'revocations-stale', 'holder-proof-missing', 'bad-proof', 'challenge-unknown',
   'challenge-expired', 'challenge-replayed', 'uses-exhausted', 'store-failure', 'unknown-code', 'uses-unproven',
+  'grant-superseded', 'bad-issuer-key',
 ] as const;
 export type DecisionReason = (typeof DECISION_REASONS)[number];
 
@@ -26,7 +27,8 @@ export type UpdateReason = (typeof UPDATE_REASONS)[number];
 export const GRANT_STORE_REASONS = [
   'too-large', 'malformed', 'chain-too-long', 'not-a-grant', 'unsupported-alg', 'bad-signature', 'unknown-issuer',
   'broken-chain', 'delegation-widens', 'wrong-lock', 'not-yet-valid', 'expired', 'revoked-grant', 'revoked-holder',
-  'revoked-issuer', 'store-full', 'store-failure',
+  'revoked-issuer', 'store-full', 'store-failure', 'grant-superseded', 'grant-id-taken', 'credential-taken',
+  'bad-issuer-key',
 ] as const;
 export type GrantStoreReason = (typeof GRANT_STORE_REASONS)[number];
 
@@ -42,7 +44,7 @@ export const COMMAND_REASONS = [
 export type CommandReason = (typeof COMMAND_REASONS)[number];
 
 /** Why a Home Assistant command is refused (`ha-command` events): its own, a bolt refusal, or an access reason. */
-export const HA_COMMAND_REASONS = ['unknown-action', 'door-open', 'busy', 'stopped', 'code-required'] as const;
+export const HA_COMMAND_REASONS = ['unknown-action', 'door-open', 'busy', 'stopped', 'code-required', 'code-refused'] as const;
 export type HaCommandReason = (typeof HA_COMMAND_REASONS)[number] | Exclude<AccessReason, 'ok'>;
 
 /** Why a supervised visit is refused (`delivery` step `refused`). */
@@ -73,6 +75,7 @@ export type AlarmKind = (typeof ALARM_KINDS)[number];
 export const EVENT_TYPES = [
   'access', 'keypad-lockout', 'mode', 'delivery', 'alarm', 'bolt', 'operation', 'manual', 'door', 'battery',
   'revocations', 'heartbeat', 'grant-stored', 'grant-dropped', 'command', 'ha-command', 'ha-mode', 'events-dropped', 'state-damaged',
+  'clock-set-back', 'clock-jumped-forward', 'clock-confirmed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -23,8 +23,10 @@ export function installSimTime(startMs = Date.UTC(2026, 0, 5, 9, 0, 0)): SimTime
     toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
     shouldClearNativeTimers: true,
   });
+  // Simulated monotonic time: advances with the timers, ignores setWallClock's jumps.
+  let wallShift = 0;
   return {
-    clock: systemClock,
+    clock: { ...systemClock, monotonic: () => fake.now - wallShift },
     advance: (ms) => {
       fake.tick(ms);
     },
@@ -35,7 +37,10 @@ export function installSimTime(startMs = Date.UTC(2026, 0, 5, 9, 0, 0)): SimTime
       }
       return done();
     },
-    setWallClock: (ms) => fake.setSystemTime(ms),
+    setWallClock: (ms) => {
+      wallShift += ms - fake.now;
+      fake.setSystemTime(ms);
+    },
     now: () => fake.now,
     uninstall: () => fake.restore(),
   };

@@ -6,11 +6,13 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { decodeScanned, encodeDeterministic } from '../firmware/access/cbor.js';
-import { encodeSign1 } from '../firmware/access/cose.js';
+import { Tag } from 'cbor-x';
+import { encodeSign1, sigStructure } from '../firmware/access/cose.js';
 import { encodeClaims } from '../firmware/access/grant.js';
 import { TYP } from '../firmware/access/messages.js';
 import { type ClaimsInput, claims, type KeyPair, mintCommand, mintGrant, mintHeartbeat, mintRevocations, present, testKey } from './lib/mint.js';
 import { toHex as hex } from '../firmware/util/hex.js';
+import { torsionedSigner } from './lib/torsion.js';
 
 export interface VectorStep {
   at?: string;
@@ -199,6 +201,12 @@ function revocation(): Vector[] {
         presentStep('withheld', [delegation, courierGrant], courier, id16('rev-courier'), deny('revocations-stale')),
       ],
     },
+    {
+      id: 'heartbeat-rollback',
+      comment: 'a heartbeat older than the one applied is refused (it would make a stale lock look fresh again)',
+      lock: lock(),
+      steps: [{ heartbeat: beat(2), expect: { ok: true, seq: 2 } }, { heartbeat: beat(2, '2026-06-01T11:00:00Z'), expect: { ok: false, reason: 'rollback' } }],
+    },
     { id: 'rev-no-heartbeat-owner', comment: 'never a heartbeat: the owner\'s own grant works offline', lock: lock(), steps: [presentStep('nohb', [residentGrant('nohb', { role: 'owner' }).bytes], phone, id16('nohb'), ALLOW)] },
   ];
 }
@@ -236,6 +244,10 @@ function delegations(): Vector[] {
   const notOwnerDeleg = mintGrant(stranger, { ...base, cti: id16('bad-root'), delegation: dBounds });
   const wrongSigner = mintGrant(stranger, { aud: LOCK, cti: id16('wrong-signer'), role: 'delivery', holderKey: courier.publicKey, maxUses: 1, nbf: s(T) - 60, exp: s(T) + 60, schedule: window, obligations: { record: true, relockWithinS: 60 } });
   const deep = (label: string) => mintGrant(owner, { ...base, cti: id16(label), delegation: { roles: ['delivery'], maxUses: 1, maxDepth: 2 } });
+  // Depth 1 allowed, but the sub-delegation claims a role (resident) the carrier was never given.
+  const deleg1 = mintGrant(owner, { ...base, cti: id16('d1-roles'), delegation: { roles: ['delivery'], maxUses: 1, maxDepth: 1 } });
+  const subWider = mintGrant(carrier, { ...base, cti: id16('sub-wider'), holderKey: stranger.publicKey, delegation: { roles: ['delivery', 'resident'], maxUses: 1, maxDepth: 0 } });
+  const subOk = mintGrant(carrier, { ...base, cti: id16('sub-ok'), holderKey: stranger.publicKey, delegation: { roles: ['delivery'], maxUses: 1, maxDepth: 0 } });
   return [
     dv('deleg-ok', 'owner -> carrier (Mondays 08-18, delivery, one use, recording, relock 120 s) -> courier (13-15, one use, relock 90 s)', [deleg, child('ok', {})], 'ok', { ...ALLOW, obligations: { record: true, relockWithinS: 90 } }),
     dv('deleg-widens-window', 'child window 17:00-19:00 runs past the parent\'s 18:00', [deleg, child('w', { schedule: [{ days: 1, start: 17 * 60, end: 19 * 60 }] })], 'w', deny('delegation-widens')),
@@ -244,6 +256,8 @@ function delegations(): Vector[] {
     dv('deleg-widens-exp', 'child valid a week; the delegation ends in a day', [deleg, child('e', { exp: s(T) + 7 * 86_400 })], 'e', deny('delegation-widens')),
     dv('deleg-drops-recording', 'child drops the camera obligation', [deleg, child('o', { obligations: { record: false, relockWithinS: 90 } })], 'o', deny('delegation-widens')),
     dv('deleg-depth', 'carrier sub-delegates although its delegation allows depth 0', [deleg, subDeleg, fromSub], 'from-sub', deny('delegation-widens')),
+    dv('deleg-sub-ok', 'a depth-1 delegation sub-delegates delivery to a local depot key, which grants one visit', [deleg1, subOk, fromSub], 'from-sub', { ...ALLOW, obligations: { record: true, relockWithinS: 60 } }),
+    dv('deleg-sub-widens-roles', 'the sub-delegation adds resident to the carrier\'s delivery-only bounds (its leaf stays delivery)', [deleg1, subWider, fromSub], 'from-sub', deny('delegation-widens')),
     dv('deleg-chain-too-long', 'four links: longer than any chain the lock accepts', [deep('d1'), deep('d2'), deep('d3'), child('long', {})], 'long', deny('chain-too-long')),
     dv('deleg-broken', 'a grant signed by a key the delegation did not name', [deleg, wrongSigner], 'wrong-signer', deny('broken-chain')),
     dv('deleg-root-not-owner', 'the delegation itself is not owner-signed', [notOwnerDeleg, child('nr', {})], 'nr', deny('unknown-issuer')),
@@ -305,12 +319,76 @@ function commands(): Vector[] {
   return [
     { id: 'command-replayed', comment: 'an owner-signed unlock accepted once, refused when replayed', lock: lock(), steps: [{ at: T, command: cmd, expect: { ok: true, action: 'unlock' } }, { at: T, command: cmd, expect: { ok: false, reason: 'replayed' } }] },
     { id: 'command-expired', comment: 'an unlock that expired 9 minutes ago', lock: lock(), steps: [{ at: T, command: old, expect: { ok: false, reason: 'expired' } }] },
+    {
+      id: 'command-too-long',
+      comment: 'an owner-signed unlock valid for 301 s: longer than the 300 s a command may live',
+      lock: lock(),
+      steps: [{ at: T, command: hex(mintCommand(owner, { aud: LOCK, nonce: digest('nonce-4', 16), iat: s(T), exp: s(T) + 301, action: 'unlock' })), expect: { ok: false, reason: 'malformed' } }],
+    },
+    {
+      id: 'command-longest',
+      comment: 'an owner-signed unlock valid for exactly 300 s is accepted',
+      lock: lock(),
+      steps: [{ at: T, command: hex(mintCommand(owner, { aud: LOCK, nonce: digest('nonce-5', 16), iat: s(T), exp: s(T) + 300, action: 'unlock' })), expect: { ok: true, action: 'unlock' } }],
+    },
     { id: 'command-not-owner', comment: 'an unlock signed by a stranger', lock: lock(), steps: [{ at: T, command: forged, expect: { ok: false, reason: 'not-owner' } }] },
   ];
 }
 
+/** Already encoded CBOR, for `rawMap`. */
+class Raw {
+  constructor(readonly bytes: Uint8Array) {}
+}
+/** CBOR for a map with its entries exactly as listed, in order: how a duplicate key is made. */
+function rawMap(entries: [unknown, unknown][]): Uint8Array {
+  if (entries.length > 23) throw new RangeError('rawMap: at most 23 entries');
+  const item = (v: unknown) => (v instanceof Raw ? v.bytes : encodeDeterministic(v));
+  return Uint8Array.from(Buffer.concat([Uint8Array.of(0xa0 + entries.length), ...entries.flatMap(([k, v]) => [item(k), item(v)])]));
+}
+
+/** A COSE_Sign1 over `payload` with the protected header bytes given as they are. */
+function signRaw(signer: KeyPair, protectedBytes: Uint8Array, payload: Uint8Array, unprotected = new Map<number, unknown>()): Uint8Array {
+  return encodeDeterministic(new Tag([protectedBytes, unprotected, payload, signer.sign(sigStructure(protectedBytes, payload))], 18));
+}
+
+function strict(): Vector[] {
+  const g = residentGrant('strict');
+  const claimEntries = (extra: Partial<ClaimsInput> = {}) =>
+    [...(decodeScanned(encodeClaims(claims({ aud: LOCK, cti: g.cti, role: 'resident', holderKey: phone.publicKey, ...extra }))) as Map<number, unknown>).entries()] as [unknown, unknown][];
+  const header = (entries: [unknown, unknown][]) => rawMap(entries);
+  const good: [unknown, unknown][] = [[1, -8], [4, owner.publicKey], [16, TYP.grant]];
+  const withHeader = (id: string, comment: string, protectedBytes: Uint8Array) =>
+    single(id, comment, presentStep(id, [signRaw(owner, protectedBytes, encodeClaims(claims({ aud: LOCK, cti: g.cti, role: 'resident', holderKey: phone.publicKey })))], phone, g.cti, deny('malformed')));
+  const withClaims = (id: string, comment: string, entries: [unknown, unknown][]) =>
+    single(id, comment, presentStep(id, [signRaw(owner, header(good), rawMap(entries))], phone, g.cti, deny('malformed')));
+  // cnf {1: {1: 1, -1: 6, -2: the thief's key, -2: the phone's key}}: two keys, one kept.
+  const cnfTwice = new Raw(rawMap([[1, new Raw(rawMap([[1, 1], [-1, 6], [-2, thief.publicKey], [-2, phone.publicKey]]))]]));
+  const cnfPayload = rawMap(claimEntries().map(([k, v]) => [k, k === 8 ? cnfTwice : v]));
+  const tor = torsionedSigner(digest('torsion-carrier', 32));
+  const torDeleg = mintGrant(owner, { aud: LOCK, cti: id16('tor-deleg'), holderKey: tor.publicKey, delegation: { roles: ['delivery'], maxUses: 1, maxDepth: 0 }, exp: s(T) + 86_400 });
+  const torLeaf = mintGrant(tor, { aud: LOCK, cti: id16('tor-leaf'), role: 'delivery', holderKey: courier.publicKey, maxUses: 1, exp: s(T) + 3600 });
+  const beat = { heartbeat: hex(mintHeartbeat(owner, { time: s(T), seq: 0, aud: LOCK })), expect: { ok: true, seq: 0 } };
+  return [
+    withHeader('cose-header-duplicate-alg', 'protected header {1: -7, 1: -8, 4: kid, 16: typ}: alg twice (a decoder keeping the last sees EdDSA)', header([[1, -7], [1, -8], [4, owner.publicKey], [16, TYP.grant]])),
+    withHeader('cose-header-crit', 'protected header with crit (2) naming an unknown label 99: refused, not ignored', header([[1, -8], [2, [99]], [4, owner.publicKey], [16, TYP.grant], [99, 1]])),
+    withHeader('cose-header-extra-label', 'protected header with content type (3), a parameter the profile does not list', header([[1, -8], [3, 'application/cwt'], [4, owner.publicKey], [16, TYP.grant]])),
+    withHeader('cose-header-not-deterministic', 'the right parameters in the wrong order (kid before alg): not the deterministic encoding', header([[4, owner.publicKey], [1, -8], [16, TYP.grant]])),
+    single('cose-unprotected-not-empty', 'a well-signed grant with a parameter (a second kid) in the unprotected header: the profile says {}', presentStep('unprot', [signRaw(owner, header(good), encodeClaims(claims({ aud: LOCK, cti: g.cti, role: 'resident', holderKey: phone.publicKey })), new Map<number, unknown>([[4, thief.publicKey]]))], phone, g.cti, deny('malformed'))),
+    withClaims('claims-duplicate-exp', 'exp twice: an hour ago, then a year ahead (a decoder keeping the last would allow it)', [...claimEntries({ exp: s(T) - 3600 }), [4, s(T) + 365 * 86_400]]),
+    withClaims('claims-duplicate-aud', 'aud twice: another lock, then this one', [...claimEntries({ aud: 'back-door' }), [3, LOCK]]),
+    withClaims('claims-duplicate-role', 'role twice: guest, then owner', [...claimEntries({ role: 'guest' }), [-65537, 0]]),
+    single('claims-duplicate-cnf-key', 'the cnf key map with x twice: the thief\'s key, then the phone\'s', presentStep('cnf-twice', [signRaw(owner, header(good), cnfPayload)], phone, g.cti, deny('malformed'))),
+    {
+      id: 'deleg-issuer-key-torsion',
+      comment: 'the owner delegates to a key with a small-order component; its (cofactorless-valid) grant is refused as an owner key would be',
+      lock: lock(),
+      steps: [beat, presentStep('tor', [torDeleg, torLeaf], courier, id16('tor-leaf'), deny('bad-issuer-key'))],
+    },
+  ];
+}
+
 export function generate(): Record<string, Vector[]> {
-  return { signatures: signatures(), 'audience-time': audienceAndTime(), schedules: schedules(), revocation: revocation(), proofs: proofs(), delegation: delegations(), malformed: malformed(), commands: commands() };
+  return { strict: strict(), signatures: signatures(), 'audience-time': audienceAndTime(), schedules: schedules(), revocation: revocation(), proofs: proofs(), delegation: delegations(), malformed: malformed(), commands: commands() };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

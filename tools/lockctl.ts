@@ -27,7 +27,7 @@ const HELP = `lockctl <command> [options]
              [--from T] [--until T] [--schedule ...]... [--record] [--relock-within S] [--out FILE]
   revoke     --key OWNER.key --lock ID --seq N [--grant IDHEX]... [--holder PUBHEX]... [--issuer PUBHEX]... [--out FILE]
   heartbeat  --key OWNER.key --lock ID --seq N [--time T] [--out FILE]
-  command    --key OWNER.key --lock ID --action lock|unlock|set-mode|acknowledge-damage [--mode NAME] [--valid S] [--out FILE]
+  command    --key OWNER.key --lock ID --action lock|unlock|set-mode|acknowledge-damage|reset-lockout [--mode NAME] [--valid S] [--out FILE]
   code       --secret-file F --lock ID --class 0-7 [--from T]   an offline keypad code (classes: docs/PROTOCOL.md §9)
   pin-digest --secret-file F --pin DIGITS                      the keyed digest to put in a PIN grant (--pin-digest)
   tracking-digest --secret-file F --tracking TEXT            a parcel's keyed digest, for a carrier's parcel-box grant
@@ -154,7 +154,7 @@ export function execute(argv: string[], now = Date.now(), io: Streams = processS
       return emit(mintHeartbeat(readKey(values.key, '--key', io), { time: time(values.time ?? 'now', '--time', now)!, seq: required(uint(values.seq, '--seq', 0, 0xffffffff), '--seq'), aud: lock() }));
     case 'command': {
       const action = values.action;
-      if (action !== 'lock' && action !== 'unlock' && action !== 'set-mode' && action !== 'acknowledge-damage') throw new UsageError('--action must be lock, unlock, set-mode or acknowledge-damage');
+      if (action !== 'lock' && action !== 'unlock' && action !== 'set-mode' && action !== 'acknowledge-damage' && action !== 'reset-lockout') throw new UsageError('--action must be lock, unlock, set-mode, acknowledge-damage or reset-lockout');
       if ((action === 'set-mode') !== (values.mode !== undefined)) throw new UsageError('--mode goes with --action set-mode, and only with it');
       const iat = Math.floor(now / 1000);
       const valid = uint(values.valid, '--valid', 1, 300) ?? 60;

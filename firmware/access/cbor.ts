@@ -1,7 +1,9 @@
 // CBOR at the trust boundary. `scanCbor` walks untrusted bytes before any decoder sees them and
 // bounds everything cbor-x does not: total size, nesting depth, item count, declared lengths,
 // and the kinds of item our formats use (no indefinite lengths, no floats, no 64-bit integers,
-// no tags but COSE_Sign1's 18). `encodeDeterministic` writes RFC 8949 §4.2.1 deterministic CBOR.
+// no tags but COSE_Sign1's 18), and refuses a map with a key twice (RFC 9052 §3, RFC 8949 §5.6: a
+// decoder that keeps one of them is the classic COSE confusion) or a key that is not an integer or
+// a string. `encodeDeterministic` writes RFC 8949 §4.2.1 deterministic CBOR.
 import { Decoder, Encoder } from 'cbor-x';
 
 export interface CborLimits {
@@ -12,7 +14,7 @@ export interface CborLimits {
 
 export const DEFAULT_LIMITS: CborLimits = { maxBytes: 8192, maxDepth: 8, maxItems: 1024 };
 
-export type CborRefusal = 'too-large' | 'malformed' | 'too-deep' | 'too-many-items' | 'unsupported-item' | 'trailing-bytes';
+export type CborRefusal = 'too-large' | 'malformed' | 'too-deep' | 'too-many-items' | 'unsupported-item' | 'trailing-bytes' | 'duplicate-key';
 
 /** null when `bytes` is exactly one well-formed item within the limits, else why not. Never throws. */
 export function scanCbor(bytes: Uint8Array, limits: CborLimits = DEFAULT_LIMITS, allowedTags: readonly number[] = [18]): CborRefusal | null {
@@ -30,17 +32,23 @@ export function scanCbor(bytes: Uint8Array, limits: CborLimits = DEFAULT_LIMITS,
   };
   // An explicit stack (not recursion), so hostile nesting cannot blow the call stack.
   const pending: number[] = [1]; // items still to read at each open level
+  const keys: (Set<string> | null)[] = [null]; // at a map level: the keys seen so far
   while (pending.length > 0) {
-    if (pending[pending.length - 1] === 0) {
+    const top = pending.length - 1;
+    if (pending[top] === 0) {
       pending.pop();
+      keys.pop();
       continue;
     }
-    pending[pending.length - 1]!--;
+    const seen = keys[top] ?? null;
+    const atKey = seen !== null && pending[top]! % 2 === 0; // a map's entries alternate key, value
+    pending[top]!--;
     if (pos >= bytes.length) return 'malformed';
     if (++items > limits.maxItems) return 'too-many-items';
     const initial = bytes[pos++]!;
     const major = initial >> 5;
     const ai = initial & 0x1f;
+    if (atKey && major > 3) return 'unsupported-item'; // keys are integers or strings
     if (ai === 31) return 'unsupported-item'; // indefinite length
     if (major === 7) {
       if (ai !== 20 && ai !== 21 && ai !== 22) return 'unsupported-item'; // only false, true, null
@@ -48,6 +56,14 @@ export function scanCbor(bytes: Uint8Array, limits: CborLimits = DEFAULT_LIMITS,
     }
     const arg = readArg(ai);
     if (arg === null) return ai >= 27 ? 'unsupported-item' : 'malformed';
+    if (atKey) {
+      // The key by value (major type, and the integer or the string's bytes), whatever its encoding.
+      const end = major >= 2 ? pos + arg : pos;
+      if (end > bytes.length) return 'malformed';
+      const key = major >= 2 ? `${major}:${Buffer.from(bytes.buffer, bytes.byteOffset + pos, arg).toString('hex')}` : `${major}:${arg}`;
+      if (seen!.has(key)) return 'duplicate-key';
+      seen!.add(key);
+    }
     switch (major) {
       case 0:
       case 1:
@@ -64,12 +80,14 @@ export function scanCbor(bytes: Uint8Array, limits: CborLimits = DEFAULT_LIMITS,
         if (count > bytes.length - pos) return 'malformed'; // each item needs at least a byte
         if (pending.length >= limits.maxDepth) return 'too-deep';
         pending.push(count);
+        keys.push(major === 5 ? new Set() : null);
         break;
       }
       case 6:
         if (!allowedTags.includes(arg)) return 'unsupported-item';
         if (pending.length >= limits.maxDepth) return 'too-deep';
         pending.push(1);
+        keys.push(null);
         break;
     }
   }

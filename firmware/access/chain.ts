@@ -1,7 +1,7 @@
 // A grant chain, root first: [delegation, (delegation,)] grant. The root is signed by an owner key;
 // each later link by the key its parent delegated to (the parent's cnf); every child may only
 // narrow its parent: time, schedule, roles, uses, depth, and obligations it must keep.
-import type { Ed25519Verifier } from './ed25519.js';
+import { checkTrustedKey, type Ed25519Verifier } from './ed25519.js';
 import { type Claims, parseClaims, type Obligations } from './grant.js';
 import { openSigned, TYP } from './messages.js';
 import { scheduleWithin } from './schedule.js';
@@ -11,7 +11,7 @@ export interface Link {
   claims: Claims;
 }
 
-export type ChainRefusal = 'malformed' | 'too-large' | 'bad-signature' | 'unsupported-alg' | 'unknown-issuer' | 'broken-chain' | 'delegation-widens' | 'not-a-grant';
+export type ChainRefusal = 'malformed' | 'too-large' | 'bad-signature' | 'unsupported-alg' | 'unknown-issuer' | 'broken-chain' | 'delegation-widens' | 'not-a-grant' | 'bad-issuer-key';
 
 const equal = (a: Uint8Array | null, b: Uint8Array | null) => a !== null && b !== null && Buffer.compare(a, b) === 0;
 
@@ -35,6 +35,8 @@ export class VerifiedLinks {
     if (!opened.ok) return { ok: false, reason: opened.reason === 'wrong-type' ? 'malformed' : opened.reason };
     const claims = parseClaims(opened.value.payload);
     if (!claims.ok) return { ok: false, reason: 'malformed' };
+    // A delegate becomes an issuer: its key is checked as an owner key is (canonical, not small-order, torsion-free).
+    if (claims.value.delegation && checkTrustedKey(claims.value.holderKey!)) return { ok: false, reason: 'bad-issuer-key' };
     const link = { signer: opened.value.signer, claims: claims.value };
     if (this.capacity === 0) return { ok: true, link };
     this.links.delete(id);

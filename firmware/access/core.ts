@@ -9,12 +9,14 @@ import { type AccessStore, StoreError } from '../store/store.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { ChallengeBook } from './challenges.js';
 import { effectiveObligations, type Link, VerifiedLinks, verifyChain } from './chain.js';
-import { GrantStore } from './grant-store.js';
+import { GrantStore, linkId } from './grant-store.js';
 import { checkTrustedKey, createVerifier, type Ed25519Provider, type Ed25519Verifier, type SodiumLoader } from './ed25519.js';
 import { type Claims, NO_OBLIGATIONS, type Obligations, type Role } from './grant.js';
-import { type Command, type Heartbeat, type OpenRefusal, openSigned, parseCommand, parseHeartbeat, parsePresentation, parseProof, parseRevocations, REVOCATION_LIMITS, TYP } from './messages.js';
+import { type Command, type Heartbeat, type OpenRefusal, openSigned, parseCommand, parseHeartbeat, parsePresentation, parseProof, parseRevocations, TYP } from './messages.js';
+import { MAX_REVOCATION_ENTRIES, revocationEntries, revocationLimits } from './revocation-limits.js';
 import { RevocationState } from './revocations.js';
 import { inSchedule } from './schedule.js';
+import { TrustedTime } from './trusted-time.js';
 import { toHex as hex } from '../util/hex.js';
 import { type CommandReason, type DecisionReason, type GrantStoreReason, KeyFault, type UpdateReason } from '../reasons.js';
 
@@ -23,7 +25,7 @@ export { DECISION_REASONS as DENY_REASONS } from '../reasons.js';
 export type DenyReason = DecisionReason;
 
 export interface GrantSummary {
-  /** Grant id (cti), hex. */
+  /** Grant id, hex: the leaf's cti when the owner signed it, else its identity digest (grant-store.ts `linkId`). */
   id: string;
   role: Role;
   /** The leaf's signer (owner or delegated issuer), hex. */
@@ -70,6 +72,13 @@ export interface AccessConfig {
   maxRevocationAgeS: Partial<Record<Exclude<Role, 'owner'>, number>>;
   /** How far the clock may fall behind the trusted floor before it counts as set back. */
   clockBackToleranceMs: number;
+  /** How far the wall clock may run ahead of the monotonic clock before the jump needs a heartbeat (trusted-time.ts). */
+  clockForwardToleranceMs?: number;
+  /**
+   * The most revocation entries (grant ids, holder and issuer keys together) the lock holds; a
+   * larger list is refused as `too-large` from its length alone, before any hashing.
+   */
+  maxRevocationEntries?: number;
 }
 
 export const DEFAULT_ACCESS: Omit<AccessConfig, 'lockId' | 'timeZone' | 'ownerKeys'> = {
@@ -77,6 +86,8 @@ export const DEFAULT_ACCESS: Omit<AccessConfig, 'lockId' | 'timeZone' | 'ownerKe
   clockSkewS: 60,
   maxRevocationAgeS: { guest: 7 * 86_400, service: 7 * 86_400, delivery: 86_400 },
   clockBackToleranceMs: 5_000,
+  clockForwardToleranceMs: 600_000,
+  maxRevocationEntries: MAX_REVOCATION_ENTRIES,
 };
 
 export type UpdateRefusal = UpdateReason;
@@ -85,6 +96,9 @@ export type UpdateResult = { ok: true; seq: number } | { ok: false; reason: Upda
 
 export interface AccessEvents {
   'clock-set-back': { clock: number; floor: number };
+  /** The wall clock jumped ahead of the monotonic clock: not trusted until a heartbeat confirms it. */
+  'clock-jumped-forward': { clock: number; trusted: number };
+  'clock-confirmed': { clock: number };
   revocations: { seq: number; grants: number; holders: number; issuers: number };
   'revocations-refused': { reason: UpdateRefusal };
 }
@@ -103,7 +117,7 @@ export class AccessCore {
   /** The list in force is on disk (false between enforcing a new one and its durable write). */
   private revocationsSaved = true;
   private heartbeat: Heartbeat | null = null;
-  private clockBack = false;
+  private readonly time: TrustedTime;
   private readonly verified = new VerifiedLinks();
   /** Exceptions caught at the boundary: a decoder bug on hostile bytes. Tests hold this at zero. */
   faults = 0;
@@ -119,6 +133,12 @@ export class AccessCore {
     this.owners = config.ownerKeys.map((k) => Uint8Array.from(k));
     this.verifier = createVerifier(config.provider, config.loadSodium);
     this.challenges = new ChallengeBook(deps.clock, deps.random);
+    this.time = new TrustedTime(
+      deps.clock,
+      deps.store,
+      { backToleranceMs: config.clockBackToleranceMs, forwardToleranceMs: config.clockForwardToleranceMs ?? 600_000 },
+      ({ type, ...e }) => this.events.emit(type, e as never),
+    );
     // Persisted signed state is re-verified at boot, never trusted as bytes on disk.
     // A snapshot that no longer verifies is damage: reported, and (with no list) the freshness rule
     // refuses the roles that need one until the retained list arrives again.
@@ -169,18 +189,18 @@ export class AccessCore {
     return this.heartbeat;
   }
 
-  /** Trusted time (ms): never earlier than the persisted floor; a clock set back is reported. */
+  /** Trusted time (ms): never below the persisted floor, never ahead by an unconfirmed jump (trusted-time.ts). */
   now(): number {
-    const raw = this.deps.clock.now();
-    const floor = this.deps.store.timeFloor();
-    if (raw < floor - this.config.clockBackToleranceMs) {
-      if (!this.clockBack) this.events.emit('clock-set-back', { clock: raw, floor });
-      this.clockBack = true;
-      return floor;
-    }
-    this.clockBack = false;
-    if (raw > floor) this.deps.store.raiseTimeFloor(raw);
-    return Math.max(raw, floor);
+    return this.time.now();
+  }
+
+  /** While the wall clock is ahead by an unconfirmed jump, the links must pass at the wall clock's time too. */
+  private checkAhead(links: readonly Link[], schedules: false): Exclude<LinkRefusal, 'outside-schedule'> | null;
+  private checkAhead(links: readonly Link[]): LinkRefusal | null;
+  private checkAhead(links: readonly Link[], schedules = true): LinkRefusal | null {
+    const ahead = this.time.ahead();
+    if (ahead === null) return null;
+    return schedules ? this.checkLinks(links, ahead) : this.checkLinks(links, ahead, false);
   }
 
   issueChallenge(): Uint8Array {
@@ -202,11 +222,12 @@ export class AccessCore {
       // From here the grant is known: a refusal names it, so the owner sees whose code it was.
       const grant = summary(stored.links);
       const now = this.now();
-      const refusal = this.checkLinks(stored.links, now) ?? this.staleFor(leaf.role!, stored.links.length, now);
+      const refusal = this.checkLinks(stored.links, now) ?? this.checkAhead(stored.links) ?? this.staleFor(leaf.role!, stored.links.length, now);
       if (refusal) return deny(refusal, grant);
       // A tracking number opens once, whatever the grant's own use limit.
-      const uses: UseClaim[] = kind === 'tracking' ? [{ key: trackingUseKey(leaf.cti, digest), max: 1 }] : [];
-      if (leaf.maxUses !== null) uses.push({ key: leaf.cti, max: leaf.maxUses });
+      const id = linkId(stored.links);
+      const uses: UseClaim[] = kind === 'tracking' ? [{ key: trackingUseKey(id, digest), max: 1 }] : [];
+      if (leaf.maxUses !== null) uses.push({ key: id, max: leaf.maxUses });
       const spent = this.unproven(leaf, stored.links.length, uses) ?? this.spend(uses, options);
       if (spent) return deny(spent, grant);
       return {
@@ -244,8 +265,9 @@ export class AccessCore {
     // The chain verified: every later refusal names its grant and role.
     const grant = summary(links);
     const now = this.now();
-    const refusal = this.checkLinks(links, now) ?? this.staleFor(leaf.role!, links.length, now);
+    const refusal = this.checkLinks(links, now) ?? this.checkAhead(links) ?? this.staleFor(leaf.role!, links.length, now);
     if (refusal) return deny(refusal, grant);
+    if (this.grants.supersedes(links)) return deny('grant-superseded', grant);
 
     if (!leaf.holderKey) return deny('holder-proof-missing', grant);
     const proof = openSigned(parsed.value.proof, TYP.proof, this.verifier);
@@ -255,7 +277,8 @@ export class AccessCore {
     const challenge = this.challenges.take(claims.challenge);
     if (challenge) return deny(challenge, grant);
 
-    const uses: UseClaim[] = leaf.maxUses !== null ? [{ key: leaf.cti, max: leaf.maxUses }] : [];
+    const id = linkId(links);
+    const uses: UseClaim[] = leaf.maxUses !== null ? [{ key: id, max: leaf.maxUses }] : [];
     const spent = this.unproven(leaf, links.length, uses) ?? this.spend(uses, options);
     if (spent) return deny(spent, grant);
     return {
@@ -301,12 +324,12 @@ export class AccessCore {
   private checkLinks(links: readonly Link[], now: number, schedules = true): LinkRefusal | null {
     const seconds = Math.floor(now / 1000);
     const skew = this.config.clockSkewS;
-    for (const { claims, signer } of links) {
+    for (const [i, { claims, signer }] of links.entries()) {
       if (claims.aud !== this.config.lockId) return 'wrong-lock';
       if (claims.nbf !== null && seconds + skew < claims.nbf) return 'not-yet-valid';
       if (claims.exp !== null && seconds - skew >= claims.exp) return 'expired';
       if (schedules && claims.schedule && !inSchedule(claims.schedule, now, this.config.timeZone)) return 'outside-schedule';
-      if (this.revocations.grants.has(claims.cti)) return 'revoked-grant';
+      if (this.revocations.grants.has(linkId(links, i))) return 'revoked-grant';
       if (!this.isOwner(signer) && this.revocations.issuers.has(signer)) return 'revoked-issuer';
       if (claims.holderKey) {
         const set = claims.delegation ? this.revocations.issuers : this.revocations.holders;
@@ -337,10 +360,12 @@ export class AccessCore {
       const verified = verifyChain(chain, this.isOwner, this.verifier, this.verified);
       if (!verified.ok) return { ok: false, reason: verified.reason };
       const now = this.now();
-      const refusal = this.checkLinks(verified.links, now, false);
+      const refusal = this.checkLinks(verified.links, now, false) ?? this.checkAhead(verified.links, false);
       if (refusal) return { ok: false, reason: refusal };
-      const id = hex(verified.links.at(-1)!.claims.cti);
-      if (!this.grants.hasRoom(verified.links.at(-1)!.claims.cti)) return { ok: false, reason: 'store-full' };
+      const grant = { chain, links: verified.links };
+      const id = hex(linkId(verified.links));
+      const kept = this.grants.admit(grant);
+      if (kept) return { ok: false, reason: kept };
       // On stable storage before the lock says it has it (and before the broker's PUBACK).
       if (persist) {
         try {
@@ -349,7 +374,7 @@ export class AccessCore {
           return { ok: false, reason: 'store-failure' };
         }
       }
-      this.grants.add({ chain, links: verified.links });
+      this.grants.add(grant);
       return { ok: true, id };
     } catch {
       this.faults++;
@@ -363,6 +388,7 @@ export class AccessCore {
     if (!result.ok) return this.refuseList(result.reason);
     const list = parseRevocations(result.payload);
     if (!list) return this.refuseList('malformed');
+    if (revocationEntries(list) > this.maxRevocations) return this.refuseList('too-large');
     if (list.aud !== this.config.lockId) return this.refuseList('wrong-lock');
     if (list.seq < this.revocations.seq) return this.refuseList('rollback');
     if (list.seq === this.revocations.seq && this.revocations.seq > 0 && this.revocationsSaved) return { ok: true, seq: list.seq };
@@ -398,6 +424,7 @@ export class AccessCore {
     }
     this.heartbeat = beat;
     this.deps.store.raiseTimeFloor(beat.time * 1000);
+    if (persist) this.time.confirm(beat.time * 1000);
     return { ok: true, seq: beat.seq };
   }
 
@@ -423,10 +450,14 @@ export class AccessCore {
   }
 
   private openOwnerSigned(bytes: Uint8Array, typ: (typeof TYP)[keyof typeof TYP]): { ok: true; payload: unknown } | { ok: false; reason: OpenRefusal | 'not-owner' } {
-    const opened = openSigned(bytes, typ, this.verifier, typ === TYP.revocations ? REVOCATION_LIMITS : undefined);
+    const opened = openSigned(bytes, typ, this.verifier, typ === TYP.revocations ? revocationLimits(this.maxRevocations) : undefined);
     if (!opened.ok) return { ok: false, reason: opened.reason };
     if (!this.isOwner(opened.value.signer)) return { ok: false, reason: 'not-owner' };
     return { ok: true, payload: opened.value.payload };
+  }
+
+  private get maxRevocations(): number {
+    return this.config.maxRevocationEntries ?? MAX_REVOCATION_ENTRIES;
   }
 
   private refuseList(reason: UpdateRefusal): UpdateResult {
@@ -435,9 +466,9 @@ export class AccessCore {
   }
 }
 
-/** The journal key of one tracking number's single use under a grant. */
-function trackingUseKey(cti: Uint8Array, digest: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update('lock-tracking-use-v1').update(cti).update(digest).digest().subarray(0, 16));
+/** The journal key of one tracking number's single use under a grant (its id, see `linkId`). */
+function trackingUseKey(id: Uint8Array, digest: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update('lock-tracking-use-v1').update(id).update(digest).digest().subarray(0, 16));
 }
 
 /** A refusal; `grant` when the chain verified, so the audit record says whose it was. */
@@ -447,5 +478,5 @@ function deny(reason: DenyReason, grant: GrantSummary | null = null): Decision {
 
 function summary(links: readonly Link[]): GrantSummary {
   const leaf = links.at(-1)!;
-  return { id: hex(leaf.claims.cti), role: leaf.claims.role!, issuer: hex(leaf.signer), chainLength: links.length, label: leaf.claims.label };
+  return { id: hex(linkId(links)), role: leaf.claims.role!, issuer: hex(leaf.signer), chainLength: links.length, label: leaf.claims.label };
 }

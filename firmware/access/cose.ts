@@ -61,12 +61,31 @@ export function decodeSign1(bytes: Uint8Array, limits: CborLimits = DEFAULT_LIMI
   };
 }
 
-/** Our profile: alg EdDSA and a 32-byte kid (the signer's public key), both protected. */
-export function signerOf(message: Sign1): Decoded<Uint8Array, 'unsupported-alg' | 'no-kid'> {
+/**
+ * Our profile: alg EdDSA and a 32-byte kid (the signer's public key), both protected. The protected
+ * header holds exactly alg, kid and typ, deterministically encoded (so no `crit`, no parameter we
+ * would ignore); the unprotected header is empty.
+ */
+export function signerOf(message: Sign1): Decoded<Uint8Array, 'unsupported-alg' | 'no-kid' | 'bad-header'> {
   if (message.protectedHeader.get(HEADER_ALG) !== ALG_EDDSA) return { ok: false, reason: 'unsupported-alg' };
   const kid = message.protectedHeader.get(HEADER_KID);
   if (!isBytes(kid) || kid.length !== 32) return { ok: false, reason: 'no-kid' };
+  if (!strictHeaders(message, kid)) return { ok: false, reason: 'bad-header' };
   return { ok: true, value: new Uint8Array(kid) };
+}
+
+/**
+ * Exactly {1: -8, 4: kid, 16: typ} in its deterministic encoding, byte for byte (so no duplicate,
+ * no `crit`, no other label, no other order or length form), and an empty unprotected header.
+ * Built by concatenation: it runs on every verification.
+ */
+function strictHeaders(message: Sign1, kid: Uint8Array): boolean {
+  const typ = message.protectedHeader.get(HEADER_TYP);
+  if (message.unprotectedHeader.size !== 0 || message.protectedHeader.size !== 3 || typeof typ !== 'string') return false;
+  const text = new TextEncoder().encode(typ);
+  if (text.length >= 24) return false; // our types are short: a longer one is not ours
+  const expected = Uint8Array.from([0xa3, 0x01, 0x27, 0x04, 0x58, 0x20, ...kid, 0x10, 0x60 | text.length, ...text]);
+  return Buffer.compare(expected, message.protectedBytes) === 0;
 }
 
 const EMPTY = new Uint8Array(0);

@@ -1,5 +1,8 @@
 // Grants pushed to the lock (PIN grants, tracking-number grants, delegations), kept verified in
-// memory: by grant id, and by credential digest so a keypad code is found without a scan.
+// memory under their identity, and by credential digest so a keypad code is found without a scan.
+// A grant's identity is (root key, issuer key, cti): a carrier cannot shadow an owner's grant by
+// reusing its id, and a stored grant is replaced only by its own issuer with a strictly newer iat.
+import { createHash } from 'node:crypto';
 import type { Link } from './chain.js';
 import { toHex as hex } from '../util/hex.js';
 
@@ -8,6 +11,25 @@ export interface StoredGrant {
   links: Link[];
 }
 
+/** Why a grant was not stored. */
+export type StoreRefusal = 'store-full' | 'grant-superseded' | 'grant-id-taken' | 'credential-taken';
+
+/**
+ * The 16-byte id of link `i` of a verified chain, under which its uses are counted and by which it
+ * is revoked: the cti itself for a link the owner signed (the root), else
+ * SHA-256("lock-grant-id-v1" || root key || issuer key || cti)[0..16].
+ */
+export function linkId(links: readonly Link[], i = links.length - 1): Uint8Array {
+  const link = links[i]!;
+  if (i === 0) return link.claims.cti;
+  return delegatedGrantId(links[0]!.signer, link.signer, link.claims.cti);
+}
+
+/** The id of a grant signed by a delegated issuer under the owner key `root` (tools compute it to revoke one). */
+export function delegatedGrantId(root: Uint8Array, issuer: Uint8Array, cti: Uint8Array): Uint8Array {
+  const h = createHash('sha256').update('lock-grant-id-v1').update(root).update(issuer).update(cti);
+  return new Uint8Array(h.digest().subarray(0, 16));
+}
 
 export class GrantStore {
   private readonly byId = new Map<string, StoredGrant>();
@@ -19,35 +41,68 @@ export class GrantStore {
     return this.byId.size;
   }
 
-  /** Whether a grant with this id can be added (a replacement always can). */
-  hasRoom(cti: Uint8Array): boolean {
-    return this.byId.has(hex(cti)) || this.byId.size < this.capacity;
+  /**
+   * Whether a verified grant may be kept: null when it may (or when these very bytes are already
+   * held). Another version of a held grant needs the same issuer and a strictly newer iat; a
+   * credential digest already carried by another grant is refused (it would shadow it).
+   */
+  admit(grant: StoredGrant): StoreRefusal | null {
+    const leaf = grant.links.at(-1)!;
+    const old = this.byId.get(hex(linkId(grant.links)));
+    if (old) {
+      if (sameChain(old, grant)) return null;
+      if (Buffer.compare(old.links.at(-1)!.signer, leaf.signer) !== 0) return 'grant-id-taken';
+      if (!newer(leaf, old.links.at(-1)!)) return 'grant-superseded';
+    } else if (this.byId.size >= this.capacity) {
+      return 'store-full';
+    }
+    for (const digest of leaf.claims.credential?.digests ?? []) {
+      const holder = this.byDigest.get(hex(digest));
+      if (holder && holder !== old) return 'credential-taken';
+    }
+    return null;
   }
 
-  /** false when full. A grant with the same id replaces the old one. */
-  add(grant: StoredGrant): boolean {
-    const leaf = grant.links.at(-1)!.claims;
-    const id = hex(leaf.cti);
-    if (!this.byId.has(id) && this.byId.size >= this.capacity) return false;
-    this.remove(leaf.cti);
+  /** Keep a grant `admit` let through, replacing the version held under its id. */
+  add(grant: StoredGrant): void {
+    const leaf = grant.links.at(-1)!;
+    const id = hex(linkId(grant.links));
+    const old = this.byId.get(id);
+    if (old) this.remove(id);
     this.byId.set(id, grant);
-    for (const digest of leaf.credential?.digests ?? []) this.byDigest.set(hex(digest), grant);
-    return true;
+    for (const digest of leaf.claims.credential?.digests ?? []) this.byDigest.set(hex(digest), grant);
   }
 
-  remove(cti: Uint8Array): void {
-    const old = this.byId.get(hex(cti));
+  /** Forget the grant with this id (hex), if held. */
+  remove(id: string): void {
+    const old = this.byId.get(id);
     if (!old) return;
-    this.byId.delete(hex(cti));
+    this.byId.delete(id);
     for (const digest of old.links.at(-1)!.claims.credential?.digests ?? []) this.byDigest.delete(hex(digest));
   }
 
-  get(cti: Uint8Array): StoredGrant | undefined {
-    return this.byId.get(hex(cti));
+  /** True when a newer version of this chain's leaf (same identity, later iat) is held. */
+  supersedes(links: readonly Link[]): boolean {
+    const held = this.byId.get(hex(linkId(links)));
+    return held !== undefined && newer(held.links.at(-1)!, links.at(-1)!);
+  }
+
+  get(links: readonly Link[]): StoredGrant | undefined {
+    return this.byId.get(hex(linkId(links)));
   }
 
   /** The grant carrying this keyed digest (32 bytes), if any. */
   findByDigest(digest: Uint8Array): StoredGrant | undefined {
     return this.byDigest.get(hex(digest));
   }
+
+}
+
+function sameChain(a: StoredGrant, b: StoredGrant): boolean {
+  return a.chain.length === b.chain.length && a.chain.every((c, i) => Buffer.compare(c, b.chain[i]!) === 0);
+}
+
+/** Is `a` a strictly newer version than `b`? A grant without iat is never newer than anything. */
+function newer(a: Link, b: Link): boolean {
+  return a.claims.iat !== null && (b.claims.iat === null || a.claims.iat > b.claims.iat);
 }

@@ -128,7 +128,7 @@ export function parseProof(payload: unknown): Proof | null {
 
 // ---- remote command: {1: aud, 2: nonce (16 B), 3: iat, 4: exp, 5: action, 6?: mode} ----
 
-export const ACTIONS = ['lock', 'unlock', 'set-mode', 'acknowledge-damage'] as const;
+export const ACTIONS = ['lock', 'unlock', 'set-mode', 'acknowledge-damage', 'reset-lockout'] as const;
 export interface Command {
   aud: string;
   nonce: Uint8Array;

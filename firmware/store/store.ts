@@ -3,8 +3,12 @@
 
 export type SnapshotName = 'revocations' | 'heartbeat';
 
-/** Small named records kept in the journal (at most 32 bytes each): keypad lockout, operating mode. */
-export const STATE_NAMES = ['keypad', 'mode', 'damage'] as const;
+/**
+ * Small named records kept in the journal (at most 32 bytes each): keypad lockout, operating mode,
+ * damage acknowledgement, the guess budgets of Home Assistant and the barcode reader, and the
+ * forward-clock guard. Append only: a record names its state by index.
+ */
+export const STATE_NAMES = ['keypad', 'mode', 'damage', 'remote-budget', 'barcode-budget', 'clock'] as const;
 export type StateName = (typeof STATE_NAMES)[number];
 
 /** An infrastructure fault in durable storage; the access core denies rather than guess. */

@@ -1,7 +1,7 @@
 // Home Assistant's lock and unlock commands (discovery, state and events are in ha-*.ts and
 // home-assistant-bridge.ts). Home Assistant cannot sign, so its commands are plain JSON on their own
 // topic: LOCK is always allowed; UNLOCK needs a keypad PIN of an owner or resident (configurable),
-// checked exactly as at the keypad, lockout included, and refused in no-remote-unlock mode.
+// checked as at the keypad on its own guess budget, every refused code answered alike, and refused in no-remote-unlock mode.
 import type { LocalAccess } from '../local-access.js';
 import type { Deadbolt } from '../lock/deadbolt.js';
 import type { HaCommandReason } from '../reasons.js';

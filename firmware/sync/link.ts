@@ -4,11 +4,13 @@
 // only after its handler has applied it durably. Reconnects back off exponentially with jitter;
 // `sessionPresent: false` means the broker forgot us, so we resubscribe and republish. Events go
 // out from the durable outbox and are marked delivered only on PUBACK.
+import type { Duplex } from 'node:stream';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Clock, TimerHandle } from '../../hal/ports/clock.js';
 import type { RandomSource } from '../../hal/ports/random.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import type { Outbox } from './outbox.js';
+import { limitIncomingPackets } from './packet-limit.js';
 
 export interface LinkOptions {
   url: string;
@@ -22,7 +24,7 @@ export interface LinkOptions {
   protocolVersion?: 4 | 5;
   sessionExpirySec?: number;
   backoff?: { minMs: number; maxMs: number };
-  /** Largest payload accepted from the broker (MQTT 5 maximum packet size). */
+  /** Largest packet accepted from the broker (default 1 MiB), under MQTT 5 and 3.1.1 alike. */
   maxPacketBytes?: number;
   clock: Clock;
   random: RandomSource;
@@ -53,6 +55,8 @@ export interface LinkEvents {
   delivered: { seq: number; bytes: Uint8Array };
   /** Work after an acknowledgement failed (an outcome event not written: storage fault). */
   'after-ack-failed': { topic: string; error: string };
+  /** An incoming packet over the limit: the connection was dropped before its body was read. */
+  'packet-refused': { bytes: number; limit: number };
 }
 
 const INBOUND = ['revocations', 'heartbeat', 'grants', 'commands', 'ha/command', 'ha/mode'] as const;
@@ -102,12 +106,30 @@ export class MqttLink {
     };
     const client = mqtt.connect(this.o.url, options);
     this.client = client;
+    this.limitPackets(client);
     // Everything is attached before the first connect.
     client.handleMessage = (packet: IPublishPacket, done: (error?: Error) => void) => this.onMessage(packet, done);
     client.on('connect', (connack) => this.onConnect(connack.sessionPresent));
     client.on('close', () => this.onClose());
     client.on('error', () => {}); // a refused or broken connection ends in 'close', where we retry
     client.connect();
+  }
+
+  /**
+   * Under MQTT 3.1.1 (no negotiated maximum) every connection's incoming bytes are watched for an
+   * oversize packet (packet-limit.ts). Under MQTT 5 the broker must not send more than the
+   * maximumPacketSize we announce, and MQTT.js drops a larger packet itself.
+   */
+  private limitPackets(client: MqttClient): void {
+    if ((this.o.protocolVersion ?? 5) === 5) return;
+    const limit = this.o.maxPacketBytes ?? 1 << 20;
+    const inner = client as unknown as { streamBuilder: (c: MqttClient) => Duplex };
+    const build = inner.streamBuilder;
+    inner.streamBuilder = (c) => {
+      const stream = build(c);
+      limitIncomingPackets(stream, limit, (e) => this.events.emit('packet-refused', { bytes: e.bytes, limit }));
+      return stream;
+    };
   }
 
   /** Publish what the outbox holds, a window at a time; each is marked delivered on its PUBACK. */

@@ -27,6 +27,11 @@ export class OffsetClock implements Clock {
     return this.base.now() + this.offset;
   }
 
+  /** The board's monotonic clock: `set` moves the wall clock, never this. */
+  monotonic(): number {
+    return this.base.monotonic?.() ?? this.base.now();
+  }
+
   after(ms: number, fn: () => void): TimerHandle {
     return this.base.after(ms, fn);
   }

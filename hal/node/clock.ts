@@ -4,6 +4,7 @@ import type { Clock, TimerHandle } from '../ports/clock.js';
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   after(ms: number, fn: () => void): TimerHandle {
     const handle = globalThis.setTimeout(fn, ms);
     handle.unref?.();

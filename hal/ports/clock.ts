@@ -7,6 +7,11 @@ export interface TimerHandle {
 export interface Clock {
   /** Milliseconds since the Unix epoch, as this clock sees it. */
   now(): number;
+  /**
+   * Milliseconds from an arbitrary origin that never jumps (CLOCK_MONOTONIC), when the clock has
+   * one: the access core measures wall-clock jumps against it. Absent: `now()` serves as both.
+   */
+  monotonic?(): number;
   /** Run `fn` once after `ms` milliseconds. */
   after(ms: number, fn: () => void): TimerHandle;
   /** Run `fn` every `ms` milliseconds until cancelled. */

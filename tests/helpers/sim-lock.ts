@@ -66,7 +66,7 @@ export interface SimLock {
   /** The durable signed-event outbox of a paired lock (nothing publishes it without `mqtt`). */
   readonly outbox: Outbox | null;
   /** Access, lockout and mode events of the paired lock, across restarts. */
-  localEvents: ({ type: 'access' } & AccessEvent | { type: 'lockout'; active: boolean; forMs: number } | { type: 'mode'; mode: string })[];
+  localEvents: ({ type: 'access' } & AccessEvent | { type: 'lockout'; active: boolean; forMs: number; via: string } | { type: 'mode'; mode: string })[];
   /** Supervised-visit steps and their alarms (camera, relock deadline), with the simulated time. */
   visitEvents: ({ type: 'delivery'; at: number } & DeliveryEvent | { type: 'alarm'; at: number; kind: string; active: boolean; grant: string | null })[];
   /** Stop the firmware (shutdown as configured) and boot it again, through the same path, on the same world and state directory. */

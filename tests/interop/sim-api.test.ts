@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { delegatedGrantId } from '../../firmware/access/grant-store.js';
 import { mintGrant, mintRevocations, present, randomKey } from '../../tools/lib/mint.js';
 import { type SimProcess, startSimProcess } from '../helpers/sim-process.js';
 import { type SimWeb, simWeb } from '../helpers/sim-web.js';
@@ -20,6 +21,7 @@ const phoneKey = randomKey(); // the app under test's own key
 const delegation = mintGrant(owner, { aud: LOCK, holderKey: manager.publicKey, delegation: { roles: ['resident'], maxUses: null, maxDepth: 0 } });
 const cti = Uint8Array.from(randomBytes(16));
 const grant = mintGrant(manager, { aud: LOCK, cti, role: 'resident', sub: 'app under test', holderKey: phoneKey.publicKey });
+const id = hex(delegatedGrantId(owner.publicKey, manager.publicKey, cti));
 
 let dir: string;
 let sim: SimProcess;
@@ -63,18 +65,19 @@ describe('the control API, from another process', () => {
       let text = '';
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
         text += decoder.decode(chunk, { stream: true });
-        const access = text.split('\n\n').find((m) => m.startsWith('event: event\n') && m.includes('"type":"access"') && m.includes(hex(cti)));
+        const access = text.split('\n\n').find((m) => m.startsWith('event: event\n') && m.includes('"type":"access"') && m.includes(id));
         if (access) return { text, access: JSON.parse(access.slice(access.indexOf('data: ') + 6)) as { data: { allow: boolean }; signed: { ok: boolean } } };
       }
       throw new Error(`the stream ended without the access event:\n${text}`);
     });
     const first = await presentPhone();
-    expect(first.access).toMatchObject({ via: 'reader', kind: 'phone', allow: true, reason: 'ok', grant: hex(cti), role: 'resident' });
+    // A delegated grant's id is its identity (owner key, issuer key, cti): PROTOCOL §3.
+    expect(first.access).toMatchObject({ via: 'reader', kind: 'phone', allow: true, reason: 'ok', grant: id, role: 'resident' });
     await web.waitForState((s) => s.world?.bolt.withdrawn === true && s.lock.state === 'unlocked', 'the bolt withdrawn');
     expect((await web.post('door/open')).body).toEqual({ ok: true });
     await web.waitForState((s) => s.world?.door.open === true, 'the door open');
     // The decision is on the stream as the lock's signed event, verified against its device key.
-    await web.waitForEvent((e) => e.type === 'access' && e.data.grant === hex(cti) && e.data.allow === true && e.signed?.ok === true, 'a signed access event for the phone');
+    await web.waitForEvent((e) => e.type === 'access' && e.data.grant === id && e.data.allow === true && e.signed?.ok === true, 'a signed access event for the phone');
     const { text, access } = await streamed;
     stream.abort();
     expect(text).toMatch(/^retry: \d+\nevent: history\n/);

@@ -1,6 +1,9 @@
 // Property tests: 105,000 mutated presentations (single grants and delegation chains) and
 // revocation lists per run. None may be accepted unless it still carries the very same signed
-// parts, and nothing may throw: the core's catch-all fault counter stays at zero.
+// parts, and nothing may throw: the core's catch-all fault counter stays at zero. Decisions defer
+// their uses (as the door does), so no use limit is ever spent and a wrong accept would show; each
+// run counts its outcomes, and a control run with a verifier that accepts everything proves the
+// property catches wrong accepts.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { scanCbor } from '../../firmware/access/cbor.js';
@@ -59,45 +62,62 @@ function sameParts(mutated: Uint8Array, original: Uint8Array): boolean {
   return m.value.chain.length === o.value.chain.length && m.value.chain.every((c, i) => same(c, o.value.chain[i]!)) && same(m.value.proof, o.value.proof);
 }
 
-function presentationProperty(original: Uint8Array, runs: number, seed: number) {
-  const core = makeCore();
+/** Run the property; returns how many mutants got each outcome ('ok' = accepted). */
+function presentationProperty(original: Uint8Array, runs: number, seed: number, core = makeCore()): Map<string, number> {
   core.issueChallenge();
-  expect(core.decide(original).allow, 'the unmutated presentation is allowed').toBe(true);
-  let accepted = 0;
+  expect(core.decide(original, { deferUses: true }).allow, 'the unmutated presentation is allowed').toBe(true);
+  const outcomes = new Map<string, number>();
   fc.assert(
     fc.property(fc.array(mutation, { minLength: 1, maxLength: 4 }), (mutations) => {
       const mutated = apply(original, mutations);
       core.issueChallenge(); // the challenge the proof was made for is open again
-      const decision = core.decide(mutated);
+      const decision = core.decide(mutated, { deferUses: true });
+      outcomes.set(decision.reason, (outcomes.get(decision.reason) ?? 0) + 1);
       // The decoders themselves must not throw either, called bare.
       scanCbor(mutated);
       decodeSign1(mutated);
-      if (decision.allow) {
-        accepted++;
-        return sameParts(mutated, original);
-      }
-      return true;
+      return !decision.allow || sameParts(mutated, original);
     }),
     { numRuns: runs, seed },
   );
   expect(core.faults).toBe(0);
-  return accepted;
+  return outcomes;
+}
+
+/** What a run must look like: the use limit never decides, and the signature check does most of the work. */
+function expectOutcomes(outcomes: Map<string, number>, runs: number) {
+  expect([...outcomes.values()].reduce((a, b) => a + b, 0)).toBe(runs);
+  expect(outcomes.get('uses-exhausted') ?? 0).toBe(0);
+  // Seeds 1 and 2 give malformed ~34,000, bad-signature ~3,500-4,300, bad-proof ~1,400-2,300, accepted 4-11.
+  expect(outcomes.get('bad-signature') ?? 0).toBeGreaterThan(runs / 20);
+  expect(outcomes.get('malformed') ?? 0).toBeGreaterThan(runs / 2);
+  // Accepted mutants exist only as unsigned re-encodings of the same parts (the property checked each).
+  expect(outcomes.get('ok') ?? 0).toBeLessThan(runs / 100);
 }
 
 describe('mutated input is never accepted and never throws', () => {
   it('40,000 mutated single-grant presentations', () => {
     const cti = new Uint8Array(16).fill(1);
     const grant = mintGrant(owner, { aud: LOCK, cti, role: 'resident', holderKey: phone.publicKey, exp: NOW / 1000 + 3600 });
-    presentationProperty(present([grant], phone, LOCK, challenge, cti), 40_000, 1);
+    expectOutcomes(presentationProperty(present([grant], phone, LOCK, challenge, cti), 40_000, 1), 40_000);
   }, 120_000);
 
   it('40,000 mutated delegation chains', () => {
     const deleg = mintGrant(owner, { aud: LOCK, cti: new Uint8Array(16).fill(2), holderKey: carrier.publicKey, delegation: { roles: ['delivery'], maxUses: 1, maxDepth: 0 }, exp: NOW / 1000 + 86_400 });
     const cti = new Uint8Array(16).fill(3);
     const leaf = mintGrant(carrier, { aud: LOCK, cti, role: 'delivery', holderKey: phone.publicKey, maxUses: 1, exp: NOW / 1000 + 3600 });
-    // maxUses 1: only the unmutated check may use it; a mutated twin that passed would be exhausted, so
-    // the property still sees "allow" only through sameParts. Uses go to a MemoryStore per core.
-    presentationProperty(present([deleg, leaf], phone, LOCK, challenge, cti), 40_000, 2);
+    // maxUses 1, but uses are deferred: the unmutated check spends nothing, so a mutant that
+    // wrongly passed every other check would be accepted, and the property would fail.
+    expectOutcomes(presentationProperty(present([deleg, leaf], phone, LOCK, challenge, cti), 40_000, 2), 40_000);
+  }, 120_000);
+
+  it('control: with a verifier that accepts any signature the property finds a wrong accept', () => {
+    const deleg = mintGrant(owner, { aud: LOCK, cti: new Uint8Array(16).fill(4), holderKey: carrier.publicKey, delegation: { roles: ['delivery'], maxUses: 1, maxDepth: 0 }, exp: NOW / 1000 + 86_400 });
+    const cti = new Uint8Array(16).fill(5);
+    const leaf = mintGrant(carrier, { aud: LOCK, cti, role: 'delivery', holderKey: phone.publicKey, maxUses: 1, exp: NOW / 1000 + 3600 });
+    const broken = makeCore();
+    (broken as unknown as { verifier: { verify: () => null } }).verifier = { verify: () => null };
+    expect(() => presentationProperty(present([deleg, leaf], phone, LOCK, challenge, cti), 2_000, 2, broken)).toThrow(/Property failed/);
   }, 120_000);
 
   it('25,000 mutated revocation lists', () => {

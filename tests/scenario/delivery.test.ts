@@ -234,18 +234,18 @@ describe('parcel box', () => {
     scan(l, '1Z999AA10123456784');
     expect(access(l).at(-1)).toMatchObject({ allow: false, reason: 'uses-exhausted' });
     expect(l.world.bolt.isThrown).toBe(true);
-    expect(l.app.local!.lockout.wrongCodes).toBe(0); // a parcel already delivered is not a guess
+    expect(l.app.local!.barcodeBudget.wrongCodes).toBe(0); // a parcel already delivered is not a guess
 
     scan(l, 'JD014600006281234567'); // the second expected parcel opens it once more
     expect(l.world.bolt.isWithdrawn).toBe(true);
   });
 
-  it('unknown labels are refused and counted toward the lockout; while locked out even an expected parcel waits', async () => {
+  it('unknown labels are refused and counted toward the barcode reader\'s budget; while locked out even an expected parcel waits', async () => {
     const l = await start({ board: 'parcel-box-sim' });
     boxGrant(l);
     for (let i = 0; i < 4; i++) scan(l, `UNKNOWN${i}`, 200);
     expect(access(l).map((e) => e.reason)).toEqual(Array(4).fill('unknown-code'));
-    expect(l.app.local!.lockout.wrongCodes).toBe(4);
+    expect(l.app.local!.barcodeBudget.wrongCodes).toBe(4);
     scan(l, 'UNKNOWN4', 200);
     expect(l.localEvents.filter((e) => e.type === 'lockout')).toEqual([{ type: 'lockout', active: true, forMs: 60_000, via: 'barcode' }]); // named: not the keypad
     scan(l, EXPECTED[0]!);
@@ -263,6 +263,6 @@ describe('parcel box', () => {
     boxGrant(l);
     scan(l, EXPECTED[1]!);
     expect(access(l).at(-1)).toMatchObject({ allow: false, reason: 'outside-schedule' });
-    expect(l.app.local!.lockout.wrongCodes).toBe(0);
+    expect(l.app.local!.barcodeBudget.wrongCodes).toBe(0);
   });
 });

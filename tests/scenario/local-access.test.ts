@@ -303,15 +303,16 @@ describe('Home Assistant commands', () => {
   const send = (l: SimLock, o: object | string, options = ha) =>
     handleHaCommand(Buffer.from(typeof o === 'string' ? o : JSON.stringify(o)), l.app.deadbolt, l.app.local, options);
 
-  it('unlocks with an owner or resident PIN, never a guest\'s, and counts wrong codes', async () => {
+  it('unlocks with an owner or resident PIN, never a guest\'s, and counts refused codes on its own budget', async () => {
     const l = await start();
     pinGrant(l, PIN_OWNER, { role: 'resident' });
     pinGrant(l, PIN_GUEST, { role: 'guest' });
-    expect(send(l, { action: 'UNLOCK', code: PIN_GUEST })).toEqual({ ok: false, action: 'unlock', reason: 'role-not-allowed' });
-    expect(send(l, { action: 'UNLOCK', code: '000000' })).toEqual({ ok: false, action: 'unlock', reason: 'unknown-code' });
+    expect(send(l, { action: 'UNLOCK', code: PIN_GUEST })).toEqual({ ok: false, action: 'unlock', reason: 'code-refused' });
+    expect(send(l, { action: 'UNLOCK', code: '000000' })).toEqual({ ok: false, action: 'unlock', reason: 'code-refused' });
     expect(send(l, 'UNLOCK')).toEqual({ ok: false, action: 'unlock', reason: 'code-required' }); // no code at all: not a guess
     expect(send(l, { action: 'UNLOCK', code: null })).toEqual({ ok: false, action: 'unlock', reason: 'code-required' });
-    expect(l.app.local!.lockout.wrongCodes).toBe(1);
+    expect(l.app.local!.remoteBudget.wrongCodes).toBe(2);
+    expect(l.app.local!.lockout.wrongCodes).toBe(0);
     l.time.advance(1500);
     expect(boltOpen(l)).toBe(false);
     expect(send(l, { action: 'UNLOCK', code: PIN_OWNER })).toEqual({ ok: true, action: 'unlock' });

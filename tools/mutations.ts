@@ -1,0 +1,76 @@
+// The security rules as named one-line mutations, for `npm run mutate` (tools/mutate.ts): each
+// removes or weakens one rule; the listed test files must then fail. `find` must occur exactly
+// once in `file` (a stale entry is an error, not a pass).
+
+export interface Mutation {
+  id: string;
+  file: string;
+  find: string;
+  replace: string;
+  tests: string[];
+}
+
+const KEYPAD = ['tests/scenario/guess-budget.test.ts', 'tests/scenario/local-access.test.ts'];
+const VECTORS = ['tests/vectors/grant-vectors.test.ts'];
+const IDENTITY = ['tests/unit/grant-identity.test.ts'];
+const CLOCK = ['tests/scenario/forward-clock.test.ts'];
+
+export const MUTATIONS: Mutation[] = [
+  // ---- guess budgets (finding: a guest could guess the owner's PIN at full speed; HA lockout and oracle)
+  { id: 'good-code-resets-keypad-budget', file: 'firmware/local-access.ts', find: `    if (decision.allow) {\n      this.finish(via, kind, decision);\n      return;`, replace: `    if (decision.allow) {\n      this.finish(via, kind, decision);\n      this.lockout.reset();\n      return;`, tests: KEYPAD },
+  { id: 'no-sliding-window', file: 'firmware/keypad/lockout.ts', find: `    this.failures = this.failures.filter((t) => t > now - this.config.windowMs);`, replace: `    this.failures = this.failures.filter((t) => t > now - 60_000);`, tests: KEYPAD },
+  { id: 'no-escalation', file: 'firmware/keypad/lockout.ts', find: `      this.level = Math.min(this.level + 1, 30);`, replace: `      this.level = 0;`, tests: KEYPAD },
+  { id: 'escalation-never-forgotten', file: 'firmware/keypad/lockout.ts', find: `    this.level = Math.max(0, this.level - steps);`, replace: `    this.level = Math.max(0, this.level - 0 * steps);`, tests: KEYPAD },
+  { id: 'lockout-not-persisted', file: 'firmware/keypad/lockout.ts', find: `    this.load(store.getState(stateName));`, replace: ``, tests: KEYPAD },
+  { id: 'reset-lockout-command-ignored', file: 'firmware/local-access.ts', find: `      for (const budget of [this.lockout, this.remoteBudget, this.barcodeBudget]) budget.reset();`, replace: ``, tests: KEYPAD },
+  { id: 'ha-shares-keypad-budget', file: 'firmware/local-access.ts', find: `        lockedFor = this.remoteBudget.recordWrong(now);`, replace: `        lockedFor = this.lockout.recordWrong(now);`, tests: KEYPAD },
+  { id: 'ha-reason-oracle', file: 'firmware/local-access.ts', find: `      const answer = this.refuseRemote(refusal, role, id, 'code-refused');`, replace: `      const answer = this.refuseRemote(refusal, role, id, refusal);`, tests: KEYPAD },
+  { id: 'ha-no-remote-unlock-after-code', file: 'firmware/local-access.ts', find: `    if (this.current === 'no-remote-unlock') return this.refuseRemote('refused-by-mode', null, null, 'refused-by-mode');`, replace: ``, tests: KEYPAD },
+  { id: 'barcode-shares-keypad-budget', file: 'firmware/local-access.ts', find: `        lockedFor = (via === 'keypad' ? this.lockout : this.barcodeBudget).recordWrong(now);`, replace: `        lockedFor = this.lockout.recordWrong(now);`, tests: ['tests/scenario/delivery.test.ts'] },
+
+  // ---- remote paths, modes, commit order (surviving removals)
+  { id: 'code-less-unlock-ignores-mode', file: 'firmware/local-access.ts', find: `  remoteUnlock(): RemoteUnlockResult {\n    if (!modeAllows(this.current, 'remote-unlock', 'owner')) {`, replace: `  remoteUnlock(): RemoteUnlockResult {\n    if (false) {`, tests: KEYPAD },
+  { id: 'command-reports-asked-not-done', file: 'firmware/local-access.ts', find: `    if (action === 'unlock') this.report({ via: 'remote', kind: 'command', allow: true, reason: 'ok', grant: null, role: 'owner' });\n    return result === 'started' || result === 'already' ? { ok: true, action } : { ok: false, reason: result };`, replace: `    if (action === 'unlock') this.report({ via: 'remote', kind: 'command', allow: true, reason: 'ok', grant: null, role: 'owner' });\n    return { ok: true, action };`, tests: KEYPAD },
+  { id: 'passage-allows-supervised-visit', file: 'firmware/local-access.ts', find: `    if (this.current === 'passage') return report(false, 'refused-by-mode');`, replace: ``, tests: ['tests/scenario/review-rules.test.ts'] },
+  { id: 'bolt-before-commit', file: 'firmware/local-access.ts', find: `    const refusal = this.commit(decision);\n    if (refusal) return refusal;\n    this.o.deadbolt.unlock('access');`, replace: `    this.o.deadbolt.unlock('access');\n    const refusal = this.commit(decision);\n    if (refusal) return refusal;`, tests: ['tests/scenario/review-rules.test.ts'] },
+  { id: 'door-store-fault-not-store-failure', file: 'firmware/local-access.ts', find: `      if (error instanceof StoreError) return 'store-failure';`, replace: `      if (error instanceof StoreError) return 'uses-exhausted';`, tests: ['tests/scenario/review-rules.test.ts'] },
+  { id: 'core-store-fault-not-store-failure', file: 'firmware/access/core.ts', find: `      return this.decideUnsafe(presentation, options);\n    } catch (error) {\n      if (error instanceof StoreError) return deny('store-failure');`, replace: `      return this.decideUnsafe(presentation, options);\n    } catch (error) {\n      if (error instanceof StoreError) return deny('malformed');`, tests: ['tests/unit/store-rules.test.ts'] },
+  { id: 'journal-append-no-fsync', file: 'firmware/store/journal.ts', find: `      this.fs.fsyncSync(this.fd);\n    } catch (error) {\n      this.cutBack();`, replace: `    } catch (error) {\n      this.cutBack();`, tests: ['tests/unit/store-rules.test.ts'] },
+  { id: 'file-store-fault-not-store-error', file: 'firmware/store/file-store.ts', find: `      throw new StoreError('cannot append to the journal', { cause: error });`, replace: `      throw error;`, tests: ['tests/unit/store-rules.test.ts'] },
+
+  // ---- signed messages (surviving removals)
+  { id: 'heartbeat-rollback-accepted', file: 'firmware/access/core.ts', find: `    if (this.heartbeat && beat.time < this.heartbeat.time) return { ok: false, reason: 'rollback' };`, replace: ``, tests: VECTORS },
+  { id: 'command-lifetime-unbounded', file: 'firmware/access/core.ts', find: `command.exp - command.iat > 300`, replace: `command.exp - command.iat > 3000`, tests: VECTORS },
+  { id: 'sub-delegation-roles-unchecked', file: 'firmware/access/chain.ts', find: `    if (!child.delegation.roles.every((r) => bounds.roles.includes(r))) return false;`, replace: ``, tests: VECTORS },
+
+  // ---- grant identity
+  { id: 'grant-id-is-cti-alone', file: 'firmware/access/grant-store.ts', find: `  if (i === 0) return link.claims.cti;`, replace: `  return link.claims.cti;`, tests: IDENTITY },
+  { id: 'older-version-replaces', file: 'firmware/access/grant-store.ts', find: `      if (!newer(leaf, old.links.at(-1)!)) return 'grant-superseded';`, replace: ``, tests: IDENTITY },
+  { id: 'other-issuer-replaces', file: 'firmware/access/grant-store.ts', find: `      if (Buffer.compare(old.links.at(-1)!.signer, leaf.signer) !== 0) return 'grant-id-taken';`, replace: ``, tests: IDENTITY },
+  { id: 'digest-shadowing', file: 'firmware/access/grant-store.ts', find: `      if (holder && holder !== old) return 'credential-taken';`, replace: ``, tests: IDENTITY },
+  { id: 'older-version-presented', file: 'firmware/access/core.ts', find: `    if (this.grants.supersedes(links)) return deny('grant-superseded', grant);`, replace: ``, tests: IDENTITY },
+  { id: 'presented-uses-by-cti', file: 'firmware/access/core.ts', find: `    const uses: UseClaim[] = leaf.maxUses !== null ? [{ key: id, max: leaf.maxUses }] : [];`, replace: `    const uses: UseClaim[] = leaf.maxUses !== null ? [{ key: leaf.cti, max: leaf.maxUses }] : [];`, tests: IDENTITY },
+  { id: 'pin-uses-by-cti', file: 'firmware/access/core.ts', find: `      if (leaf.maxUses !== null) uses.push({ key: id, max: leaf.maxUses });`, replace: `      if (leaf.maxUses !== null) uses.push({ key: leaf.cti, max: leaf.maxUses });`, tests: IDENTITY },
+  { id: 'revocation-by-cti', file: 'firmware/access/core.ts', find: `      if (this.revocations.grants.has(linkId(links, i))) return 'revoked-grant';`, replace: `      if (this.revocations.grants.has(claims.cti)) return 'revoked-grant';`, tests: IDENTITY },
+
+  // ---- strict CBOR / COSE
+  { id: 'duplicate-map-keys', file: 'firmware/access/cbor.ts', find: `      if (seen!.has(key)) return 'duplicate-key';`, replace: ``, tests: [...VECTORS, 'tests/unit/strict-cbor.test.ts'] },
+  { id: 'any-header-parameters', file: 'firmware/access/cose.ts', find: `  if (!strictHeaders(message, kid)) return { ok: false, reason: 'bad-header' };`, replace: ``, tests: VECTORS },
+  { id: 'header-not-deterministic', file: 'firmware/access/cose.ts', find: `  return Buffer.compare(expected, message.protectedBytes) === 0;`, replace: `  return expected.length > 0;`, tests: VECTORS },
+  { id: 'unprotected-header-allowed', file: 'firmware/access/cose.ts', find: `message.unprotectedHeader.size !== 0 || `, replace: ``, tests: VECTORS },
+  { id: 'issuer-key-not-checked', file: 'firmware/access/chain.ts', find: `    if (claims.value.delegation && checkTrustedKey(claims.value.holderKey!)) return { ok: false, reason: 'bad-issuer-key' };`, replace: ``, tests: VECTORS },
+
+  // ---- bounded inputs
+  { id: 'revocations-over-capacity', file: 'firmware/access/core.ts', find: `    if (revocationEntries(list) > this.maxRevocations) return this.refuseList('too-large');`, replace: ``, tests: ['tests/unit/bounded-inputs.test.ts'] },
+  { id: 'revocations-48-mib', file: 'firmware/access/revocation-limits.ts', find: `maxBytes: Math.min(REVOCATION_LIMITS.maxBytes, entries * 32 + OVERHEAD)`, replace: `maxBytes: REVOCATION_LIMITS.maxBytes`, tests: ['tests/unit/bounded-inputs.test.ts'] },
+  { id: 'no-packet-limit', file: 'firmware/sync/packet-limit.ts', find: `      if (total > maxBytes) {`, replace: `      if (total > Infinity) {`, tests: ['tests/interop/mqtt-limits.test.ts'] },
+
+  // ---- time
+  { id: 'forward-jump-trusted', file: 'firmware/access/trusted-time.ts', find: `    if (!this.suspect && raw - estimate > this.options.forwardToleranceMs) {`, replace: `    if (false) {`, tests: CLOCK },
+  { id: 'jump-opens-windows', file: 'firmware/access/core.ts', find: `    return schedules ? this.checkLinks(links, ahead) : this.checkLinks(links, ahead, false);`, replace: `    return null;`, tests: CLOCK },
+  { id: 'floor-pinned-ahead', file: 'firmware/access/trusted-time.ts', find: `    const wall = this.suspect ? Math.min(raw, estimate) : raw;`, replace: `    const wall = raw;`, tests: CLOCK },
+  { id: 'jump-forgotten-at-reboot', file: 'firmware/access/trusted-time.ts', find: `    if (saved?.length === 9 && saved[0] === SUSPECT) {`, replace: `    if (false) {`, tests: CLOCK },
+  { id: 'old-heartbeat-confirms', file: 'firmware/access/trusted-time.ts', find: `    if (raw - heartbeatMs > this.options.forwardToleranceMs) return;`, replace: ``, tests: CLOCK },
+  { id: 'heartbeat-never-confirms', file: 'firmware/access/core.ts', find: `    if (persist) this.time.confirm(beat.time * 1000);`, replace: ``, tests: CLOCK },
+  { id: 'clock-set-back-unreported', file: 'firmware/access/trusted-time.ts', find: `      if (!this.clockBack) this.report({ type: 'clock-set-back', clock: wall, floor });`, replace: ``, tests: CLOCK },
+];
