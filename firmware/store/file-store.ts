@@ -21,6 +21,8 @@ const RECORD_STATE = 3;
 const RECORD_NONCE = 4;
 /** A use and the time floor in one record: the floor rides along with the use commit. */
 const RECORD_USE_TIME = 5;
+/** The first record of a new journal: an empty journal beside other state is then a lost one, not a new one. */
+const RECORD_GENESIS = 6;
 /** How often the floor is made durable when it has moved and no use commit carried it. */
 export const TIME_PERSIST_INTERVAL_MS = 60_000;
 
@@ -54,6 +56,13 @@ export class FileStore implements AccessStore {
     // Both copies gone (or emptied) while the lock's other state is there: its uses cannot be proven.
     if (!existed && ['grants', 'outbox', 'revocations.cose', 'heartbeat.cose'].some((f) => fs.sizeOf(join(dir, f)) > 0)) {
       this.missing = { file: 'journal', offset: 0, skippedBytes: 0 };
+    } else if (!existed) {
+      // A new lock: its journal starts with a record at once, before any other state file exists.
+      try {
+        this.append(RECORD_GENESIS, new Uint8Array(0));
+      } catch {
+        // written with the first record instead
+      }
     }
     const dated = this.states.get('damage');
     if (this.unprovenAtOpen && !(dated?.length === 8 && Buffer.from(dated).readBigUInt64BE(0) > 0n)) {
@@ -230,6 +239,7 @@ export class FileStore implements AccessStore {
   /** One replayed record; false for one we do not know (the intact prefix ends there). */
   private apply({ type, payload }: JournalRecord): boolean {
     const body = Buffer.from(payload.buffer, payload.byteOffset, payload.length);
+    if (type === RECORD_GENESIS && body.length === 0) return true;
     if ((type === RECORD_USE && body.length === 20) || (type === RECORD_USE_TIME && body.length === 28)) {
       const id = body.subarray(0, 16).toString('hex');
       this.uses.set(id, Math.max(this.uses.get(id) ?? 0, body.readUInt32BE(16)));
