@@ -2,71 +2,21 @@
 // reader (challenge, presentation, decision), and owner-signed remote commands, all subject to the
 // operating mode and, for the keypad, the lockout. An allow moves the bolt; nothing here ever
 // logs, emits or stores a code.
-import type { BarcodeReader } from '../hal/ports/barcode-reader.js';
-import type { Clock, TimerHandle } from '../hal/ports/clock.js';
-import type { CredentialReader, CredentialSession } from '../hal/ports/credential-reader.js';
+import type { TimerHandle } from '../hal/ports/clock.js';
+import type { CredentialSession } from '../hal/ports/credential-reader.js';
 import type { Unsubscribe } from '../hal/ports/errors.js';
-import type { Keypad } from '../hal/ports/keypad.js';
-import type { StatusIndicator } from '../hal/ports/status-indicator.js';
-import type { AccessCore, Decision } from './access/core.js';
-import type { VisitSupervisor } from './camera/supervisor.js';
 import type { Role } from './access/grant.js';
 import { checkOfflineCode, normalizeTracking, OFFLINE_CODE_LENGTH, PIN_MAX, PIN_MIN, pinDigest, trackingDigest } from './keypad/codes.js';
-import { CodeEntry, DEFAULT_ENTRY, type EntryEvent, type EntryOptions } from './keypad/entry.js';
-import { DEFAULT_LOCKOUT, Lockout, type LockoutConfig } from './keypad/lockout.js';
-import type { Deadbolt } from './lock/deadbolt.js';
+import { CodeEntry, DEFAULT_ENTRY, type EntryEvent } from './keypad/entry.js';
+import { DEFAULT_LOCKOUT, Lockout } from './keypad/lockout.js';
 import { type Channel, isMode, type Mode, modeAllows, MODES } from './modes.js';
-import { StoreError, type AccessStore } from './store/store.js';
+import { StoreError } from './store/store.js';
 import { TypedEmitter } from './util/typed-emitter.js';
-import type { AccessReason, CommandReason, HaCommandReason, VisitRefusal } from './reasons.js';
+import type { HaCommandReason, VisitRefusal } from './reasons.js';
 
-export type AccessVia = 'keypad' | 'reader' | 'barcode' | 'remote';
-export type LocalReason = AccessReason;
-
-/** A decision at the door: the core's, or a refusal the door itself makes. */
-type DoorDecision = Omit<Decision, 'reason'> & { reason: LocalReason };
-
-export interface AccessEvent {
-  via: AccessVia;
-  /** What was offered, never its value. */
-  kind: 'pin' | 'offline-code' | 'phone' | 'tracking' | 'command';
-  allow: boolean;
-  reason: LocalReason;
-  grant: string | null;
-  role: Role | null;
-  /** The grant's label claim, when it has one (never a code). */
-  label?: string | null;
-}
-
-export interface LocalAccessEvents {
-  access: AccessEvent;
-  /** A lockout begins (`active`, for `forMs`) or ends; `via` names what entered the wrong codes. */
-  lockout: { active: boolean; forMs: number; via: 'keypad' | 'barcode' | 'remote' };
-  mode: { mode: Mode };
-}
-
-export interface LocalAccessOptions {
-  core: AccessCore;
-  store: AccessStore;
-  deadbolt: Deadbolt;
-  clock: Clock;
-  keypad?: Keypad;
-  reader?: CredentialReader;
-  /** Parcel-box mode: tracking numbers scanned off parcels. */
-  barcode?: BarcodeReader;
-  status?: StatusIndicator;
-  /** Obligations (camera first, relock deadline); without it an access that needs recording is refused. */
-  supervisor?: VisitSupervisor;
-  /** The per-lock keypad secret (set at pairing); without it every keypad code is refused. */
-  keypadSecret: Uint8Array | null;
-  lockout?: LockoutConfig;
-  entry?: EntryOptions;
-}
-
-/** A signed remote command's outcome (`command` events). */
-export type RemoteCommandResult = { ok: true; action: 'lock' | 'unlock' | 'set-mode' | 'acknowledge-damage' | 'reset-lockout' } | { ok: false; reason: CommandReason };
-/** A Home Assistant unlock's outcome (`ha-command` events). */
-export type RemoteUnlockResult = { ok: true; action: 'unlock' } | { ok: false; reason: HaCommandReason };
+// The vocabulary (events, options, results) lives in local-access-types.ts; re-exported for callers.
+export type { AccessEvent, AccessVia, LocalAccessEvents, LocalAccessOptions, LocalReason, RemoteCommandResult, RemoteUnlockResult } from './local-access-types.js';
+import type { AccessEvent, AccessVia, DoorDecision, LocalAccessEvents, LocalAccessOptions, LocalReason, RemoteCommandResult, RemoteUnlockResult } from './local-access-types.js';
 
 export class LocalAccess {
   readonly events = new TypedEmitter<LocalAccessEvents>();

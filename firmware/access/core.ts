@@ -2,7 +2,7 @@
 // Untrusted bytes never throw out of here; every refusal is a reason from a closed set. A use is
 // committed durably before an allow is returned. Revocation lists and heartbeats arrive signed
 // by an owner key, bound to this lock, and only move forward.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../hal/ports/clock.js';
 import type { RandomSource } from '../../hal/ports/random.js';
 import { type AccessStore, StoreError } from '../store/store.js';
@@ -10,99 +10,24 @@ import { TypedEmitter } from '../util/typed-emitter.js';
 import { ChallengeBook } from './challenges.js';
 import { effectiveObligations, type Link, VerifiedLinks, verifyChain } from './chain.js';
 import { GrantStore, linkId } from './grant-store.js';
-import { checkTrustedKey, createVerifier, type Ed25519Provider, type Ed25519Verifier, type SodiumLoader } from './ed25519.js';
-import { type Claims, NO_OBLIGATIONS, type Obligations, type Role } from './grant.js';
-import { type Command, type Heartbeat, type OpenRefusal, openSigned, parseCommand, parseHeartbeat, parsePresentation, parseProof, parseRevocations, TYP } from './messages.js';
-import { MAX_REVOCATION_ENTRIES, revocationEntries, revocationLimits } from './revocation-limits.js';
-import { RevocationState } from './revocations.js';
+import { checkTrustedKey, createVerifier, type Ed25519Provider, type Ed25519Verifier } from './ed25519.js';
+import type { Claims, Role } from './grant.js';
+import { type Command, type Heartbeat, openSigned, parsePresentation, parseProof, TYP } from './messages.js';
 import { inSchedule } from './schedule.js';
+import { SignedState } from './signed-state.js';
 import { TrustedTime } from './trusted-time.js';
 import { toHex as hex } from '../util/hex.js';
-import { type CommandReason, type DecisionReason, type GrantStoreReason, KeyFault, type UpdateReason } from '../reasons.js';
+import { type CommandReason, type GrantStoreReason, KeyFault } from '../reasons.js';
+import {
+  type AccessConfig, type AccessEvents, type Decision, type DecideOptions, type DenyReason, deny, type LinkRefusal, summary,
+  trackingUseKey, type UpdateResult, type UseClaim,
+} from './decision.js';
 
-/** The closed sets live in firmware/reasons.ts (and docs/PROTOCOL.md §8). */
-export { DECISION_REASONS as DENY_REASONS } from '../reasons.js';
-export type DenyReason = DecisionReason;
-
-export interface GrantSummary {
-  /** Grant id, hex: the leaf's cti when the owner signed it, else its identity digest (grant-store.ts `linkId`). */
-  id: string;
-  role: Role;
-  /** The leaf's signer (owner or delegated issuer), hex. */
-  issuer: string;
-  chainLength: number;
-  /** The leaf grant's label claim, if it has one. */
-  label?: string | null;
-}
-
-export interface Decision {
-  allow: boolean;
-  reason: 'ok' | DenyReason;
-  /** The grant decided on: on an allow, and on a refusal once the chain verified (before that nothing is trusted). */
-  grant: GrantSummary | null;
-  obligations: Obligations;
-  /**
-   * With `deferUses`: the uses an allow still has to commit (`commitUses`) right before the bolt
-   * moves, so a refusal after the decision (camera, mode) costs the holder nothing. Empty otherwise.
-   */
-  uses?: readonly UseClaim[];
-}
-
-/** One use to record durably: a grant's counter, or a tracking number's (key 16 bytes). */
-export interface UseClaim {
-  key: Uint8Array;
-  max: number;
-}
-
-export interface DecideOptions {
-  /** Check that uses are left but leave committing them to the caller (see `commitUses`). */
-  deferUses?: boolean;
-}
-
-export interface AccessConfig {
-  lockId: string;
-  /** IANA zone the grants' weekly windows are read in. */
-  timeZone: string;
-  ownerKeys: readonly Uint8Array[];
-  provider: Ed25519Provider;
-  /** How libsodium is loaded (tests inject a failing one to prove the fallback). */
-  loadSodium?: SodiumLoader;
-  clockSkewS: number;
-  /** Per role, the oldest a heartbeat may be (seconds) before the role is refused. Owner is never refused. */
-  maxRevocationAgeS: Partial<Record<Exclude<Role, 'owner'>, number>>;
-  /** How far the clock may fall behind the trusted floor before it counts as set back. */
-  clockBackToleranceMs: number;
-  /** How far the wall clock may run ahead of the monotonic clock before the jump needs a heartbeat (trusted-time.ts). */
-  clockForwardToleranceMs?: number;
-  /**
-   * The most revocation entries (grant ids, holder and issuer keys together) the lock holds; a
-   * larger list is refused as `too-large` from its length alone, before any hashing.
-   */
-  maxRevocationEntries?: number;
-}
-
-export const DEFAULT_ACCESS: Omit<AccessConfig, 'lockId' | 'timeZone' | 'ownerKeys'> = {
-  provider: 'sodium',
-  clockSkewS: 60,
-  maxRevocationAgeS: { guest: 7 * 86_400, service: 7 * 86_400, delivery: 86_400 },
-  clockBackToleranceMs: 5_000,
-  clockForwardToleranceMs: 600_000,
-  maxRevocationEntries: MAX_REVOCATION_ENTRIES,
-};
-
-export type UpdateRefusal = UpdateReason;
-type LinkRefusal = 'wrong-lock' | 'not-yet-valid' | 'expired' | 'outside-schedule' | 'revoked-grant' | 'revoked-issuer' | 'revoked-holder';
-export type UpdateResult = { ok: true; seq: number } | { ok: false; reason: UpdateRefusal };
-
-export interface AccessEvents {
-  'clock-set-back': { clock: number; floor: number };
-  /** The wall clock jumped ahead of the monotonic clock: not trusted until a heartbeat confirms it. */
-  'clock-jumped-forward': { clock: number; trusted: number };
-  'clock-confirmed': { clock: number };
-  revocations: { seq: number; grants: number; holders: number; issuers: number };
-  'revocations-refused': { reason: UpdateRefusal };
-}
-
+// Decisions, their config and events are declared in decision.ts; re-exported here for callers.
+export {
+  DEFAULT_ACCESS, DENY_REASONS, type AccessConfig, type AccessEvents, type Decision, type DecideOptions, type DenyReason,
+  type GrantSummary, type UpdateRefusal, type UpdateResult, type UseClaim,
+} from './decision.js';
 
 export class AccessCore {
   readonly events = new TypedEmitter<AccessEvents>();
@@ -113,11 +38,9 @@ export class AccessCore {
   private readonly owners: readonly Uint8Array[];
   /** Is `key` one of the owner keys? Byte compares, no strings: it runs on every decision. */
   private readonly isOwner = (key: Uint8Array): boolean => this.owners.some((owner) => Buffer.compare(owner, key) === 0);
-  private revocations = RevocationState.empty();
-  /** The list in force is on disk (false between enforcing a new one and its durable write). */
-  private revocationsSaved = true;
-  private heartbeat: Heartbeat | null = null;
   private readonly time: TrustedTime;
+  /** The revocation list and heartbeat in force, and remote-command checks (signed-state.ts). */
+  private readonly signed: SignedState;
   private readonly verified = new VerifiedLinks();
   /** Exceptions caught at the boundary: a decoder bug on hostile bytes. Tests hold this at zero. */
   faults = 0;
@@ -139,6 +62,7 @@ export class AccessCore {
       { backToleranceMs: config.clockBackToleranceMs, forwardToleranceMs: config.clockForwardToleranceMs ?? 600_000 },
       ({ type, ...e }) => this.events.emit(type, e as never),
     );
+    this.signed = new SignedState({ config, verifier: this.verifier, isOwner: this.isOwner, store: deps.store, events: this.events, time: this.time });
     // Persisted signed state is re-verified at boot, never trusted as bytes on disk.
     // A snapshot that no longer verifies is damage: reported, and (with no list) the freshness rule
     // refuses the roles that need one until the retained list arrives again.
@@ -182,11 +106,11 @@ export class AccessCore {
   }
 
   get revocationSeq(): number {
-    return this.revocations.seq;
+    return this.signed.revocations.seq;
   }
 
   get lastHeartbeat(): Heartbeat | null {
-    return this.heartbeat;
+    return this.signed.heartbeat;
   }
 
   /** Trusted time (ms): never below the persisted floor, never ahead by an unconfirmed jump (trusted-time.ts). */
@@ -329,10 +253,10 @@ export class AccessCore {
       if (claims.nbf !== null && seconds + skew < claims.nbf) return 'not-yet-valid';
       if (claims.exp !== null && seconds - skew >= claims.exp) return 'expired';
       if (schedules && claims.schedule && !inSchedule(claims.schedule, now, this.config.timeZone)) return 'outside-schedule';
-      if (this.revocations.grants.has(linkId(links, i))) return 'revoked-grant';
-      if (!this.isOwner(signer) && this.revocations.issuers.has(signer)) return 'revoked-issuer';
+      if (this.signed.revocations.grants.has(linkId(links, i))) return 'revoked-grant';
+      if (!this.isOwner(signer) && this.signed.revocations.issuers.has(signer)) return 'revoked-issuer';
       if (claims.holderKey) {
-        const set = claims.delegation ? this.revocations.issuers : this.revocations.holders;
+        const set = claims.delegation ? this.signed.revocations.issuers : this.signed.revocations.holders;
         if (set.has(claims.holderKey)) return claims.delegation ? 'revoked-issuer' : 'revoked-holder';
       }
     }
@@ -344,8 +268,8 @@ export class AccessCore {
     if (role === 'owner' && chainLength === 1) return null;
     const maxAge = role === 'owner' ? undefined : this.config.maxRevocationAgeS[role];
     if (maxAge === undefined) return null;
-    const beat = this.heartbeat;
-    if (!beat || now - beat.time * 1000 > maxAge * 1000 || beat.seq > this.revocations.seq) return 'revocations-stale';
+    const beat = this.signed.heartbeat;
+    if (!beat || now - beat.time * 1000 > maxAge * 1000 || beat.seq > this.signed.revocations.seq) return 'revocations-stale';
     return null;
   }
 
@@ -384,99 +308,16 @@ export class AccessCore {
 
   /** Apply an owner-signed revocation list; a lower sequence than the current one is refused. */
   applyRevocations(bytes: Uint8Array, persist = true): UpdateResult {
-    const result = this.openOwnerSigned(bytes, TYP.revocations);
-    if (!result.ok) return this.refuseList(result.reason);
-    const list = parseRevocations(result.payload);
-    if (!list) return this.refuseList('malformed');
-    if (revocationEntries(list) > this.maxRevocations) return this.refuseList('too-large');
-    if (list.aud !== this.config.lockId) return this.refuseList('wrong-lock');
-    if (list.seq < this.revocations.seq) return this.refuseList('rollback');
-    if (list.seq === this.revocations.seq && this.revocations.seq > 0 && this.revocationsSaved) return { ok: true, seq: list.seq };
-    // Enforced first, as soon as it verifies; then made durable (the snapshot). If that
-    // fails the list stays enforced in memory and the caller does not acknowledge it, so it comes
-    // again (and is saved then).
-    if (list.seq > this.revocations.seq || this.revocations.seq === 0) {
-      this.revocations = RevocationState.fromList(list);
-      this.revocationsSaved = !persist;
-      this.events.emit('revocations', { seq: list.seq, ...this.revocations.counts });
-    }
-    try {
-      if (persist) this.deps.store.saveSnapshot('revocations', bytes);
-    } catch {
-      return this.refuseList('store-failure');
-    }
-    this.revocationsSaved = true;
-    return { ok: true, seq: list.seq };
+    return this.signed.applyRevocations(bytes, persist);
   }
 
   /** Apply an owner-signed heartbeat (time + the revocation sequence the owner has published). */
   applyHeartbeat(bytes: Uint8Array, persist = true): UpdateResult {
-    const result = this.openOwnerSigned(bytes, TYP.heartbeat);
-    if (!result.ok) return { ok: false, reason: result.reason };
-    const beat = parseHeartbeat(result.payload);
-    if (!beat) return { ok: false, reason: 'malformed' };
-    if (beat.aud !== this.config.lockId) return { ok: false, reason: 'wrong-lock' };
-    if (this.heartbeat && beat.time < this.heartbeat.time) return { ok: false, reason: 'rollback' };
-    try {
-      if (persist) this.deps.store.saveSnapshot('heartbeat', bytes);
-    } catch {
-      return { ok: false, reason: 'store-failure' };
-    }
-    this.heartbeat = beat;
-    this.deps.store.raiseTimeFloor(beat.time * 1000);
-    if (persist) this.time.confirm(beat.time * 1000);
-    return { ok: true, seq: beat.seq };
+    return this.signed.applyHeartbeat(bytes, persist);
   }
 
   /** Verify an owner-signed remote command: this lock, fresh (at most 5 minutes long), never seen before. */
   verifyCommand(bytes: Uint8Array): { ok: true; command: Command } | { ok: false; reason: Exclude<CommandReason, 'rollback'> } {
-    const result = this.openOwnerSigned(bytes, TYP.command);
-    if (!result.ok) return { ok: false, reason: result.reason };
-    const command = parseCommand(result.payload);
-    if (!command || command.exp - command.iat > 300) return { ok: false, reason: 'malformed' };
-    if (command.aud !== this.config.lockId) return { ok: false, reason: 'wrong-lock' };
-    const seconds = Math.floor(this.now() / 1000);
-    if (seconds - this.config.clockSkewS >= command.exp) return { ok: false, reason: 'expired' };
-    if (seconds + this.config.clockSkewS < command.iat) return { ok: false, reason: 'not-yet-valid' };
-    // Nonces are kept on stable storage until expiry plus skew, written before the command acts:
-    // a command replayed after a restart (or redelivered after a power cut) is still refused.
-    if (this.deps.store.hasNonce(command.nonce)) return { ok: false, reason: 'replayed' };
-    try {
-      this.deps.store.keepNonce(command.nonce, command.exp + this.config.clockSkewS, seconds);
-    } catch {
-      return { ok: false, reason: 'store-failure' };
-    }
-    return { ok: true, command };
+    return this.signed.verifyCommand(bytes, Math.floor(this.now() / 1000));
   }
-
-  private openOwnerSigned(bytes: Uint8Array, typ: (typeof TYP)[keyof typeof TYP]): { ok: true; payload: unknown } | { ok: false; reason: OpenRefusal | 'not-owner' } {
-    const opened = openSigned(bytes, typ, this.verifier, typ === TYP.revocations ? revocationLimits(this.maxRevocations) : undefined);
-    if (!opened.ok) return { ok: false, reason: opened.reason };
-    if (!this.isOwner(opened.value.signer)) return { ok: false, reason: 'not-owner' };
-    return { ok: true, payload: opened.value.payload };
-  }
-
-  private get maxRevocations(): number {
-    return this.config.maxRevocationEntries ?? MAX_REVOCATION_ENTRIES;
-  }
-
-  private refuseList(reason: UpdateRefusal): UpdateResult {
-    this.events.emit('revocations-refused', { reason });
-    return { ok: false, reason };
-  }
-}
-
-/** The journal key of one tracking number's single use under a grant (its id, see `linkId`). */
-function trackingUseKey(id: Uint8Array, digest: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update('lock-tracking-use-v1').update(id).update(digest).digest().subarray(0, 16));
-}
-
-/** A refusal; `grant` when the chain verified, so the audit record says whose it was. */
-function deny(reason: DenyReason, grant: GrantSummary | null = null): Decision {
-  return { allow: false, reason, grant, obligations: NO_OBLIGATIONS };
-}
-
-function summary(links: readonly Link[]): GrantSummary {
-  const leaf = links.at(-1)!;
-  return { id: hex(linkId(links)), role: leaf.claims.role!, issuer: hex(leaf.signer), chainLength: links.length, label: leaf.claims.label };
 }
