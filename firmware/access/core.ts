@@ -75,6 +75,11 @@ export class AccessCore {
     this.reloadGrants();
   }
 
+  /** The lock lost its copy of the owner's retained list or heartbeat (damaged at boot) and has not had a new one since. */
+  get needsRetainedState(): boolean {
+    return this.damagedSnapshots.length > 0 && (this.signed.revocations.seq === 0 || this.signed.heartbeat === null);
+  }
+
   /** Signed snapshots found damaged at boot (they no longer verify), for the owner's state-damaged event. */
   readonly damagedSnapshots: { file: string; reason: string }[] = [];
 

@@ -26,6 +26,8 @@ export interface LinkOptions {
   backoff?: { minMs: number; maxMs: number };
   /** Largest packet accepted from the broker (default 1 MiB), under MQTT 5 and 3.1.1 alike. */
   maxPacketBytes?: number;
+  /** Whether the lock wants the retained revocation list and heartbeat sent again (it lost its copy). */
+  needsRetained?: () => boolean;
   clock: Clock;
   random: RandomSource;
 }
@@ -204,6 +206,9 @@ export class MqttLink {
     // A new session (first connect, or the broker forgot us): subscribe again. Retained
     // revocations and heartbeats arrive again with it: a full resynchronisation.
     if (!sessionPresent) client.subscribe(INBOUND.map((t) => this.topic(t)), { qos: 1 });
+    // The lock lost its copy of the owner's retained state (a damaged snapshot): subscribing again
+    // makes the broker send the retained list and heartbeat again, even on a resumed session.
+    else if (this.o.needsRetained?.()) client.subscribe([this.topic('revocations'), this.topic('heartbeat')], { qos: 1 });
     client.publish(this.topic('status'), 'online', { qos: 1, retain: true });
     this.events.emit('connected', { sessionPresent });
     this.inFlight.clear();

@@ -41,6 +41,7 @@ export async function startSync(deps: { config: MqttConfig; core: AccessCore; ou
       protocolVersion: config.protocolVersion,
       clock: deps.clock,
       random: deps.random,
+      needsRetained: () => core.needsRetainedState,
     },
     handlers,
     outbox,

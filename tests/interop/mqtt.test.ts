@@ -2,7 +2,7 @@
 // own topics), with an "owner app" client on the other side. Real time and sockets: every wait is
 // for a condition, with a generous deadline, never a fixed sleep.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -123,6 +123,26 @@ describe.skipIf(missingTools)('MQTT sync with Mosquitto', () => {
     const reopened = new FileStore(dir);
     expect(reopened.loadSnapshot('revocations')).not.toBeNull();
     reopened.close();
+  }, 60_000);
+
+  it('a damaged revocation snapshot at boot: the lock asks for the retained list again, even on a resumed session', async () => {
+    const first = await lockOnLink();
+    const app = await ownerApp(first.identity);
+    await waitFor(() => first.link.connected, 'connect');
+    const iat = Math.floor(Date.now() / 1000);
+    await app.publish('revocations', mintRevocations(owner, { seq: 3, aud: 'front-door', iat, grants: [new Uint8Array(16).fill(0x21)] }), true);
+    await app.publish('heartbeat', mintHeartbeat(owner, { time: iat, seq: 3, aud: 'front-door' }), true);
+    await waitFor(() => first.core.revocationSeq === 3 && first.core.lastHeartbeat !== null, 'the list and heartbeat applied');
+    await first.stop();
+    const path = join(first.dir, 'revocations.cose');
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 10]! ^= 0xff; // inside the signature: it no longer verifies
+    writeFileSync(path, bytes);
+    const again = await lockOnLink('front-door', 'front-secret', { dir: first.dir });
+    await waitFor(() => again.link.connected, 'reconnect');
+    await waitFor(() => again.core.revocationSeq === 3, 'the retained list sent again and applied', 30_000);
+    const damaged = await waitFor(() => app.events.find((e) => e.type === 'state-damaged'), 'the damage reported');
+    expect(damaged.data.get('file')).toBe('revocations.cose');
   }, 60_000);
 
   it('refuses a rollback and a replayed command, and says so in signed events', async () => {
