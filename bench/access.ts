@@ -16,10 +16,11 @@ import type { RandomSource } from '../hal/ports/random.js';
 import { type KeyPair, mintGrant, mintHeartbeat, mintRevocations, present, testKey } from '../tools/lib/mint.js';
 import { atLeast, atMost, type Figure, percentile } from './figures.js';
 import { countScavenges, interleavedRates, sampleLatencies } from './measure.js';
+import { ManualClock } from '../tests/helpers/manual-clock.js';
 
 const LOCK = 'front-door';
 const NOW = Date.parse('2026-06-01T10:00:00Z');
-const clock = { now: () => NOW, after: () => ({ cancel() {} }), every: () => ({ cancel() {} }) };
+const clock = new ManualClock(NOW);
 const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 /** The same key signing through node:crypto (Ed25519 is deterministic: the same bytes as tweetnacl, 100x sooner). */

@@ -8,6 +8,7 @@ import { seededRandom } from '../hal/node/random.js';
 import { mintGrant, mintHeartbeat } from '../tools/lib/mint.js';
 import { fastKey } from './access.js';
 import { type Figure, percentile } from './figures.js';
+import { ManualClock } from '../tests/helpers/manual-clock.js';
 
 const LOCK = 'front-door';
 const NOW = Date.parse('2026-06-01T08:00:00Z');
@@ -17,7 +18,7 @@ export function benchKeypad(): Figure[] {
   const secret = new Uint8Array(32).fill(0x42);
   const random = seededRandom(8);
   const store = new MemoryStore();
-  const clock = { now: () => NOW, after: () => ({ cancel() {} }), every: () => ({ cancel() {} }) };
+  const clock = new ManualClock(NOW);
   const core = new AccessCore({ ...DEFAULT_ACCESS, lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey] }, { clock, random, store });
   core.applyHeartbeat(mintHeartbeat(owner, { time: NOW / 1000, seq: 0, aud: LOCK }));
   const pins: string[] = [];

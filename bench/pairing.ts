@@ -19,9 +19,10 @@ import type { SerialLink } from '../hal/ports/serial-link.js';
 import { mintGrant, mintHeartbeat } from '../tools/lib/mint.js';
 import { fastKey } from './access.js';
 import { type Figure, percentile } from './figures.js';
+import { ManualClock } from '../tests/helpers/manual-clock.js';
 
 const NOW = Date.parse('2026-06-01T08:00:00Z');
-const clock = { now: () => NOW, after: () => ({ cancel() {} }), every: () => ({ cancel() {} }) };
+const clock = new ManualClock(NOW);
 
 export function benchPairingFlood(): Figure[] {
   let listener: (c: Uint8Array) => void = () => {};

@@ -14,6 +14,7 @@ import { MemoryStore } from '../../firmware/store/store.js';
 import type { Clock } from '../../hal/ports/clock.js';
 import type { RandomSource } from '../../hal/ports/random.js';
 import { mintGrant, mintHeartbeat, mintRevocations, present, testKey } from '../../tools/lib/mint.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 const LOCK = 'front-door';
 const NOW = Date.parse('2026-06-01T12:00:00Z');
@@ -23,7 +24,7 @@ const carrier = testKey('carrier-dispatch');
 const challenge = new Uint8Array(32).fill(0xcc);
 
 function makeCore() {
-  const clock: Clock = { now: () => NOW, after: () => ({ cancel() {} }), every: () => ({ cancel() {} }) };
+  const clock: Clock = new ManualClock(NOW);
   const random: RandomSource = { bytes: () => Uint8Array.from(challenge), float: () => 0.5 };
   const core = new AccessCore({ ...DEFAULT_ACCESS, lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey] }, { clock, random, store: new MemoryStore() });
   core.applyHeartbeat(mintHeartbeat(owner, { time: NOW / 1000, seq: 0, aud: LOCK }));

@@ -9,6 +9,7 @@ import { FileStore } from '../../firmware/store/file-store.js';
 import { MemoryStore } from '../../firmware/store/store.js';
 import { seededRandom } from '../../hal/node/random.js';
 import { mintGrant, mintRevocations, testKey } from '../../tools/lib/mint.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 const cti = (n: number) => new Uint8Array(16).fill(n);
 
@@ -117,7 +118,7 @@ describe('grant store', () => {
   const make = () =>
     new AccessCore(
       { ...DEFAULT_ACCESS, lockId: 'front-door', timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey] },
-      { clock: { now: () => now, after: () => ({ cancel() {} }), every: () => ({ cancel() {} }) }, random: seededRandom(1), store: new MemoryStore() },
+      { clock: new ManualClock(now), random: seededRandom(1), store: new MemoryStore() },
     );
   const digest = new Uint8Array(32).fill(0x5a);
 

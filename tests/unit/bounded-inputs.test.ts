@@ -6,11 +6,12 @@ import { MAX_REVOCATION_ENTRIES } from '../../firmware/access/revocation-limits.
 import { MemoryStore } from '../../firmware/store/store.js';
 import type { Clock } from '../../hal/ports/clock.js';
 import { mintRevocations, testKey } from '../../tools/lib/mint.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 const LOCK = 'front-door';
 const owner = testKey('owner');
 const NOW = Date.parse('2026-06-01T12:00:00Z');
-const clock: Clock = { now: () => NOW, after: () => ({ cancel() {} }), every: () => ({ cancel() {} }) };
+const clock: Clock = new ManualClock(NOW);
 const makeCore = (maxRevocationEntries?: number) =>
   new AccessCore(
     { ...DEFAULT_ACCESS, lockId: LOCK, timeZone: 'UTC', ownerKeys: [owner.publicKey], ...(maxRevocationEntries ? { maxRevocationEntries } : {}) },

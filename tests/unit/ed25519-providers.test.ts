@@ -6,6 +6,7 @@ import { createVerifier, type Ed25519Provider, type SodiumBinding } from '../../
 import { MemoryStore } from '../../firmware/store/store.js';
 import { seededRandom } from '../../hal/node/random.js';
 import { testKey } from '../../tools/lib/mint.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 const key = testKey('providers');
 const message = new TextEncoder().encode('open the door');
@@ -55,7 +56,7 @@ describe('Ed25519 providers', () => {
 
   it('the core reports the provider in use and the fallback reason for the boot log', () => {
     const owner = testKey('owner');
-    const clock = { now: () => Date.UTC(2026, 5, 1), after: () => ({ cancel() {} }), every: () => ({ cancel() {} }) };
+    const clock = new ManualClock(Date.UTC(2026, 5, 1));
     const deps = { clock, random: seededRandom(1), store: new MemoryStore() };
     const core = new AccessCore({ ...DEFAULT_ACCESS, lockId: 'door', timeZone: 'UTC', ownerKeys: [owner.publicKey] }, deps);
     expect(core.verifierProvider).toBe('sodium');

@@ -7,6 +7,7 @@ import { pinDigest } from '../../firmware/keypad/codes.js';
 import { MemoryStore } from '../../firmware/store/store.js';
 import type { Clock } from '../../hal/ports/clock.js';
 import { type ClaimsInput, mintGrant, mintHeartbeat, mintRevocations, present, testKey } from '../../tools/lib/mint.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 const LOCK = 'front-door';
 const SECRET = new Uint8Array(32).fill(0x42);
@@ -20,7 +21,7 @@ const challenge = new Uint8Array(32).fill(0xcc);
 const digest = (pin: string) => pinDigest(SECRET, pin);
 
 function makeCore(now = MONDAY) {
-  const clock: Clock = { now: () => now, after: () => ({ cancel() {} }), every: () => ({ cancel() {} }) };
+  const clock: Clock = new ManualClock(now);
   const core = new AccessCore(
     { ...DEFAULT_ACCESS, lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey] },
     { clock, random: { bytes: () => Uint8Array.from(challenge), float: () => 0.5 }, store: new MemoryStore() },
@@ -115,7 +116,7 @@ describe('finding: a carrier could delete or shadow an owner\'s grant by reusing
 
   it('among several owner keys, one cannot replace another\'s grant with the same id', () => {
     const second = testKey('second-owner');
-    const clock: Clock = { now: () => MONDAY, after: () => ({ cancel() {} }), every: () => ({ cancel() {} }) };
+    const clock: Clock = new ManualClock(MONDAY);
     const core = new AccessCore(
       { ...DEFAULT_ACCESS, lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey, second.publicKey] },
       { clock, random: { bytes: () => Uint8Array.from(challenge), float: () => 0.5 }, store: new MemoryStore() },

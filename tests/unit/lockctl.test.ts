@@ -9,6 +9,7 @@ import type { RandomSource } from '../../hal/ports/random.js';
 import { UsageError } from '../../tools/lib/args.js';
 import { run } from '../../tools/lockctl.js';
 import { fromHex as hex } from '../../firmware/util/hex.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 const NOW = Date.parse('2026-06-01T10:00:00Z'); // Monday, 12:00 in Berlin
 const dir = mkdtempSync(join(tmpdir(), 'lockctl-'));
@@ -24,7 +25,7 @@ describe('lockctl', () => {
 
     const challenge = new Uint8Array(32).fill(9);
     const random: RandomSource = { bytes: () => challenge, float: () => 0 };
-    const clock = { now: () => NOW, after: () => ({ cancel() {} }), every: () => ({ cancel() {} }) };
+    const clock = new ManualClock(NOW);
     const core = new AccessCore({ ...DEFAULT_ACCESS, lockId: 'front-door', timeZone: 'Europe/Berlin', ownerKeys: [hex(pub('owner'))] }, { clock, random, store: new MemoryStore() });
     expect(core.applyHeartbeat(hex(beat))).toEqual({ ok: true, seq: 0 });
     core.issueChallenge();
@@ -66,7 +67,7 @@ describe('lockctl', () => {
     const digest = run(['tracking-digest', '--secret-file', f('box.secret'), '--tracking', 'jd0146-0000-6281'], NOW);
     expect(digest).toBe(Buffer.from(trackingDigest(secret, normalizeTracking('JD014600006281')!)).toString('hex'));
     const grantHex = run(['grant', '--key', f('box-owner.key'), '--lock', 'box', '--role', 'delivery', '--secret-file', f('box.secret'), '--tracking', '1Z 999 AA1 0123 4567 84', '--tracking-digest', digest, '--until', '+7d'], NOW);
-    const clock = { now: () => NOW, after: () => ({ cancel() {} }), every: () => ({ cancel() {} }) };
+    const clock = new ManualClock(NOW);
     const core = new AccessCore({ ...DEFAULT_ACCESS, lockId: 'box', timeZone: 'Europe/Berlin', ownerKeys: [hex(run(['pubkey', '--key', f('box-owner.key')], NOW))], maxRevocationAgeS: {} }, { clock, random: { bytes: (n) => new Uint8Array(n), float: () => 0 }, store: new MemoryStore() });
     expect(core.storeGrant([hex(grantHex)])).toMatchObject({ ok: true });
     const scan = (text: string) => core.decideCredential(trackingDigest(secret, normalizeTracking(text)!), 'tracking');

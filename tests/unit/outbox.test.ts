@@ -11,8 +11,9 @@ import { openSigned, TYP } from '../../firmware/access/messages.js';
 import { loadOrCreateIdentity } from '../../firmware/identity.js';
 import { Outbox } from '../../firmware/sync/outbox.js';
 import { seededRandom } from '../../hal/node/random.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
-const clock = { now: () => Date.UTC(2026, 5, 1, 12, 0, 0, 250), after: () => ({ cancel() {} }), every: () => ({ cancel() {} }) };
+const clock = new ManualClock(Date.UTC(2026, 5, 1, 12, 0, 0, 250));
 const fresh = () => mkdtempSync(join(tmpdir(), 'outbox-'));
 const open = (dir: string, cap = 100_000) => new Outbox(dir, loadOrCreateIdentity(dir, seededRandom(1)), clock, { lockId: 'front-door', cap });
 const data = (n: number) => new Map<string, unknown>([['n', n]]);

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DECISION_REASONS, DOOR_REASONS, FAULT_CODES, OPERATION_OUTCOMES, REASON_SETS, VISIT_ABORTS } from '../../firmware/reasons.js';
 import { PAIRING_ERRORS } from '../../firmware/pairing/protocol.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 const doc = readFileSync('docs/PROTOCOL.md', 'utf8');
 
@@ -66,7 +67,7 @@ describe('PROTOCOL.md and the code name the same closed sets', () => {
     const { ConfigError } = await import('../../firmware/config.js');
     const { AccessCore, DEFAULT_ACCESS } = await import('../../firmware/access/core.js');
     const { MemoryStore } = await import('../../firmware/store/store.js');
-    const clock = { now: () => 0, after: () => ({ cancel() {} }), every: () => ({ cancel() {} }) };
+    const clock = new ManualClock(0);
     expect(FAULT_CODES).toContain(new StoreError('x').code);
     expect(FAULT_CODES).toContain(new ConfigError('x', null).code);
     // An owner key that is a small-order point (the identity) is refused as a trust anchor.

@@ -14,6 +14,7 @@ import { nodeStorage } from '../../hal/node/storage.js';
 import type { Clock } from '../../hal/ports/clock.js';
 import type { Storage } from '../../hal/ports/storage.js';
 import { mintGrant, present, testKey } from '../../tools/lib/mint.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 /** The real disk, with a log of writes and fsyncs, and an fsync that can be made to fail. */
 function watchedStorage() {
@@ -67,7 +68,7 @@ describe('a storage fault', () => {
     store.commitUse = () => {
       throw new StoreError('cannot append to the journal');
     };
-    const clock: Clock = { now: () => NOW, after: () => ({ cancel() {} }), every: () => ({ cancel() {} }) };
+    const clock: Clock = new ManualClock(NOW);
     const challenge = new Uint8Array(32).fill(0xcc);
     const core = new AccessCore({ ...DEFAULT_ACCESS, lockId: LOCK, timeZone: 'UTC', ownerKeys: [owner.publicKey] }, { clock, random: { bytes: () => Uint8Array.from(challenge), float: () => 0.5 }, store });
     const cti = new Uint8Array(16).fill(3);

@@ -8,10 +8,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AccessCore, DEFAULT_ACCESS } from '../../firmware/access/core.js';
 import type { Ed25519Provider } from '../../firmware/access/ed25519.js';
 import { FileStore } from '../../firmware/store/file-store.js';
-import type { Clock } from '../../hal/ports/clock.js';
 import type { RandomSource } from '../../hal/ports/random.js';
 import { generate, type Vector } from '../../tools/gen-grant-vectors.js';
 import { fromHex as hex } from '../../firmware/util/hex.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 const DIR = 'tests/vectors/grants';
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
@@ -19,8 +19,7 @@ const temp = mkdtempSync(join(tmpdir(), 'grant-vectors-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
 function run(vector: Vector, provider: Ed25519Provider): void {
-  let now = Date.parse('2026-06-01T12:00:00Z');
-  const clock: Clock = { now: () => now, after: () => ({ cancel() {} }), every: () => ({ cancel() {} }) };
+  const clock = new ManualClock(Date.parse('2026-06-01T12:00:00Z'));
   const queue: Uint8Array[] = [];
   const random: RandomSource = { bytes: (n) => queue.shift() ?? new Uint8Array(n), float: () => 0.5 };
   const dir = mkdtempSync(join(temp, `${vector.id}-`));
@@ -30,7 +29,7 @@ function run(vector: Vector, provider: Ed25519Provider): void {
   expect(core.verifierProvider).toBe(provider); // no silent fallback from libsodium
   for (const [i, step] of vector.steps.entries()) {
     const where = `${vector.id} step ${i}`;
-    if (step.at) now = Date.parse(step.at);
+    if (step.at) clock.set(Date.parse(step.at));
     if (step.reboot) {
       store.close();
       store = new FileStore(dir);

@@ -10,6 +10,7 @@ import { parseRequest } from '../../firmware/pairing/protocol.js';
 import { MemoryStore } from '../../firmware/store/store.js';
 import { examplesMarkdown } from '../../tools/protocol-examples.js';
 import { testKey } from '../../tools/lib/mint.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 const doc = readFileSync('docs/PROTOCOL.md', 'utf8');
 const section = doc.slice(doc.indexOf('<!-- examples:begin -->') + 24, doc.indexOf('<!-- examples:end -->') - 1);
@@ -33,15 +34,15 @@ describe('docs/PROTOCOL.md worked examples', () => {
     expect(hexBlocks).toHaveLength(7);
     const [grant, , , revocations, heartbeat, command, presentation] = hexBlocks as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
     const owner = Uint8Array.from(Buffer.from(/owner {13}seed {3}[0-9a-f]{64}\n {20}public ([0-9a-f]{64})/.exec(section)![1]!, 'hex'));
-    let now = Date.parse('2026-06-01T10:00:30Z'); // the command's minute first, then the delivery
+    const clock = new ManualClock(Date.parse('2026-06-01T10:00:30Z')); // the command's minute first, then the delivery
     const challenge = new Uint8Array(32).fill(0x5c);
     const core = new AccessCore(
       { ...DEFAULT_ACCESS, lockId: 'front-door', timeZone: 'Europe/Berlin', ownerKeys: [owner] },
-      { clock: { now: () => now, after: () => ({ cancel() {} }), every: () => ({ cancel() {} }) }, random: { bytes: () => challenge, float: () => 0 }, store: new MemoryStore() },
+      { clock, random: { bytes: () => challenge, float: () => 0 }, store: new MemoryStore() },
     );
     expect(core.verifyCommand(command)).toMatchObject({ ok: true, command: { action: 'unlock' } });
     expect(core.verifyCommand(command)).toEqual({ ok: false, reason: 'replayed' });
-    now = Date.parse('2026-06-01T11:00:00Z');
+    clock.set(Date.parse('2026-06-01T11:00:00Z'));
     expect(core.applyHeartbeat(heartbeat)).toEqual({ ok: true, seq: 42 });
     expect(core.applyRevocations(revocations)).toEqual({ ok: true, seq: 42 });
     core.issueChallenge();

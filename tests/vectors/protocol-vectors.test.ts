@@ -18,6 +18,7 @@ import { identityFromSeed } from '../../firmware/identity.js';
 import type { Clock } from '../../hal/ports/clock.js';
 import { readAttestation, readEvent } from '../../tools/lib/events.js';
 import { generate, type Input, type ProtocolCase, type ProtocolFile } from '../../tools/gen-protocol-vectors.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 const DIR = 'tests/vectors/protocol';
 const files = Object.fromEntries(readdirSync(DIR).filter((f) => f.endsWith('.json')).map((f) => [f.slice(0, -5), JSON.parse(readFileSync(join(DIR, f), 'utf8')) as ProtocolFile]));
@@ -31,7 +32,7 @@ const TOPIC: Partial<Record<Input, 'grants' | 'revocations' | 'heartbeat' | 'com
 /** A fresh lock as the file describes it; `give` hands it one message and returns its verdict. */
 function lockFor(file: ProtocolFile, at: string, challenge?: string) {
   const now = Date.parse(at);
-  const clock: Clock = { now: () => now, after: () => ({ cancel() {} }), every: () => ({ cancel() {} }) };
+  const clock: Clock = new ManualClock(now);
   const random = { bytes: (n: number) => (challenge ? bytes(challenge) : new Uint8Array(n)), float: () => 0.5 };
   const core = new AccessCore({ ...DEFAULT_ACCESS, lockId: file.lock.lockId, timeZone: file.lock.timeZone, ownerKeys: file.lock.ownerKeys.map(bytes) }, { clock, random, store: new MemoryStore() });
   const outbox = new Outbox(mkdtempSync(join(temp, 'lock-')), identityFromSeed(new Uint8Array(32).fill(1)), clock, { lockId: file.lock.lockId, cap: 1000 });
