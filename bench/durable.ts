@@ -20,9 +20,14 @@ const LOCK = 'front-door';
 const owner = testKey('owner');
 const SECRET = new Uint8Array(32).fill(0x42);
 
-function grant(n: number): Uint8Array {
+function ctiOf(n: number): Uint8Array {
   const cti = new Uint8Array(16);
   new DataView(cti.buffer).setUint32(0, n + 1);
+  return cti;
+}
+
+function grant(n: number): Uint8Array {
+  const cti = ctiOf(n);
   return mintGrant(owner, { aud: LOCK, cti, role: 'resident', credential: { kind: 'pin', digests: [pinDigest(SECRET, String(10_000_000 + n))] } });
 }
 
@@ -33,7 +38,8 @@ function fill(events: number, grants: number): string {
   for (let i = 0; i < events; i++) outbox.append('battery', new Map([['percent', i % 100]]));
   outbox.close();
   const store = new FileStore(dir);
-  for (let i = 0; i < grants; i++) store.saveGrant(Buffer.from(new Uint8Array(16).fill(0)).toString('hex') + i, [grant(i)]);
+  // Filed under their grant id (an owner-signed grant's id is its cti), as the lock files them.
+  for (let i = 0; i < grants; i++) store.saveGrant(Buffer.from(ctiOf(i)).toString('hex'), [grant(i)]);
   store.close();
   return dir;
 }

@@ -91,12 +91,14 @@ export class AccessCore {
     for (const [key, chain] of this.deps.store.loadGrants()) {
       const result = this.storeGrant(chain, false);
       if (result.ok && result.id === key) continue;
-      this.droppedAtBoot.push({ id: key, reason: result.ok ? 'malformed' : result.reason });
       try {
+        // Kept under another id (stored by an older rule for grant ids): filed again under its id now.
+        if (result.ok) this.deps.store.saveGrant(result.id, chain);
         this.deps.store.removeGrant(key);
       } catch {
-        // Still on disk: it is checked again (and dropped again) at the next boot.
+        // Still on disk as it was: it is checked again at the next boot.
       }
+      if (!result.ok) this.droppedAtBoot.push({ id: key, reason: result.reason });
     }
   }
 

@@ -207,7 +207,7 @@ export class FileStore implements AccessStore {
   putState(name: StateName, bytes: Uint8Array): void {
     if (bytes.length > 32) throw new StoreError(`state ${name} is over 32 bytes`);
     this.append(RECORD_STATE, Buffer.concat([Buffer.from([STATE_NAMES.indexOf(name)]), Buffer.from(bytes)]));
-    this.states.set(name, Uint8Array.from(bytes));
+    this.states.set(name, new Uint8Array(bytes));
   }
 
   close(): void {
@@ -249,7 +249,7 @@ export class FileStore implements AccessStore {
     } else if (type === RECORD_NONCE && body.length > 4 && body.length <= 36) {
       this.nonces.set(body.subarray(4).toString('hex'), body.readUInt32BE(0));
     } else if (type === RECORD_STATE && body.length >= 1 && STATE_NAMES[body[0]!]) {
-      this.states.set(STATE_NAMES[body[0]!]!, Uint8Array.from(body.subarray(1)));
+      this.states.set(STATE_NAMES[body[0]!]!, new Uint8Array(body.subarray(1)));
     } else {
       return false;
     }

@@ -30,7 +30,7 @@ export class GrantJournal {
   put(key: string, chain: Uint8Array[]): void {
     const payload = encodePut(key, chain);
     this.journal.append(PUT, payload);
-    this.set(key, chain.map((b) => Uint8Array.from(b)), payload.length);
+    this.set(key, chain.map((b) => new Uint8Array(b)), payload.length);
     this.maybeCompact();
   }
 
@@ -118,7 +118,7 @@ function decodePut(body: Buffer): { key: string; chain: Uint8Array[] } | null {
     const len = body.readUInt32BE(pos);
     pos += 4;
     if (pos + len > body.length) return null;
-    chain.push(Uint8Array.from(body.subarray(pos, pos + len)));
+    chain.push(new Uint8Array(body.subarray(pos, pos + len)));
     pos += len;
   }
   return pos === body.length ? { key, chain } : null;

@@ -85,14 +85,14 @@ export class MemoryStore implements AccessStore {
     return this.snapshots.get(name) ?? null;
   }
   saveSnapshot(name: SnapshotName, bytes: Uint8Array): void {
-    this.snapshots.set(name, Uint8Array.from(bytes));
+    this.snapshots.set(name, new Uint8Array(bytes));
   }
   private readonly states = new Map<StateName, Uint8Array>();
   getState(name: StateName): Uint8Array | null {
     return this.states.get(name) ?? null;
   }
   putState(name: StateName, bytes: Uint8Array): void {
-    this.states.set(name, Uint8Array.from(bytes));
+    this.states.set(name, new Uint8Array(bytes));
   }
   usesUnprovenSince(): number | null {
     return null;
@@ -111,7 +111,7 @@ export class MemoryStore implements AccessStore {
     return new Map(this.grants);
   }
   saveGrant(key: string, chain: Uint8Array[]): void {
-    this.grants.set(key, chain.map((b) => Uint8Array.from(b)));
+    this.grants.set(key, chain.map((b) => new Uint8Array(b)));
   }
   removeGrant(key: string): void {
     this.grants.delete(key);

@@ -211,7 +211,7 @@ export class Outbox {
       const seq = body.readUInt32BE(0);
       this.kinds.set(seq, body[4]!);
       this.forget(seq);
-      const event: OutboxEvent = { seq, priority: body[4] === 0 ? 'normal' : 'security', bytes: Uint8Array.from(body.subarray(5)) };
+      const event: OutboxEvent = { seq, priority: body[4] === 0 ? 'normal' : 'security', bytes: new Uint8Array(body.subarray(5)) };
       this.pendingEvents.set(seq, event);
       this.pendingBytes += recordBytes(event);
       this.nextSeq = Math.max(this.nextSeq, seq + 1);
