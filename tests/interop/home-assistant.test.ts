@@ -11,7 +11,6 @@ import { parseLockConfig } from '../../firmware/config.js';
 import { createLogger } from '../../firmware/log.js';
 import { startLock } from '../../firmware/main.js';
 import { writePaired } from '../../firmware/pairing/paired-state.js';
-import type { SerialLink } from '../../hal/ports/serial-link.js';
 import { purgeJohnnyFive } from '../../hal/johnny-five/purge.js';
 import { systemClock } from '../../hal/node/clock.js';
 import { SimControl } from '../../sim/control/control.js';
@@ -27,6 +26,7 @@ import { parseDiscoveryTopic, validateDiscovery } from '../helpers/ha-schema.js'
 import { renderCommand, renderValue } from '../helpers/jinja.js';
 import { type Broker, startBroker } from '../helpers/mosquitto.js';
 import { requireTools } from '../helpers/tools.js';
+import { serialPair } from '../helpers/memory-serial.js';
 
 const owner = testKey('owner');
 const LOCK = 'front-door';
@@ -54,31 +54,6 @@ async function start(homeAssistant?: Record<string, unknown>, dir?: string): Pro
 
 const json = (text: string) => JSON.parse(text) as Record<string, unknown>;
 
-/** Two ends of an in-memory serial line: what one writes, the other reads. */
-function serialPair(): [SerialLink, SerialLink] {
-  const make = (): SerialLink & { peer?: { data: Set<(c: Uint8Array) => void> }; data: Set<(c: Uint8Array) => void> } => {
-    const end = {
-      data: new Set<(c: Uint8Array) => void>(),
-      peer: undefined as { data: Set<(c: Uint8Array) => void> } | undefined,
-      async write(bytes: Uint8Array) {
-        const copy = Uint8Array.from(bytes);
-        setImmediate(() => end.peer?.data.forEach((l) => l(copy)));
-      },
-      onData(listener: (c: Uint8Array) => void) {
-        end.data.add(listener);
-        return () => end.data.delete(listener);
-      },
-      onClose: () => () => {},
-      close: async () => {},
-    };
-    return end;
-  };
-  const a = make();
-  const b = make();
-  a.peer = b;
-  b.peer = a;
-  return [a, b];
-}
 
 /** Every state JSON the lock can publish: each bolt state, door, alarm, mode, battery, lockout and last access. */
 function everyState(): string[] {
