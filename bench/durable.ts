@@ -37,7 +37,7 @@ function grant(n: number): Uint8Array {
 const fastFill: Storage = { ...nodeStorage, fsyncSync: () => {} };
 
 /** A state directory holding `events` undelivered events and `grants` stored grants. */
-function fill(events: number, grants: number): string {
+export function fill(events: number, grants: number): string {
   const dir = mkdtempSync(join(tmpdir(), 'bench-durable-'));
   const outbox = new Outbox(dir, loadOrCreateIdentity(dir, cryptoRandom), systemClock, { lockId: LOCK, cap: 1_000_000, capBytes: 1 << 30, storage: fastFill });
   for (let i = 0; i < events; i++) outbox.append('battery', new Map([['percent', i % 100]]));
@@ -49,7 +49,7 @@ function fill(events: number, grants: number): string {
   return dir;
 }
 
-async function bootMs(dir: string): Promise<{ wall: number; cpu: number }> {
+export async function bootMs(dir: string): Promise<{ wall: number; cpu: number }> {
   const config = parseLockConfig({ access: { lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [Buffer.from(owner.publicKey).toString('hex')], stateDir: dir } });
   const logger = createLogger({ level: 'silent' });
   const c0 = process.cpuUsage();

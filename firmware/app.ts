@@ -155,8 +155,6 @@ export function createApp(options: AppOptions): App {
     faults,
     status: () => lockStatus({ deadbolt, local, battery: ports.battery, supervisor }),
     start() {
-      // Stored grants that no longer verified at boot: each one a signed event.
-      for (const d of options.access?.core.droppedAtBoot.splice(0) ?? []) options.outbox?.append('grant-dropped', map(d), 'security');
       deadbolt.start();
       local?.start();
       log.info({ event: 'ready', state: deadbolt.current, cpuMs: cpuMsSinceStart() }, `lock ready, bolt ${deadbolt.current}`);
@@ -184,13 +182,15 @@ function recordBolt(outbox: Outbox, deadbolt: Deadbolt): void {
   deadbolt.events.on('alarm', (e) => outbox.append('alarm', map(e), 'security'));
 }
 
-/** The owner is told when the lock stops trusting its wall clock, and when trust comes back. */
+/** The owner is told when the lock stops trusting its wall clock, when trust comes back, and of stored grants dropped. */
 function recordClock(outbox: Outbox, core: AccessCore): Unsubscribe[] {
   const ms = (v: number) => [Math.floor(v / 1000), v % 1000];
   return [
     core.events.on('clock-set-back', (e) => outbox.append('clock-set-back', map({ clock: ms(e.clock), floor: ms(e.floor) }), 'security')),
     core.events.on('clock-jumped-forward', (e) => outbox.append('clock-jumped-forward', map({ clock: ms(e.clock), trusted: ms(e.trusted) }), 'security')),
     core.events.on('clock-confirmed', (e) => outbox.append('clock-confirmed', map({ clock: ms(e.clock) }), 'security')),
+    // A stored grant that no longer verified when verified again after a boot: each one a signed event.
+    core.events.on('grant-dropped', (e) => outbox.append('grant-dropped', map(e), 'security')),
   ];
 }
 

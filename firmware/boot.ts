@@ -186,6 +186,8 @@ async function startServices(shared: Shared, config: LockConfig): Promise<Servic
   app.start();
   // After ready: this loads the Ed25519 binding (libsodium), and says once if it could not.
   if (access?.core.verifierFallback) shared.logger.warn({ event: 'verifier-fallback' }, access.core.verifierFallback);
+  // Stored grants are verified again after ready, so a large store does not delay the boot.
+  const verifying = access ? verifyInBackground(access.core) : null;
   let sync: SyncService | null = null;
   // What the lock does with each inbound message (revocations, heartbeats, grants, commands): the
   // MQTT link is one transport for them; the simulator and tests hand messages in the same way.
@@ -200,12 +202,23 @@ async function startServices(shared: Shared, config: LockConfig): Promise<Servic
     inbound,
     withdraw: async () => sync?.withdraw(),
     async stop() {
+      verifying?.stop(); // what is left is verified at the next boot
       await app.stop({ keepBoard: true }); // the last bolt and door events go to the outbox first
       await sync?.stop();
       access?.outbox.close();
       access?.store.close();
     },
   };
+}
+
+/** Verify the stored grants a batch at a time between other work, until none is left or stop(). */
+function verifyInBackground(core: AccessCore, batch = 50): { stop(): void } {
+  let stopped = false;
+  const step = () => {
+    if (!stopped && core.verifyStoredGrants(batch) > 0) setImmediate(step);
+  };
+  setImmediate(step);
+  return { stop: () => (stopped = true) };
 }
 
 interface OpenedAccess {

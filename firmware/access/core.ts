@@ -10,6 +10,7 @@ import { TypedEmitter } from '../util/typed-emitter.js';
 import { ChallengeBook } from './challenges.js';
 import { effectiveObligations, type Link, VerifiedLinks, verifyChain } from './chain.js';
 import { GrantStore, linkId } from './grant-store.js';
+import { type FiledChain, UnverifiedGrants } from './unverified-grants.js';
 import { checkTrustedKey, createVerifier, type Ed25519Provider, type Ed25519Verifier } from './ed25519.js';
 import type { Claims, Role } from './grant.js';
 import { type Command, type Heartbeat, openSigned, parsePresentation, parseProof, TYP } from './messages.js';
@@ -33,7 +34,9 @@ export class AccessCore {
   readonly events = new TypedEmitter<AccessEvents>();
   readonly challenges: ChallengeBook;
   /** Verified grants pushed to the lock (PIN and tracking grants, delegations). */
-  readonly grants = new GrantStore();
+  private readonly held = new GrantStore();
+  /** Stored grants read at boot, verified again after ready (verifyStoredGrants) or when a look-up needs one. */
+  private readonly unverified: UnverifiedGrants;
   private readonly verifier: Ed25519Verifier;
   private readonly owners: readonly Uint8Array[];
   /** Is `key` one of the owner keys? Byte compares, no strings: it runs on every decision. */
@@ -72,7 +75,13 @@ export class AccessCore {
     const savedBeat = deps.store.loadSnapshot('heartbeat');
     const beat = savedBeat && this.applyHeartbeat(savedBeat, false);
     if (beat && !beat.ok) this.damagedSnapshots.push({ file: 'heartbeat.cose', reason: beat.reason });
-    this.reloadGrants();
+    this.unverified = new UnverifiedGrants(deps.store.loadGrants());
+  }
+
+  /** The verified grants held (every stored grant verified again first). */
+  get grants(): GrantStore {
+    this.verifyStoredGrants();
+    return this.held;
   }
 
   /** The lock lost its copy of the owner's retained list or heartbeat (damaged at boot) and has not had a new one since. */
@@ -83,23 +92,37 @@ export class AccessCore {
   /** Signed snapshots found damaged at boot (they no longer verify), for the owner's state-damaged event. */
   readonly damagedSnapshots: { file: string; reason: string }[] = [];
 
-  /** Stored grants that no longer verify at boot (expired, revoked, damaged): dropped, each reported once. */
-  readonly droppedAtBoot: { id: string; reason: GrantStoreReason }[] = [];
+  /**
+   * Verify up to `limit` of the stored grants read at boot, as if pushed now: what no longer
+   * verifies (expired, revoked, damaged) is dropped from disk with a `grant-dropped` event.
+   * Returns how many are still waiting.
+   */
+  verifyStoredGrants(limit = Number.POSITIVE_INFINITY): number {
+    for (const filed of this.unverified.take(limit)) this.reverify(filed);
+    return this.unverified.size;
+  }
 
-  /** Every stored grant is verified again at boot, as if pushed now; what fails is dropped from disk. */
-  private reloadGrants(): void {
-    for (const [key, chain] of this.deps.store.loadGrants()) {
-      const result = this.storeGrant(chain, false);
-      if (result.ok && result.id === key) continue;
-      try {
-        // Kept under another id (stored by an older rule for grant ids): filed again under its id now.
-        if (result.ok) this.deps.store.saveGrant(result.id, chain);
-        this.deps.store.removeGrant(key);
-      } catch {
-        // Still on disk as it was: it is checked again at the next boot.
-      }
-      if (!result.ok) this.droppedAtBoot.push({ id: key, reason: result.reason });
+  /** Before a look-up: verify the waiting grants it could find (filed under `id`, or carrying `digests`). */
+  private verifyWaiting(id: Uint8Array | null, digests: readonly Uint8Array[]): void {
+    if (this.unverified.size === 0) return;
+    if (id) {
+      const filed = this.unverified.takeKey(hex(id));
+      if (filed) this.reverify(filed);
     }
+    for (const digest of digests) for (const filed of this.unverified.takeCarrying(digest)) this.reverify(filed);
+  }
+
+  private reverify([key, chain]: FiledChain): void {
+    const result = this.store(chain, false, false);
+    if (result.ok && result.id === key) return;
+    try {
+      // Kept under another id (stored by an older rule for grant ids): filed again under its id now.
+      if (result.ok) this.deps.store.saveGrant(result.id, chain);
+      this.deps.store.removeGrant(key);
+    } catch {
+      // Still on disk as it was: it is checked again at the next boot.
+    }
+    if (!result.ok) this.events.emit('grant-dropped', { id: key, reason: result.reason });
   }
 
   /** The Ed25519 provider in use (libsodium falls back to node:crypto where it cannot load). */
@@ -146,7 +169,8 @@ export class AccessCore {
    */
   decideCredential(digest: Uint8Array, kind: 'pin' | 'tracking', options: DecideOptions = {}): Decision {
     try {
-      const stored = this.grants.findByDigest(digest);
+      this.verifyWaiting(null, [digest]);
+      const stored = this.held.findByDigest(digest);
       const leaf = stored?.links.at(-1)!.claims;
       const match = leaf?.credential?.kind === kind && leaf.credential.digests.some((d) => d.length === digest.length && timingSafeEqual(d, digest));
       if (!stored || !leaf || !match) return deny('unknown-code');
@@ -198,7 +222,8 @@ export class AccessCore {
     const now = this.now();
     const refusal = this.checkLinks(links, now) ?? this.checkAhead(links) ?? this.staleFor(leaf.role!, links.length, now);
     if (refusal) return deny(refusal, grant);
-    if (this.grants.supersedes(links)) return deny('grant-superseded', grant);
+    this.verifyWaiting(linkId(links), []);
+    if (this.held.supersedes(links)) return deny('grant-superseded', grant);
 
     if (!leaf.holderKey) return deny('holder-proof-missing', grant);
     const proof = openSigned(parsed.value.proof, TYP.proof, this.verifier);
@@ -285,6 +310,11 @@ export class AccessCore {
    * audience, not expired, not revoked. Schedules and uses are judged when it is used.
    */
   storeGrant(chain: Uint8Array[], persist = true): { ok: true; id: string } | { ok: false; reason: GrantStoreReason } {
+    return this.store(chain, persist, true);
+  }
+
+  /** `waiting`: first verify the stored grants still waiting that admit compares against (not when verifying one of them). */
+  private store(chain: Uint8Array[], persist: boolean, waiting: boolean): { ok: true; id: string } | { ok: false; reason: GrantStoreReason } {
     try {
       if (chain.length === 0) return { ok: false, reason: 'malformed' };
       if (chain.length > 3) return { ok: false, reason: 'chain-too-long' };
@@ -295,7 +325,10 @@ export class AccessCore {
       if (refusal) return { ok: false, reason: refusal };
       const grant = { chain, links: verified.links };
       const id = hex(linkId(verified.links));
-      const kept = this.grants.admit(grant);
+      // What admit compares against (the version held under its id, holders of its codes, the count) is verified first.
+      if (waiting && this.held.size + this.unverified.size >= this.held.capacity) this.verifyStoredGrants();
+      else if (waiting) this.verifyWaiting(linkId(verified.links), verified.links.at(-1)!.claims.credential?.digests ?? []);
+      const kept = this.held.admit(grant);
       if (kept) return { ok: false, reason: kept };
       // On stable storage before the lock says it has it (and before the broker's PUBACK).
       if (persist) {
@@ -305,7 +338,7 @@ export class AccessCore {
           return { ok: false, reason: 'store-failure' };
         }
       }
-      this.grants.add(grant);
+      this.held.add(grant);
       return { ok: true, id };
     } catch {
       this.faults++;

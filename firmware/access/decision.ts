@@ -7,7 +7,7 @@ import { NO_OBLIGATIONS, type Obligations, type Role } from './grant.js';
 import { linkId } from './grant-store.js';
 import { MAX_REVOCATION_ENTRIES } from './revocation-limits.js';
 import { toHex as hex } from '../util/hex.js';
-import type { DecisionReason, UpdateReason } from '../reasons.js';
+import type { DecisionReason, GrantStoreReason, UpdateReason } from '../reasons.js';
 
 /** The closed sets live in firmware/reasons.ts (and docs/PROTOCOL.md §8). */
 export { DECISION_REASONS as DENY_REASONS } from '../reasons.js';
@@ -90,6 +90,8 @@ export interface AccessEvents {
   'clock-confirmed': { clock: number };
   revocations: { seq: number; grants: number; holders: number; issuers: number };
   'revocations-refused': { reason: UpdateRefusal };
+  /** A stored grant that no longer verifies when verified again after a boot: dropped from storage. */
+  'grant-dropped': { id: string; reason: GrantStoreReason };
 }
 
 

@@ -35,7 +35,7 @@ export class GrantStore {
   private readonly byId = new Map<string, StoredGrant>();
   private readonly byDigest = new Map<string, StoredGrant>();
 
-  constructor(private readonly capacity = 20_000) {}
+  constructor(readonly capacity = 20_000) {}
 
   get size(): number {
     return this.byId.size;

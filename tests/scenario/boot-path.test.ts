@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { pinDigest } from '../../firmware/keypad/codes.js';
 import type { BoardPorts } from '../../hal/ports/index.js';
 import { type KeyPair, mintCommand, mintGrant, mintHeartbeat, mintRevocations, present, testKey } from '../../tools/lib/mint.js';
@@ -72,10 +72,12 @@ describe('what is pushed to the lock survives a restart', () => {
     const id = stored.ok ? stored.id : '';
     expect(l.core!.applyRevocations(mintRevocations(owner, { seq: 1, aud: LOCK, iat: Math.floor(MON_1000 / 1000), grants: [Buffer.from(id, 'hex')] })).ok).toBe(true);
     await l.restart();
-    expect(outboxEvents(l).filter((e) => e.type === 'grant-dropped').map((e) => Object.fromEntries(e.data))).toEqual([{ id, reason: 'revoked-grant' }]);
+    // Verified again after ready, without any look-up asking for it.
+    await vi.waitFor(() => expect(outboxEvents(l).filter((e) => e.type === 'grant-dropped').map((e) => Object.fromEntries(e.data))).toEqual([{ id, reason: 'revoked-grant' }]));
     type(l, PIN);
     expect(lastAccess(l)).toMatchObject({ allow: false });
     await l.restart(); // dropped from disk too: not reported twice
+    expect(l.core!.grants.size).toBe(0); // every stored grant verified
     expect(outboxEvents(l).filter((e) => e.type === 'grant-dropped')).toHaveLength(1);
   });
 
