@@ -18,6 +18,7 @@ import type { Logger } from './log.js';
 import { readClockOffset, readPaired } from './pairing/paired-state.js';
 import type { PairingServer } from './pairing/server.js';
 import type { FileStore } from './store/file-store.js';
+import type { JournalDamage } from './store/journal.js';
 import type { Outbox } from './sync/outbox.js';
 import type { LinkHandlers, MqttLink } from './sync/link.js';
 import type { SyncService } from './sync/start.js';
@@ -186,8 +187,8 @@ async function startServices(shared: Shared, config: LockConfig): Promise<Servic
   app.start();
   // After ready: this loads the Ed25519 binding (libsodium), and says once if it could not.
   if (access?.core.verifierFallback) shared.logger.warn({ event: 'verifier-fallback' }, access.core.verifierFallback);
-  // Stored grants are verified again after ready, so a large store does not delay the boot.
-  const verifying = access ? verifyInBackground(access.core) : null;
+  // The outbox backlog and the stored grants are read after ready, so a large state does not delay the boot.
+  const settling = access ? settleAfterReady(access, shared) : null;
   let sync: SyncService | null = null;
   // What the lock does with each inbound message (revocations, heartbeats, grants, commands): the
   // MQTT link is one transport for them; the simulator and tests hand messages in the same way.
@@ -202,7 +203,7 @@ async function startServices(shared: Shared, config: LockConfig): Promise<Servic
     inbound,
     withdraw: async () => sync?.withdraw(),
     async stop() {
-      verifying?.stop(); // what is left is verified at the next boot
+      settling?.stop(); // what is left is read and verified at the next boot
       await app.stop({ keepBoard: true }); // the last bolt and door events go to the outbox first
       await sync?.stop();
       access?.outbox.close();
@@ -211,14 +212,32 @@ async function startServices(shared: Shared, config: LockConfig): Promise<Servic
   };
 }
 
-/** Verify the stored grants a batch at a time between other work, until none is left or stop(). */
-function verifyInBackground(core: AccessCore, batch = 50): { stop(): void } {
+/**
+ * After ready, between other work: the outbox's backlog is read, then the stored grants, then they
+ * are verified again a batch at a time; damage found in either file is reported. Anything that
+ * needs them sooner reads them itself (a look-up, a publish). Stops at stop().
+ */
+function settleAfterReady({ core, store, outbox }: OpenedAccess, { logger, faults }: Shared): { stop(): void } {
+  const steps: (() => boolean)[] = [
+    () => (reportJournalDamage(outbox, logger, outbox.damage), false),
+    () => (reportJournalDamage(outbox, logger, store.grantsDamage), false),
+    () => core.verifyStoredGrants(50) > 0, // again while some are left
+  ];
   let stopped = false;
-  const step = () => {
-    if (!stopped && core.verifyStoredGrants(batch) > 0) setImmediate(step);
-  };
+  const step = faults.guard('storage', () => {
+    if (stopped || steps.length === 0) return;
+    if (!steps[0]!()) steps.shift();
+    setImmediate(step);
+  });
   setImmediate(step);
   return { stop: () => (stopped = true) };
+}
+
+/** Damage found in a journal (a bad record followed by good ones): a log line and a signed event naming the file and offset. */
+function reportJournalDamage(outbox: Outbox, logger: Logger, d: JournalDamage | null): void {
+  if (!d) return;
+  logger.error({ event: 'state-damaged', ...d }, `state damaged: ${d.file} at byte ${d.offset} (${d.skippedBytes} bytes skipped)`);
+  outbox.append('state-damaged', new Map<string, unknown>([['file', d.file], ['offset', d.offset], ['skipped', d.skippedBytes]]), 'security');
 }
 
 interface OpenedAccess {
@@ -266,10 +285,8 @@ async function openAccess(config: LockConfig, { clock, random, storage, logger }
   if (device.damaged) damaged.push(new Map<string, unknown>([['file', 'device.key'], ['reason', `${device.damaged}: a new device key was made (pair again for its attestation)`]]));
   const outbox = new Outbox(a.stateDir, device.identity, clock, { lockId: a.lockId, cap: config.mqtt?.outboxCap ?? 50_000, capBytes: config.mqtt?.outboxBytes, storage });
   // Damage found at open is loud: a log line and a signed event naming the file and offset.
-  for (const d of [...store.damage, outbox.damage].filter((x) => x !== null)) {
-    logger.error({ event: 'state-damaged', ...d }, `state damaged: ${d.file} at byte ${d.offset} (${d.skippedBytes} bytes skipped)`);
-    outbox.append('state-damaged', new Map<string, unknown>([['file', d.file], ['offset', d.offset], ['skipped', d.skippedBytes]]), 'security');
-  }
+  // (The outbox's and the grants file's own damage is found when they are read, after ready.)
+  for (const d of store.damage) reportJournalDamage(outbox, logger, d);
   for (const d of damaged) {
     logger.error({ event: 'state-damaged', ...Object.fromEntries(d) }, `state damaged: ${String(d.get('file'))}: ${String(d.get('reason'))}`);
     outbox.append('state-damaged', d, 'security');

@@ -75,7 +75,7 @@ export class AccessCore {
     const savedBeat = deps.store.loadSnapshot('heartbeat');
     const beat = savedBeat && this.applyHeartbeat(savedBeat, false);
     if (beat && !beat.ok) this.damagedSnapshots.push({ file: 'heartbeat.cose', reason: beat.reason });
-    this.unverified = new UnverifiedGrants(deps.store.loadGrants());
+    this.unverified = new UnverifiedGrants(() => deps.store.loadGrants());
   }
 
   /** The verified grants held (every stored grant verified again first). */

@@ -6,7 +6,15 @@
 export type FiledChain = [key: string, chain: Uint8Array[]];
 
 export class UnverifiedGrants {
-  constructor(private readonly byKey: Map<string, Uint8Array[]>) {}
+  private stored: Map<string, Uint8Array[]> | null = null;
+
+  /** `load` reads the stored grants, when first needed. */
+  constructor(private readonly load: () => Map<string, Uint8Array[]>) {}
+
+  private get byKey(): Map<string, Uint8Array[]> {
+    this.stored ??= this.load();
+    return this.stored;
+  }
 
   get size(): number {
     return this.byKey.size;

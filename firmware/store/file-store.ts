@@ -3,7 +3,8 @@
 //   journal.mirror  kept twice (mirrored-journal.ts): uses, time floor, lockout, mode, command nonces;
 //                replayed at open, a torn tail cut off, damage or a lost copy reported and repaired;
 //   <name>.cose  snapshots written atomically: temp file, fsync, rename, fsync the directory;
-//   grants       the grants pushed to the lock (grant-journal.ts), re-verified by the core at boot.
+//   grants       the grants pushed to the lock (grant-journal.ts), read when first needed (after
+//                ready) and verified again by the core.
 // The trusted-time floor is raised in memory on every reading and made durable off the decision
 // path: inside the next use commit's record (one append), on a timer, and at close.
 import { join } from 'node:path';
@@ -33,7 +34,8 @@ export class FileStore implements AccessStore {
   private floor = 0;
   private persistedFloor = 0;
   private readonly journal: MirroredJournal;
-  private readonly grants: GrantJournal;
+  /** Opened when first needed: a large store is read after ready, not before. */
+  private grantJournal: GrantJournal | null = null;
 
   private readonly missing: JournalDamage | null = null;
   private readonly floorTimer: TimerHandle | null;
@@ -51,7 +53,6 @@ export class FileStore implements AccessStore {
     const existed = fs.sizeOf(join(dir, 'journal')) > 0 || fs.sizeOf(join(dir, 'journal.mirror')) > 0;
     this.journal = new MirroredJournal(dir, 'journal', (r) => this.apply(r), 64, fs);
     this.persistedFloor = this.floor;
-    this.grants = new GrantJournal(dir, fs);
     this.floorTimer = clock?.every(TIME_PERSIST_INTERVAL_MS, () => this.flushTimeFloorQuietly()) ?? null;
     // Both copies gone (or emptied) while the lock's other state is there: its uses cannot be proven.
     if (!existed && ['grants', 'outbox', 'revocations.cose', 'heartbeat.cose'].some((f) => fs.sizeOf(join(dir, f)) > 0)) {
@@ -74,9 +75,19 @@ export class FileStore implements AccessStore {
     }
   }
 
-  /** What was found damaged at open (journal, grants), for the owner's event and the fail-safe rules. */
+  /** What was found damaged at open in the access journal, for the owner's event and the fail-safe rules. */
   get damage(): JournalDamage[] {
-    return [...this.journal.damage, this.missing, this.grants.damage].filter((d) => d !== null);
+    return [...this.journal.damage, this.missing].filter((d) => d !== null);
+  }
+
+  /** What was found damaged in the grants file (read now if not yet). */
+  get grantsDamage(): JournalDamage | null {
+    return this.grants.damage;
+  }
+
+  private get grants(): GrantJournal {
+    this.grantJournal ??= new GrantJournal(this.dir, this.fs);
+    return this.grantJournal;
   }
 
   /** Records may have been lost (both journal copies short or damaged): uses cannot be proven. */
@@ -218,7 +229,7 @@ export class FileStore implements AccessStore {
       // A failing card at shutdown: the floor falls back to the last one written (time never goes back past it).
     } finally {
       this.journal.close();
-      this.grants.close();
+      this.grantJournal?.close();
     }
   }
 

@@ -24,16 +24,22 @@ export interface JournalDamage {
 export class CrcJournal {
   private fd: number;
   private bytes = 0;
-  /** Bytes cut from the tail at open: a write torn by power loss. */
-  readonly tornBytes: number;
-  /** Set when a bad record was followed by good ones (not a torn tail): the file was damaged. */
-  readonly damage: JournalDamage | null = null;
+  private torn = 0;
+  private damaged: JournalDamage | null = null;
+  /** Set while the replay is deferred (see the constructor): what to replay, and the file's size at open. */
+  private deferred: { apply: (record: JournalRecord) => boolean; size: number } | null = null;
   /** True after a failed append could not be undone; appends are refused until recover() succeeds. */
   failed = false;
 
   /**
    * Open (creating dir 0700 and file 0600) and replay: `apply` sees each intact record in order
-   * and returns false for one it does not recognise (treated like a bad record).
+   * and returns false for one it does not recognise (treated like a bad record). The payload it
+   * sees is a view, valid only during the call.
+   *
+   * With `resume`, a file whose last record is intact up to its very end (no torn tail) is not
+   * replayed now: `resume` sees that last record and says whether it tells the caller enough to
+   * append meanwhile (e.g. the next sequence number). Records may then be appended at once; the
+   * rest is replayed by `replay()`, which the caller runs before it reads what the file holds.
    */
   constructor(
     private readonly dir: string,
@@ -41,42 +47,86 @@ export class CrcJournal {
     apply: (record: JournalRecord) => boolean,
     private readonly maxRecord = 64 * 1024 * 1024,
     private readonly fs: Storage = nodeStorage,
+    resume?: (last: JournalRecord) => boolean,
   ) {
     fs.mkdirSync(dir, 0o700);
     const path = join(dir, name);
     this.fd = fs.openSync(path, 'a+', 0o600);
-    // Replayed as a stream through a window: a year of records never has to fit in memory at once.
-    const file = new Window(fs, this.fd, fs.sizeOf(path));
+    const size = fs.sizeOf(path);
+    const last = resume && size > 0 ? lastRecord(new Window(fs, this.fd, size), this.maxRecord) : null;
+    if (last && resume!(last)) {
+      this.deferred = { apply, size };
+      this.bytes = size;
+      return;
+    }
+    this.scan(apply, size);
+  }
+
+  /** Bytes cut from the tail at open: a write torn by power loss. */
+  get tornBytes(): number {
+    return this.torn;
+  }
+
+  /** Set when a bad record was followed by good ones (not a torn tail): the file was damaged. */
+  get damage(): JournalDamage | null {
+    return this.damaged;
+  }
+
+  /** True until a deferred replay has run. */
+  get replayPending(): boolean {
+    return this.deferred !== null;
+  }
+
+  /** Run the replay the constructor deferred (nothing if it did not). */
+  replay(): void {
+    const deferred = this.deferred;
+    if (!deferred) return;
+    this.deferred = null;
+    try {
+      this.scan(deferred.apply, deferred.size);
+    } catch (error) {
+      this.deferred = deferred; // a read or repair failed: the file is as it was, replayed again next time
+      throw error;
+    }
+  }
+
+  /**
+   * Replay the first `end` bytes (the file as found at open) as a stream through a window: a year
+   * of records never has to fit in memory at once. Records appended since (a deferred replay) stay.
+   */
+  private scan(apply: (record: JournalRecord) => boolean, end: number): void {
+    const file = new Window(this.fs, this.fd, this.bytes > end ? this.bytes : end);
+    const appended: [number, number][] = this.bytes > end ? [[end, this.bytes - end]] : [];
     const good: [number, number][] = []; // offsets and lengths of the intact records
     let pos = 0;
     let firstBad = -1;
     let skipped = 0;
-    while (pos < file.size) {
-      const length = recordAt(file, pos, this.maxRecord);
+    while (pos < end) {
+      const length = recordAt(file, pos, this.maxRecord, end);
       const body = length > 0 ? file.bytes(pos + 4, length) : null;
-      if (body && apply({ type: body[0]!, payload: Uint8Array.prototype.slice.call(body, 1) })) {
+      if (body && apply({ type: body[0]!, payload: body.subarray(1) })) {
         good.push([pos, 8 + length]);
         pos += 8 + length;
         continue;
       }
       // A bad record: resynchronise on the next intact one, if any follows.
-      const next = nextRecord(file, pos + 1, this.maxRecord);
+      const next = nextRecord(file, pos + 1, this.maxRecord, end);
       if (next < 0) break;
       if (firstBad < 0) firstBad = pos;
       skipped += next - pos;
       pos = next;
     }
-    this.tornBytes = file.size - pos;
-    if (firstBad >= 0) {
-      this.damage = { file: name, offset: firstBad, skippedBytes: skipped };
+    this.torn = end - pos;
+    if (firstBad >= 0 || (this.torn > 0 && appended.length > 0)) {
+      this.damaged = { file: this.name, offset: firstBad >= 0 ? firstBad : pos, skippedBytes: skipped + (firstBad >= 0 ? 0 : this.torn) };
       // Keep what was found for the owner (and forensics), then go on with the good records only.
-      writeAtomic(dir, `${name}.damaged`, file.ranges([[0, file.size]]), fs);
-      this.rewriteFrames(file.ranges(good));
-    } else if (this.tornBytes > 0) {
-      fs.ftruncateSync(this.fd, pos);
-      fs.fsyncSync(this.fd);
+      writeAtomic(this.dir, `${this.name}.damaged`, file.ranges([[0, file.size]]), this.fs);
+      this.rewriteFrames(file.ranges([...good, ...appended]));
+    } else if (this.torn > 0) {
+      this.fs.ftruncateSync(this.fd, pos);
+      this.fs.fsyncSync(this.fd);
     }
-    this.bytes = good.reduce((n, [, len]) => n + len, 0);
+    this.bytes = [...good, ...appended].reduce((n, [, len]) => n + len, 0);
   }
 
   /** Size of the file in bytes. */
@@ -199,20 +249,34 @@ class Window {
 
 const WINDOW_BYTES = 1024 * 1024;
 
-/** The body length of an intact record at `pos` (CRC checked), or 0. */
-function recordAt(file: Window, pos: number, maxRecord: number): number {
+/** The body length of an intact record at `pos` that ends by `end` (CRC checked), or 0. */
+function recordAt(file: Window, pos: number, maxRecord: number, end = file.size): number {
   const head = file.bytes(pos, 4);
   if (!head) return 0;
   const length = head.readUInt32BE(0);
-  if (length < 1 || length > maxRecord || pos + 8 + length > file.size) return 0;
+  if (length < 1 || length > maxRecord || pos + 8 + length > end) return 0;
   const rec = file.bytes(pos, 8 + length)!;
   return crc32(rec.subarray(4, 4 + length)) === rec.readUInt32BE(4 + length) ? length : 0;
 }
 
-/** The offset of the next intact record at or after `from`, or -1. */
-function nextRecord(file: Window, from: number, maxRecord: number): number {
-  for (let p = from; p + 8 <= file.size; p++) if (recordAt(file, p, maxRecord) > 0) return p;
+/** The offset of the next intact record at or after `from` (ending by `end`), or -1. */
+function nextRecord(file: Window, from: number, maxRecord: number, end = file.size): number {
+  for (let p = from; p + 8 <= end; p++) if (recordAt(file, p, maxRecord, end) > 0) return p;
   return -1;
+}
+
+/** The intact record that ends exactly at the end of the file (searched back over the last window), or null. */
+function lastRecord(file: Window, maxRecord: number): JournalRecord | null {
+  const from = Math.max(0, file.size - Math.min(WINDOW_BYTES, maxRecord + 8));
+  const tail = file.bytes(from, file.size - from);
+  if (!tail) return null;
+  for (let p = tail.length - 9; p >= 0; p--) {
+    if (tail.readUInt32BE(p) !== tail.length - p - 8) continue;
+    if (recordAt(file, from + p, maxRecord) === 0) continue;
+    const body = file.bytes(from + p + 4, tail.length - p - 8)!;
+    return { type: body[0]!, payload: new Uint8Array(body.subarray(1)) };
+  }
+  return null;
 }
 
 /** Replace `dir/name` whole or not at all: temp file (0600), fsync, rename, fsync the directory. */

@@ -21,10 +21,8 @@ export class MirroredJournal {
     const names = [name, `${name}.mirror`] as const;
     const existed = names.map((n) => fs.sizeOf(join(dir, n)) > 0);
     const seen: JournalRecord[][] = [[], []];
-    this.copies = [
-      new CrcJournal(dir, names[0], (r) => (seen[0]!.push(r), true), maxRecord, fs),
-      new CrcJournal(dir, names[1], (r) => (seen[1]!.push(r), true), maxRecord, fs),
-    ];
+    const keep = (i: 0 | 1) => (r: JournalRecord) => (seen[i]!.push({ type: r.type, payload: new Uint8Array(r.payload) }), true);
+    this.copies = [new CrcJournal(dir, names[0], keep(0), maxRecord, fs), new CrcJournal(dir, names[1], keep(1), maxRecord, fs)];
     const [a, b] = seen as [JournalRecord[], JournalRecord[]];
     const longer: 0 | 1 = a.length >= b.length ? 0 : 1;
     const shorter: 0 | 1 = longer === 0 ? 1 : 0;

@@ -2,7 +2,10 @@
 // own sequence (never reused, across restarts), and fsync'd to `outbox` before append() returns.
 // Events are published from here and marked delivered only on the broker's acknowledgement, so a
 // broker outage, a restart or a kill -9 loses none; consumers dedupe by sequence.
-// Record: [u32 length][u8 type][payload][u32 CRC-32]; a torn tail is cut at open.
+// Record: [u32 length][u8 type][payload][u32 CRC-32]; a torn tail is cut at open. Every record
+// tells the next sequence number (an event its own, an acknowledgement or drop carries it), so a
+// file whose last record is intact is not replayed at boot: events are appended at once and the
+// file is replayed when first read (after ready), however many events wait in it.
 // Cap policy: over `cap` undelivered events or `capBytes` of them, the oldest normal event is
 // dropped first (security events are kept while any normal one remains), and one pending
 // "events-dropped" notice (a security event) carries the cumulative count. The file is compacted
@@ -62,21 +65,52 @@ export class Outbox {
     private readonly options: OutboxOptions,
   ) {
     if (options.cap < 2) throw new RangeError('the outbox cap must be at least 2 (an event and the drop notice)');
-    this.journal = new CrcJournal(dir, 'outbox', (r) => this.apply(r), undefined, options.storage);
+    this.journal = new CrcJournal(dir, 'outbox', (r) => this.apply(r), undefined, options.storage, (last) => this.resume(last));
     this.kinds.clear();
   }
 
   /** Set when the outbox file was damaged (not merely torn) at open. */
   get damage(): JournalDamage | null {
+    this.replay();
     return this.journal.damage;
   }
 
   /** Bytes cut from a torn tail at open. */
   get tornBytes(): number {
+    this.replay();
     return this.journal.tornBytes;
   }
 
+  /**
+   * Read the file as found at open, if not yet done (the boot defers it): the events appended
+   * since stay after the older ones. Everything that reads the outbox calls this first.
+   */
+  replay(): void {
+    if (!this.journal.replayPending) return;
+    const appended = [...this.pendingEvents.values()];
+    const before = { dropped: this.droppedTotal, notice: this.noticeSeq };
+    this.pendingEvents.clear();
+    this.pendingBytes = 0;
+    try {
+      this.journal.replay();
+    } catch (error) {
+      // Not read (the card failed): back to what was appended since open; tried again at the next read.
+      this.pendingEvents.clear();
+      this.pendingBytes = 0;
+      [this.droppedTotal, this.noticeSeq] = [before.dropped, before.notice];
+      throw error;
+    } finally {
+      this.kinds.clear();
+      for (const event of appended) {
+        this.pendingEvents.set(event.seq, event);
+        this.pendingBytes += recordBytes(event);
+      }
+    }
+    this.compactIfWasteful();
+  }
+
   get size(): number {
+    this.replay();
     return this.pendingEvents.size;
   }
 
@@ -86,13 +120,15 @@ export class Outbox {
   }
 
   get dropped(): number {
+    this.replay();
     return this.droppedTotal;
   }
 
   /** Sign, number and durably store an event; returns its sequence number. Throws on I/O failure. */
   append(type: EventType, data: Map<number | string, unknown>, priority: Priority = 'normal'): number {
     // Each round drops one event and rewrites the single notice; repeat until the new one fits.
-    while ((this.pendingEvents.size >= this.options.cap || this.pendingBytes + ROOM_BYTES > this.capBytes) && this.makeRoom());
+    // (Before the boot's deferred replay the caps wait for it: only the boot's few events come first.)
+    while (!this.journal.replayPending && (this.pendingEvents.size >= this.options.cap || this.pendingBytes + ROOM_BYTES > this.capBytes) && this.makeRoom());
     const seq = this.write(type, data, priority);
     this.compactIfWasteful();
     for (const listener of this.appendListeners) listener();
@@ -107,6 +143,7 @@ export class Outbox {
 
   /** Undelivered events, oldest first. */
   pending(limit = Number.POSITIVE_INFINITY): OutboxEvent[] {
+    this.replay();
     const out: OutboxEvent[] = [];
     for (const event of this.pendingEvents.values()) {
       if (out.length >= limit) break;
@@ -117,8 +154,9 @@ export class Outbox {
 
   /** The broker has the event: durably mark it delivered. */
   ack(seq: number): void {
+    this.replay();
     if (!this.pendingEvents.has(seq)) return;
-    this.record(ACK, u32(seq));
+    this.record(ACK, seqAndNext(seq, this.nextSeq));
     this.forget(seq);
     if (seq === this.noticeSeq) this.noticeSeq = null;
     this.compactIfWasteful();
@@ -126,6 +164,7 @@ export class Outbox {
 
   /** Bytes the outbox file holds now. */
   get fileBytes(): number {
+    this.replay();
     return this.journal.size;
   }
 
@@ -135,6 +174,7 @@ export class Outbox {
 
   /** Compact (also while events are pending) once acknowledged and dropped records outweigh the live ones. */
   private compactIfWasteful(): void {
+    if (this.journal.replayPending) return;
     const drained = this.pendingEvents.size === 0 && this.journal.size > 64 * 1024;
     if (!drained && (this.journal.size <= COMPACT_MIN_BYTES || this.journal.size <= 2 * this.pendingBytes)) return;
     try {
@@ -196,7 +236,7 @@ export class Outbox {
   }
 
   private drop(seq: number): void {
-    this.record(DROP, u32(seq));
+    this.record(DROP, seqAndNext(seq, this.nextSeq));
     this.forget(seq);
   }
 
@@ -216,8 +256,9 @@ export class Outbox {
       this.pendingBytes += recordBytes(event);
       this.nextSeq = Math.max(this.nextSeq, seq + 1);
       if (body[4] === 2) this.noticeSeq = seq;
-    } else if ((type === ACK || type === DROP) && body.length === 4) {
+    } else if ((type === ACK || type === DROP) && (body.length === 4 || body.length === 8)) {
       const seq = body.readUInt32BE(0);
+      if (body.length === 8) this.nextSeq = Math.max(this.nextSeq, body.readUInt32BE(4));
       if (type === DROP && this.kinds.get(seq) !== 2) this.droppedTotal++;
       if (seq === this.noticeSeq) this.noticeSeq = null;
       this.forget(seq);
@@ -226,6 +267,16 @@ export class Outbox {
     } else {
       return false;
     }
+    return true;
+  }
+
+  /** The last record of an intact file: enough to go on numbering before the replay (false: replay now). */
+  private resume({ type, payload }: JournalRecord): boolean {
+    const body = Buffer.from(payload.buffer, payload.byteOffset, payload.length);
+    if (type === EVENT && body.length > 5) this.nextSeq = body.readUInt32BE(0) + 1;
+    else if (type === NEXT && body.length === 4) this.nextSeq = body.readUInt32BE(0);
+    else if ((type === ACK || type === DROP) && body.length === 8) this.nextSeq = body.readUInt32BE(4);
+    else return false;
     return true;
   }
 
@@ -242,6 +293,11 @@ export class Outbox {
 
 /** The journal bytes one pending event takes: frame (8) + type (1) + seq (4) + kind (1) + the signed bytes. */
 const recordBytes = (e: OutboxEvent) => 14 + e.bytes.length;
+
+/** An acknowledgement or drop: the sequence number, then the next one to be given. */
+function seqAndNext(seq: number, next: number): Buffer {
+  return Buffer.concat([u32(seq), u32(next)]);
+}
 
 function u32(n: number): Buffer {
   const b = Buffer.alloc(4);
