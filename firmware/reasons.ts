@@ -26,7 +26,7 @@ export type UpdateReason = (typeof UPDATE_REASONS)[number];
 /** Why a pushed grant, delegation or chain is not stored (`grant-stored` events). */
 export const GRANT_STORE_REASONS = [
   'too-large', 'malformed', 'chain-too-long', 'not-a-grant', 'unsupported-alg', 'bad-signature', 'unknown-issuer',
-  'broken-chain', 'delegation-widens', 'wrong-lock', 'not-yet-valid', 'expired', 'revoked-grant', 'revoked-holder',
+  'broken-chain', 'delegation-widens', 'wrong-lock', 'expired', 'revoked-grant', 'revoked-holder',
   'revoked-issuer', 'store-full', 'store-failure', 'grant-superseded', 'grant-id-taken', 'credential-taken',
   'bad-issuer-key',
 ] as const;

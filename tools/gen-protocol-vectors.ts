@@ -70,7 +70,7 @@ function grants(): ProtocolCase[] {
     c('grant-bad-signature', 'the last signature byte flipped', 'store-grant', tampered, no('bad-signature')),
     c('grant-wrong-lock', 'aud is another lock', 'store-grant', guest({ aud: 'back-door' }), no('wrong-lock')),
     c('grant-expired', 'exp an hour ago', 'store-grant', guest({ exp: T - 3600 }), no('expired')),
-    c('grant-not-yet-valid', 'nbf tomorrow: push a grant once it is valid', 'store-grant', guest({ nbf: T + 86_400, exp: T + 2 * 86_400 }), no('not-yet-valid')),
+    c('grant-starts-tomorrow', 'nbf tomorrow: stored now, its start is judged when it is used', 'store-grant', guest({ nbf: T + 86_400, exp: T + 2 * 86_400 }), ok),
     c('grant-unknown-issuer', 'signed by a key that is not an owner', 'store-grant', mintGrant(thief, { aud: LOCK, cti: id16('t'), role: 'owner', holderKey: thief.publicKey }), no('unknown-issuer')),
     c('grant-unknown-claim', 'an unknown claim may be a restriction: refused', 'store-grant', signRaw(TYP.grant, cbor(unknownClaim)), no('malformed')),
     c('grant-wrong-type', 'a heartbeat is not a grant', 'store-grant', mintHeartbeat(owner, { time: T, seq: 0, aud: LOCK }), no('malformed')),

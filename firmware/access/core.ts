@@ -30,6 +30,9 @@ export {
   type GrantSummary, type UpdateRefusal, type UpdateResult, type UseClaim,
 } from './decision.js';
 
+/** What the link checks can refuse when a grant is stored (its start and schedule are judged at use). */
+type StoreRefusal = Exclude<LinkRefusal, 'outside-schedule' | 'not-yet-valid'>;
+
 export class AccessCore {
   readonly events = new TypedEmitter<AccessEvents>();
   readonly challenges: ChallengeBook;
@@ -149,12 +152,12 @@ export class AccessCore {
   }
 
   /** While the wall clock is ahead by an unconfirmed jump, the links must pass at the wall clock's time too. */
-  private checkAhead(links: readonly Link[], schedules: false): Exclude<LinkRefusal, 'outside-schedule'> | null;
+  private checkAhead(links: readonly Link[], atUse: false): StoreRefusal | null;
   private checkAhead(links: readonly Link[]): LinkRefusal | null;
-  private checkAhead(links: readonly Link[], schedules = true): LinkRefusal | null {
+  private checkAhead(links: readonly Link[], atUse = true): LinkRefusal | null {
     const ahead = this.time.ahead();
     if (ahead === null) return null;
-    return schedules ? this.checkLinks(links, ahead) : this.checkLinks(links, ahead, false);
+    return atUse ? this.checkLinks(links, ahead) : this.checkLinks(links, ahead, false);
   }
 
   issueChallenge(): Uint8Array {
@@ -274,17 +277,21 @@ export class AccessCore {
     return true;
   }
 
-  /** Audience, validity period, schedule (unless `schedules` is false) and revocation of every link. */
-  private checkLinks(links: readonly Link[], now: number, schedules: false): Exclude<LinkRefusal, 'outside-schedule'> | null;
+  /**
+   * Audience, validity period, schedule and revocation of every link. When a grant is stored
+   * (`atUse` false) its start (`nbf`) and schedule wait for its use: tomorrow's guest PIN can be
+   * pushed today.
+   */
+  private checkLinks(links: readonly Link[], now: number, atUse: false): StoreRefusal | null;
   private checkLinks(links: readonly Link[], now: number): LinkRefusal | null;
-  private checkLinks(links: readonly Link[], now: number, schedules = true): LinkRefusal | null {
+  private checkLinks(links: readonly Link[], now: number, atUse = true): LinkRefusal | null {
     const seconds = Math.floor(now / 1000);
     const skew = this.config.clockSkewS;
     for (const [i, { claims, signer }] of links.entries()) {
       if (claims.aud !== this.config.lockId) return 'wrong-lock';
-      if (claims.nbf !== null && seconds + skew < claims.nbf) return 'not-yet-valid';
+      if (atUse && claims.nbf !== null && seconds + skew < claims.nbf) return 'not-yet-valid';
       if (claims.exp !== null && seconds - skew >= claims.exp) return 'expired';
-      if (schedules && claims.schedule && !inSchedule(claims.schedule, now, this.config.timeZone)) return 'outside-schedule';
+      if (atUse && claims.schedule && !inSchedule(claims.schedule, now, this.config.timeZone)) return 'outside-schedule';
       if (this.signed.revocations.grants.has(linkId(links, i))) return 'revoked-grant';
       if (!this.isOwner(signer) && this.signed.revocations.issuers.has(signer)) return 'revoked-issuer';
       if (claims.holderKey) {

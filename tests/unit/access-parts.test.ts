@@ -141,6 +141,17 @@ describe('grant store', () => {
     expect(core.storeGrant([mintGrant(owner, { ...base, cti: cti(8) })])).toEqual({ ok: false, reason: 'revoked-grant' });
     expect(core.grants.size).toBe(0);
   });
+
+  it("stores a grant before it starts (tomorrow's guest PIN pushed today) and judges its start when it is used", () => {
+    const clock = new ManualClock(now);
+    const core = new AccessCore({ ...DEFAULT_ACCESS, lockId: 'front-door', timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey] }, { clock, random: seededRandom(1), store: new MemoryStore() });
+    const tomorrow = now / 1000 + 86_400;
+    const grant = mintGrant(owner, { aud: 'front-door', cti: cti(9), role: 'resident', nbf: tomorrow, exp: tomorrow + 86_400, credential: { kind: 'pin', digests: [digest] } });
+    expect(core.storeGrant([grant])).toEqual({ ok: true, id: '09'.repeat(16) });
+    expect(core.decideCredential(digest, 'pin')).toMatchObject({ allow: false, reason: 'not-yet-valid' });
+    clock.set(tomorrow * 1000 + 60_000);
+    expect(core.decideCredential(digest, 'pin')).toMatchObject({ allow: true });
+  });
 });
 
 describe('IdSet', () => {
