@@ -265,9 +265,17 @@ function nextRecord(file: Window, from: number, maxRecord: number, end = file.si
   return -1;
 }
 
-/** The intact record that ends exactly at the end of the file (searched back over the last window), or null. */
+/** The intact record that ends exactly at the end of the file (searched back over its last 64 KiB, then 1 MiB), or null. */
 function lastRecord(file: Window, maxRecord: number): JournalRecord | null {
-  const from = Math.max(0, file.size - Math.min(WINDOW_BYTES, maxRecord + 8));
+  for (const span of [64 * 1024, WINDOW_BYTES]) {
+    const from = Math.max(0, file.size - Math.min(span, maxRecord + 8));
+    const found = lastRecordFrom(file, from, maxRecord);
+    if (found || from === 0) return found;
+  }
+  return null;
+}
+
+function lastRecordFrom(file: Window, from: number, maxRecord: number): JournalRecord | null {
   const tail = file.bytes(from, file.size - from);
   if (!tail) return null;
   for (let p = tail.length - 9; p >= 0; p--) {

@@ -16,6 +16,28 @@ const open = (dir: string, storage?: FaultyStorage) => {
 const rec = (n: number, size = 16) => Buffer.alloc(size, n & 0xff);
 
 describe('CrcJournal', () => {
+  it('resumed from its last record (even one over 64 KiB): replayed later, records appended meanwhile kept after it; a torn tail is never resumed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'journal-'));
+    const a = open(dir).journal;
+    for (let i = 1; i <= 3; i++) a.append(1, rec(i));
+    a.append(2, rec(4, 100_000));
+    a.close();
+    const lasts: JournalRecord[] = [];
+    const seen: JournalRecord[] = [];
+    const b = new CrcJournal(dir, 'j', (r) => (seen.push(r), true), 1 << 20, undefined, (last) => (lasts.push(last), true));
+    expect(lasts.map((r) => [r.type, r.payload.length])).toEqual([[2, 100_000]]);
+    expect([seen.length, b.replayPending]).toEqual([0, true]);
+    b.append(1, rec(5));
+    b.replay();
+    expect(seen.map((r) => r.payload[0])).toEqual([1, 2, 3, 4]);
+    b.close();
+    expect(open(dir).seen.map((r) => r.payload[0])).toEqual([1, 2, 3, 4, 5]);
+    writeFileSync(join(dir, 'j'), Buffer.concat([readFileSync(join(dir, 'j')), Buffer.from([0, 0, 0, 9, 1])]));
+    const c = new CrcJournal(dir, 'j', () => true, 1 << 20, undefined, () => true);
+    expect([c.replayPending, c.tornBytes]).toEqual([false, 5]);
+    c.close();
+  });
+
   it('a short write is continued: the record lands whole', () => {
     const dir = mkdtempSync(join(tmpdir(), 'journal-'));
     const storage = new FaultyStorage().failNth('write', /\/j$/, 1, { short: 3 });
