@@ -95,12 +95,13 @@ export async function boot(options: BootOptions): Promise<RunningLock> {
   const clock = stateDir ? new OffsetClock(options.clock, readClockOffset(stateDir)) : options.clock;
   const shared: Shared = { ports, profile: options.profile, clock, random: options.random, logger, faults: new FaultMonitor(logger), observe: options.observe, storage: options.storage };
 
-  /** What pairing wrote overrides the config file's access and mqtt sections. */
+  /** What pairing wrote overrides the config file's access and mqtt sections (the file's `pairing.mqtt` settings still apply). */
   const configNow = (): LockConfig => {
     if (!stateDir || !config.pairing) return config;
     try {
       const paired = readPaired(stateDir);
-      return { ...config, access: paired?.access, mqtt: paired?.mqtt };
+      const local = Object.fromEntries(Object.entries(config.pairing.mqtt ?? {}).filter(([, value]) => value !== undefined));
+      return { ...config, access: paired?.access, mqtt: paired?.mqtt && { ...paired.mqtt, ...local } };
     } catch (error) {
       // A damaged pairing: the lock runs without access (nothing opens) and says which file and field.
       logger.error({ event: 'state-damaged', file: 'paired/config.json', err: { message: (error as Error).message } }, `paired state damaged: ${(error as Error).message}`);

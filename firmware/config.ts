@@ -22,6 +22,12 @@ const accessConfig = v.strictObject({
   provider: v.optional(v.picklist(['sodium', 'node', 'tweetnacl']), 'sodium'),
 });
 
+const outboxCap = v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(1_000_000));
+/** Bytes of undelivered events kept at most (default 16 MiB; the outbox file stays under about twice this plus 1 MiB). */
+const outboxBytes = v.pipe(v.number(), v.integer(), v.minValue(65_536), v.maxValue(1_073_741_824));
+/** Home Assistant discovery and commands; on unless `enabled: false`. Unlock needs a PIN unless `unlockNeedsCode: false`. */
+const homeAssistant = v.strictObject({ enabled: v.optional(v.boolean()), unlockNeedsCode: v.optional(v.boolean()), name: v.optional(v.string()), modeControl: v.optional(v.boolean()) });
+
 /** The owner's broker; needs `access` (the lock id is the client id). Secrets come from files. */
 const mqttConfig = v.strictObject({
   url: v.pipe(v.string(), v.regex(/^mqtts?:\/\//, 'must start with mqtt:// or mqtts://')),
@@ -31,11 +37,9 @@ const mqttConfig = v.strictObject({
   certFile: v.optional(v.string()),
   keyFile: v.optional(v.string()),
   protocolVersion: v.optional(v.picklist([4, 5]), 5),
-  outboxCap: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(1_000_000)), 50_000),
-  /** Bytes of undelivered events kept at most (default 16 MiB; the outbox file stays under about twice this plus 1 MiB). */
-  outboxBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(65_536), v.maxValue(1_073_741_824))),
-  /** Home Assistant discovery and commands; on unless `enabled: false`. Unlock needs a PIN unless `unlockNeedsCode: false`. */
-  homeAssistant: v.optional(v.strictObject({ enabled: v.optional(v.boolean()), unlockNeedsCode: v.optional(v.boolean()), name: v.optional(v.string()), modeControl: v.optional(v.boolean()) })),
+  outboxCap: v.optional(outboxCap, 50_000),
+  outboxBytes: v.optional(outboxBytes),
+  homeAssistant: v.optional(homeAssistant),
 });
 
 const roles = v.picklist(['owner', 'resident', 'guest', 'service', 'delivery']);
@@ -67,6 +71,8 @@ const pairingConfig = v.strictObject({
   factoryResetHoldMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1_000), v.maxValue(60_000)), 5_000),
   /** An unfinished frame is dropped after this much silence. */
   idleTimeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(60_000)), 5_000),
+  /** The lock's own settings for the broker connection pairing sets up (the connection itself comes from pairing). */
+  mqtt: v.optional(v.strictObject({ homeAssistant: v.optional(homeAssistant), outboxCap: v.optional(outboxCap), outboxBytes: v.optional(outboxBytes) })),
 });
 
 /** Keypad code entry and the guess budget of each channel (keypad, Home Assistant, barcode). */

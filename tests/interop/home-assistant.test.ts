@@ -186,6 +186,26 @@ describe.skipIf(missingTools)('Home Assistant discovery', () => {
     expect(lock.app.core).toBeNull(); // unpaired now
   }, 60_000);
 
+  it("a paired lock takes its Home Assistant settings from the config file's pairing.mqtt (the connection from pairing)", async () => {
+    const ha = await haClient(broker, LOCK);
+    cleanup.push(() => ha.close());
+    const stateDir = mkdtempSync(join(tmpdir(), 'lock-ha-paired-'));
+    writePaired(stateDir, {
+      lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey], keypadSecret: new Uint8Array(32).fill(7),
+      mqtt: { url: broker.url, username: LOCK, password: 'front-secret', ca: broker.ca.toString('utf8') },
+    });
+    const config = parseLockConfig({ stateDir, pairing: { port: 'memory', mqtt: { homeAssistant: { modeControl: true, name: 'Front door' } } } });
+    const [lockEnd] = serialPair();
+    const { lock } = await startLock({ board: 'sim', config, logger: createLogger({ level: 'silent' }), openSerial: async () => lockEnd });
+    cleanup.push(async () => {
+      await lock.stop();
+      purgeJohnnyFive();
+    });
+    const configs = await discovery(ha, 13);
+    expect(json(configs.get(`homeassistant/select/${LOCK}/mode/config`)!).command_topic).toBe(`locks/${LOCK}/ha/mode`);
+    expect(json(configs.get(`homeassistant/lock/${LOCK}/lock/config`)!).device).toMatchObject({ name: 'Front door' });
+  }, 60_000);
+
   it('a lock id outside [a-zA-Z0-9_-] still gives legal discovery topics and unique ids', () => {
     for (const e of discoveryEntries({ lockId: 'flat.3', name: 'x', unlockNeedsCode: true, modeControl: true, battery: true })) {
       expect(parseDiscoveryTopic(e.topic), e.topic).toMatchObject({ node: 'flat_3', object: e.object });

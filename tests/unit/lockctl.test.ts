@@ -105,6 +105,8 @@ describe('lock config', () => {
     expect(() => parseLockConfig({ access: { ...access, ownerKeys: ['xyz'] } })).toThrow(/access\.ownerKeys\.0: must be 64 lowercase hex digits/);
     expect(() => parseLockConfig({ access, mqtt: { url: 'http://broker' } })).toThrow(/mqtt\.url: must start with mqtt:\/\/ or mqtts:\/\//);
     expect(() => parseLockConfig({ mqtt: { url: 'mqtts://broker:8883' } })).toThrow(/mqtt: needs the access section/);
+    expect(() => parseLockConfig({ stateDir: '/var/lib/lock', pairing: { port: '/dev/ttyS0', mqtt: { url: 'mqtts://broker:8883' } } })).toThrow(/pairing\.mqtt\.url: Invalid key/); // the connection comes from pairing
+    expect(parseLockConfig({ stateDir: '/var/lib/lock', pairing: { port: '/dev/ttyS0', mqtt: { homeAssistant: { modeControl: true } } } }).pairing?.mqtt).toEqual({ homeAssistant: { modeControl: true } });
     expect(parseLockConfig({ access, mqtt: { url: 'mqtts://broker:8883' } }).mqtt).toMatchObject({ protocolVersion: 5, outboxCap: 50_000 });
   });
 });
