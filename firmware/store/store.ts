@@ -29,8 +29,11 @@ export interface AccessStore {
   timeFloor(): number;
   /** Raise the floor in memory; persisted off the decision path (with the next use commit, on a timer, at close). */
   raiseTimeFloor(ms: number): void;
+  /** The newest copy of a snapshot that checks on disk, or null. */
   loadSnapshot(name: SnapshotName): Uint8Array | null;
-  /** Replace a snapshot atomically. Throws StoreError. */
+  /** The file the loaded copy came from, and copies found at open that do not check (torn or damaged), for the owner's state-damaged event. */
+  snapshotSource(name: SnapshotName): { file: string | null; damaged: readonly string[] };
+  /** Replace a snapshot durably, whole or not at all (the copy before it stays readable). Throws StoreError. */
   saveSnapshot(name: SnapshotName, bytes: Uint8Array): void;
   /** The last value written under `name`, or null. */
   getState(name: StateName): Uint8Array | null;
@@ -86,6 +89,9 @@ export class MemoryStore implements AccessStore {
   }
   saveSnapshot(name: SnapshotName, bytes: Uint8Array): void {
     this.snapshots.set(name, new Uint8Array(bytes));
+  }
+  snapshotSource(name: SnapshotName): { file: string | null; damaged: readonly string[] } {
+    return { file: this.snapshots.has(name) ? name : null, damaged: [] };
   }
   private readonly states = new Map<StateName, Uint8Array>();
   getState(name: StateName): Uint8Array | null {
