@@ -10,6 +10,9 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { AccessCore, DEFAULT_ACCESS } from '../firmware/access/core.js';
 import { loadOrCreateIdentity } from '../firmware/identity.js';
 import { FileStore } from '../firmware/store/file-store.js';
+import { writeAtomic } from '../firmware/store/journal.js';
+import { SnapshotSlots } from '../firmware/store/snapshot-slots.js';
+import { nodeStorage } from '../hal/node/storage.js';
 import { MqttLink } from '../firmware/sync/link.js';
 import { Outbox } from '../firmware/sync/outbox.js';
 import { syncHandlers } from '../firmware/sync/service.js';
@@ -23,12 +26,39 @@ import { atMost, type Figure, percentile } from './figures.js';
 const connect = (url: string, ca: Buffer, username: string, password: string) =>
   new Promise<MqttClient>((resolve) => {
     const client = mqtt.connect(url, { ca, username, password, protocolVersion: 5 });
-    client.once('connect', () => resolve(client));
+    client.once('connect', () => {
+      // As the lock's link does: no Nagle delay on small packets (else every hop can stall 40 ms on a delayed ACK).
+      (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+      resolve(client);
+    });
   });
 
 const until = async (done: () => boolean) => {
   while (!done()) await new Promise((r) => setImmediate(r));
 };
+
+/**
+ * The durable write alone, on the same disk, interleaved write by write: the two slots (one fsync)
+ * against the atomic replace they replaced (temp file, fsync, rename, fsync the directory).
+ */
+function benchSnapshotWrite(rounds: number, list: Uint8Array): Figure[] {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-slots-'));
+  const slots = new SnapshotSlots(dir, 'revocations', nodeStorage);
+  const [twoSlots, atomic] = [[] as number[], [] as number[]];
+  for (let i = 0; i < rounds; i++) {
+    let t0 = performance.now();
+    slots.save(list);
+    twoSlots.push(performance.now() - t0);
+    t0 = performance.now();
+    writeAtomic(dir, 'revocations.cose', [list]);
+    atomic.push(performance.now() - t0);
+  }
+  const [s, a] = [twoSlots, atomic].map((xs) => xs.slice(2).sort((x, y) => x - y)) as [number[], number[]];
+  return [
+    { name: `snapshot write (${list.length} B list): two slots, one fsync, wall p50`, value: percentile(s, 50), unit: 'ms', note: `p99 ${percentile(s, 99).toFixed(2)} ms` },
+    { name: 'peer: atomic replace (temp, fsync, rename, fsync dir), wall p50', value: percentile(a, 50), unit: 'ms', note: `p99 ${percentile(a, 99).toFixed(2)} ms; slots / atomic p50 ${(percentile(s, 50) / percentile(a, 50)).toFixed(2)}x, interleaved` },
+  ];
+}
 
 export async function benchRevocationLatency(rounds: number): Promise<Figure[]> {
   const owner = fastKey('owner');
@@ -110,6 +140,7 @@ export async function benchRevocationLatency(rounds: number): Promise<Figure[]> 
     if (share.enforceWall.length !== rounds) throw new Error(`bench: ${share.enforceWall.length} of ${rounds} lists were enforced with a denial checked`);
     const p = (xs: number[], q: number) => `${percentile(xs, q).toFixed(2)} ms`;
     return [
+      ...benchSnapshotWrite(Math.max(40, Math.floor(rounds / 2)), lists.at(-1)!),
       atMost('revocation enforced: message handed to the lock -> a decision against it denied, wall p50', percentile(wall!, 50), 'ms', 2, '2 ms', `CPU p50 ${p(cpu!, 50)}; wall p99 ${p(wall!, 99)} (verify, parse, the new set in force, one denied decision)`),
       { name: 'then the durable snapshot write, before the PUBACK, wall p50', value: percentile(durable!, 50), unit: 'ms', note: `p99 ${p(durable!, 99)}` },
       { name: "lock's whole share to the PUBACK (enforce + durable), wall p50", value: percentile(total!, 50), unit: 'ms', note: `p99 ${p(total!, 99)}` },
