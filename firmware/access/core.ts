@@ -353,6 +353,16 @@ export class AccessCore {
     return this.signed.applyRevocations(bytes, persist);
   }
 
+  /** The list in force was saved but its outcome event may not be in the outbox (a power cut right after the PUBACK): its sequence, else null. */
+  get unreportedRevocations(): number | null {
+    return this.revocationSeq > 0 && !this.deps.store.snapshotReported('revocations') ? this.revocationSeq : null;
+  }
+
+  /** The outcome event of the list in force is in the outbox. */
+  revocationsReported(): void {
+    this.deps.store.markSnapshotReported('revocations');
+  }
+
   /** Apply an owner-signed heartbeat (time + the revocation sequence the owner has published). */
   applyHeartbeat(bytes: Uint8Array, persist = true): UpdateResult {
     return this.signed.applyHeartbeat(bytes, persist);

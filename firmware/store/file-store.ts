@@ -208,6 +208,14 @@ export class FileStore implements AccessStore {
     return { file: this.snapshots[name].source, damaged: this.snapshots[name].damaged };
   }
 
+  snapshotReported(name: SnapshotName): boolean {
+    return this.snapshots[name].reported;
+  }
+
+  markSnapshotReported(name: SnapshotName): void {
+    this.snapshots[name].markReported();
+  }
+
   saveSnapshot(name: SnapshotName, bytes: Uint8Array): void {
     try {
       this.snapshots[name].save(bytes);

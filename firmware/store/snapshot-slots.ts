@@ -5,6 +5,8 @@
 // torn by a power cut leaves the other slot whole. At open the valid slot with the higher generation
 // wins; a slot that exists but does not check (torn or damaged) is named in `damaged`, so the lock
 // says so and asks the owner's retained copy again rather than trust an older one silently.
+// `<name>.reported` holds the generation whose outcome event is in the outbox, written without an
+// fsync after that event: if it is lost or behind, the event is appended again (at least once, never lost).
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Storage } from '../../hal/ports/storage.js';
@@ -24,6 +26,8 @@ export class SnapshotSlots {
   private readonly unreadable = new Set<Slot>();
   /** The snapshot came from the format before slots (`<name>.cose`, written atomically). */
   readonly legacy: boolean = false;
+  /** The generation whose outcome event is known to be in the outbox. */
+  private reportedGeneration = 0;
   /** Slots whose directory entry this run has made durable. */
   private readonly entrySynced = new Set<Slot>();
 
@@ -44,6 +48,12 @@ export class SnapshotSlots {
       }
       else if (!this.newest || copy.generation > this.newest.generation) this.newest = { slot, ...copy };
     }
+    try {
+      const marker = fs.readFileSync(this.markerPath);
+      if (marker.length === 12 && crc32(marker.subarray(0, 8)) === marker.readUInt32BE(8)) this.reportedGeneration = Number(marker.readBigUInt64BE(0));
+    } catch {
+      // none yet, or unreadable: the copy in force counts as not reported
+    }
     if (!found) {
       // No slot yet: a state directory from before slots keeps its snapshot in `<name>.cose`.
       try {
@@ -59,6 +69,35 @@ export class SnapshotSlots {
   get source(): string | null {
     if (!this.newest) return null;
     return this.legacy && this.newest.generation === 0 ? `${this.name}.cose` : this.file(this.newest.slot);
+  }
+
+  /** False when the copy in force was saved but its outcome event may not be in the outbox. */
+  get reported(): boolean {
+    return !this.newest || this.newest.generation <= this.reportedGeneration;
+  }
+
+  /** The outcome event of the copy in force is in the outbox (durably): noted without an fsync. */
+  markReported(): void {
+    if (this.reported) return;
+    const generation = this.newest!.generation;
+    const marker = Buffer.alloc(12);
+    marker.writeBigUInt64BE(BigInt(generation), 0);
+    marker.writeUInt32BE(crc32(marker.subarray(0, 8)), 8);
+    try {
+      const fd = this.fs.openSync(this.markerPath, 'w', 0o600);
+      try {
+        writeFully(this.fs, fd, marker);
+      } finally {
+        this.fs.closeSync(fd);
+      }
+    } catch {
+      // Not noted: the event is appended once more at the next boot (consumers dedupe by content).
+    }
+    this.reportedGeneration = generation;
+  }
+
+  private get markerPath(): string {
+    return join(this.dir, `${this.name}.reported`);
   }
 
   load(): Uint8Array | null {

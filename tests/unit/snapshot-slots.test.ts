@@ -159,4 +159,25 @@ describe('snapshot slots', () => {
     expect(existsSync(join(dir, 'revocations.a'))).toBe(false);
     reopened.close();
   });
+
+  it('the reported note: a new copy is not reported until noted (without an fsync); the note survives a reopen; a torn note counts as not reported', () => {
+    const dir = fresh();
+    const storage = new FaultyStorage();
+    const seen = fsyncs(storage);
+    const slots = open(dir, storage);
+    expect(slots.reported).toBe(true); // nothing saved, nothing to report
+    slots.save(bytes(1));
+    expect(slots.reported).toBe(false);
+    seen.length = 0;
+    slots.markReported();
+    expect(seen).toEqual([]);
+    expect(slots.reported).toBe(true);
+    expect(open(dir).reported).toBe(true);
+    slots.save(bytes(2));
+    expect(open(dir).reported).toBe(false); // saved, its event not yet noted
+    slots.markReported();
+    const marker = join(dir, 'revocations.reported');
+    writeFileSync(marker, readFileSync(marker).subarray(0, 7));
+    expect(open(dir).reported).toBe(false);
+  });
 });
