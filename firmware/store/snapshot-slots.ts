@@ -1,16 +1,17 @@
 // A signed snapshot (the revocation list, the heartbeat) kept in two slot files, `<name>.a` and
 // `<name>.b`, each one frame: ['LSS1'][u64 generation][u32 length][bytes][u32 CRC-32 of all before].
-// An update writes the slot that does not hold the newest copy and fsyncs that file once; the
-// directory is fsync'd only the first time a slot is written in a run (a new file's entry). A write
-// torn by a power cut leaves the other slot whole. At open the valid slot with the higher generation
-// wins; a slot that exists but does not check (torn or damaged) is named in `damaged`, so the lock
-// says so and asks the owner's retained copy again rather than trust an older one silently.
+// An update overwrites, in place, the slot that does not hold the newest copy and fsyncs that file
+// once; a slot file is created whole (temp, fsync, rename, fsync the directory), and an existing
+// one's directory entry is fsync'd once per run. A write torn by a power cut leaves the other slot
+// whole. At open the valid slot with the higher generation wins; a slot that exists but does not
+// check (torn or damaged) is named in `damaged`, so the lock says so and asks the owner's retained
+// copy again rather than trust an older one silently.
 // `<name>.reported` holds the generation whose outcome event is in the outbox, written without an
 // fsync after that event: if it is lost or behind, the event is appended again (at least once, never lost).
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Storage } from '../../hal/ports/storage.js';
-import { fsyncDir, writeFully } from './journal.js';
+import { fsyncDir, writeAtomic, writeFully } from './journal.js';
 
 const MAGIC = 0x4c535331; // 'LSS1'
 const HEAD = 16;
@@ -121,28 +122,31 @@ export class SnapshotSlots {
     this.newest = { slot, generation, bytes: new Uint8Array(bytes) };
   }
 
+  /**
+   * A slot is created whole (temp file, fsync, rename, fsync the directory: never an empty or
+   * half-written slot file, not even after a kill); afterwards it is overwritten in place, one fsync.
+   * A write that fails leaves the slot torn (reported at boot if nothing good replaces it), never the other.
+   */
   private write(slot: Slot, frame: Buffer): void {
     const path = this.path(slot);
     const size = this.fs.sizeOf(path);
-    const fd = this.fs.openSync(path, size < 0 ? 'w' : 'r+', 0o600);
-    try {
-      writeFully(this.fs, fd, frame);
-      if (size > frame.length) this.fs.ftruncateSync(fd, frame.length);
-      this.fs.fsyncSync(fd);
-    } catch (error) {
-      // Give back the space a half-written copy took (a full card); the other slot is untouched.
-      try {
-        this.fs.ftruncateSync(fd, 0);
-      } catch {
-        // nothing more to give back
-      }
-      this.fs.closeSync(fd);
-      throw error;
-    }
-    this.fs.closeSync(fd);
-    if (!this.entrySynced.has(slot)) {
-      fsyncDir(this.dir, this.fs);
+    if (size < 0) {
+      writeAtomic(this.dir, this.file(slot), [frame], this.fs);
       this.entrySynced.add(slot);
+    } else {
+      const fd = this.fs.openSync(path, 'r+', 0o600);
+      try {
+        writeFully(this.fs, fd, frame);
+        if (size > frame.length) this.fs.ftruncateSync(fd, frame.length);
+        this.fs.fsyncSync(fd);
+      } finally {
+        this.fs.closeSync(fd);
+      }
+      // Its entry may come from a run killed before the directory's fsync: made durable once per run.
+      if (!this.entrySynced.has(slot)) {
+        fsyncDir(this.dir, this.fs);
+        this.entrySynced.add(slot);
+      }
     }
     this.unreadable.delete(slot);
   }
@@ -166,7 +170,8 @@ function readSlot(fs: Storage, path: string): { generation: number; bytes: Uint8
   }
   if (frame.length < HEAD + 4 || frame.readUInt32BE(0) !== MAGIC) return null;
   const length = frame.readUInt32BE(12);
-  if (frame.length !== HEAD + length + 4) return null;
+  // Longer is a shorter frame written over a longer one, killed before the tail was cut: the CRC decides.
+  if (frame.length < HEAD + length + 4) return null;
   if (crc32(frame.subarray(0, HEAD + length)) !== frame.readUInt32BE(HEAD + length)) return null;
   const generation = Number(frame.readBigUInt64BE(4));
   return generation > 0 ? { generation, bytes: new Uint8Array(frame.subarray(HEAD, HEAD + length)) } : null;

@@ -104,7 +104,7 @@ describe.skipIf(missingTools)('MQTT sync with Mosquitto', () => {
   }, 60_000);
 
   it('a revocation list is enforced at once, acknowledged only once durable: a failed snapshot write gets no PUBACK, and the broker delivers it again', async () => {
-    const storage = new FaultyStorage().failEvery('write', /revocations\.[ab]$/, { code: 'ENOSPC' });
+    const storage = new FaultyStorage().failEvery('write', /revocations\.[ab]/, { code: 'ENOSPC' });
     const first = await lockOnLink('front-door', 'front-secret', { storage });
     const dir = first.dir;
     const app = await ownerApp(first.identity);

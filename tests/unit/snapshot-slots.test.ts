@@ -22,14 +22,15 @@ function fsyncs(storage: FaultyStorage): string[] {
 }
 
 describe('snapshot slots', () => {
-  it('an update costs one fsync, of the slot file; the directory is fsynced only when a slot is first written in a run', () => {
+  it('an update costs one fsync, of the slot file; the directory is fsynced only when a slot is created or first written in a run', () => {
     const dir = fresh();
     const storage = new FaultyStorage();
     const seen = fsyncs(storage);
     const slots = open(dir, storage);
     for (let i = 1; i <= 6; i++) slots.save(bytes(i));
-    expect(seen.filter((p) => p === dir)).toHaveLength(2); // a new entry each for .a and .b
-    expect(seen.filter((p) => p !== dir)).toEqual(['a', 'b', 'a', 'b', 'a', 'b'].map((s) => join(dir, `revocations.${s}`)));
+    // Each slot created whole (temp file, fsync, rename, the directory's fsync), then one fsync per update.
+    const [a, b] = [join(dir, 'revocations.a'), join(dir, 'revocations.b')];
+    expect(seen).toEqual([`${a}.tmp`, dir, `${b}.tmp`, dir, a, b, a, b]);
     // A new run: each slot's entry made durable once more (it may have been created by a run cut short), then one fsync per update.
     seen.length = 0;
     const again = open(dir, storage);
@@ -54,25 +55,46 @@ describe('snapshot slots', () => {
     for (const s of ['a', 'b']) expect(statSync(join(dir, `revocations.${s}`)).mode & 0o777).toBe(0o600);
   });
 
-  it('a write that fails never touches the newest copy: it stays in force, and is what the next boot finds', () => {
+  it('a write that fails never touches the newest copy: it stays in force, and is what the next boot finds; a torn slot is said', () => {
     const dir = fresh();
     const storage = new FaultyStorage();
     const slots = open(dir, storage);
     slots.save(bytes(1));
-    slots.save(bytes(2));
-    storage.failEvery('write', /revocations/, { code: 'ENOSPC' });
+    slots.save(bytes(2)); // .a holds 1, .b holds 2
+    storage.failEvery('write', /revocations\.a$/, { code: 'ENOSPC' });
     expect(() => slots.save(bytes(3))).toThrow(/ENOSPC/);
     storage.heal();
-    storage.failNth('fsync', /revocations\./, 1, { code: 'EIO' });
+    expect(open(dir).damaged).toEqual([]); // nothing landed
+    // Part of the frame lands, then the card fails: .a is torn, .b whole.
+    // 12 bytes land (magic and generation: the new generation's last byte differs), then EIO.
+    storage.failNth('write', /revocations\.a$/, 1, { short: 12 }).failNth('write', /revocations\.a$/, 1, { code: 'EIO' });
     expect(() => slots.save(bytes(3))).toThrow(/EIO/);
+    storage.heal();
     expect([...slots.load()!]).toEqual([...bytes(2)]);
     const reopened = open(dir);
     expect([...reopened.load()!]).toEqual([...bytes(2)]);
-    // The slot the failed write left empty does not check: said, not passed over in silence.
-    expect(reopened.damaged).toEqual(['revocations.a']);
-    slots.save(bytes(3)); // space returned: the same slot again
+    expect(reopened.damaged).toEqual(['revocations.a']); // said, not passed over in silence
+    storage.failNth('fsync', /revocations\.a$/, 1, { code: 'EIO' });
+    expect(() => slots.save(bytes(3))).toThrow(/EIO/); // not durable: the caller does not acknowledge
+    storage.heal();
+    expect([...readFileSync(join(dir, 'revocations.b')).subarray(16, 56)]).toEqual([...bytes(2)]); // the newest copy untouched throughout
+    slots.save(bytes(3)); // the card behaves again: the same slot
     expect([...open(dir).load()!]).toEqual([...bytes(3)]);
     expect(open(dir).damaged).toEqual([]);
+  });
+
+  it('a shorter copy written over a longer one and killed before the tail was cut still reads (the CRC decides)', () => {
+    const dir = fresh();
+    const storage = new FaultyStorage();
+    const slots = open(dir, storage);
+    slots.save(bytes(1, 90));
+    slots.save(bytes(2, 90));
+    const longer = readFileSync(join(dir, 'revocations.a'));
+    slots.save(bytes(3, 10)); // into .a, then its tail cut
+    writeFileSync(join(dir, 'revocations.a'), Buffer.concat([readFileSync(join(dir, 'revocations.a')), longer.subarray(30)]));
+    const reopened = open(dir);
+    expect([...reopened.load()!]).toEqual([...bytes(3, 10)]);
+    expect(reopened.damaged).toEqual([]);
   });
 
   it('a write torn by a power cut leaves the other slot whole; the torn slot is named', () => {
