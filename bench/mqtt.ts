@@ -73,7 +73,7 @@ export async function benchRevocationLatency(rounds: number): Promise<Figure[]> 
   // durable; MQTT.js sends the PUBACK next).
   const holder = fastKey('holder');
   const handlers = syncHandlers(core, outbox, null);
-  const share = { enforceWall: [] as number[], enforceCpu: [] as number[], durableWall: [] as number[], totalWall: [] as number[] };
+  const share = { enforceWall: [] as number[], enforceCpu: [] as number[], durableWall: [] as number[], totalWall: [] as number[], afterWall: [] as number[] };
   let entry = { wall: 0, cpu: process.cpuUsage() };
   let denied = 0;
   let probe: { grant: Uint8Array; cti: Uint8Array } | null = null;
@@ -93,7 +93,14 @@ export async function benchRevocationLatency(rounds: number): Promise<Figure[]> 
     const done = performance.now();
     share.durableWall.push(done - denied);
     share.totalWall.push(done - entry.wall);
-    return after;
+    return (
+      after &&
+      (() => {
+        const a0 = performance.now();
+        after();
+        share.afterWall.push(performance.now() - a0);
+      })
+    );
   };
   const link = new MqttLink({ url: broker.url, lockId: 'front-door', username: 'front-door', password: 'f', ca: broker.ca, clock: systemClock, random: seededRandom(3) }, handlers, outbox);
   const app = await connect(broker.url, broker.ca, 'owner', 'o');
@@ -136,7 +143,7 @@ export async function benchRevocationLatency(rounds: number): Promise<Figure[]> 
     }
     const skip = Math.min(20, Math.floor(rounds / 10));
     const sorted = (xs: number[]) => xs.slice(skip).sort((a, b) => a - b);
-    const [rtt, e2e, enf, wall, cpu, durable, total] = [plain, endToEnd, enforced, share.enforceWall, share.enforceCpu, share.durableWall, share.totalWall].map(sorted) as number[][] as [number[], number[], number[], number[], number[], number[], number[]];
+    const [rtt, e2e, enf, wall, cpu, durable, total, after] = [plain, endToEnd, enforced, share.enforceWall, share.enforceCpu, share.durableWall, share.totalWall, share.afterWall].map(sorted) as number[][] as [number[], number[], number[], number[], number[], number[], number[], number[]];
     if (share.enforceWall.length !== rounds) throw new Error(`bench: ${share.enforceWall.length} of ${rounds} lists were enforced with a denial checked`);
     const p = (xs: number[], q: number) => `${percentile(xs, q).toFixed(2)} ms`;
     return [
@@ -144,6 +151,7 @@ export async function benchRevocationLatency(rounds: number): Promise<Figure[]> 
       atMost('revocation enforced: message handed to the lock -> a decision against it denied, wall p50', percentile(wall!, 50), 'ms', 2, '2 ms', `CPU p50 ${p(cpu!, 50)}; wall p99 ${p(wall!, 99)} (verify, parse, the new set in force, one denied decision)`),
       { name: 'then the durable snapshot write, before the PUBACK, wall p50', value: percentile(durable!, 50), unit: 'ms', note: `p99 ${p(durable!, 99)}` },
       { name: "lock's whole share to the PUBACK (enforce + durable), wall p50", value: percentile(total!, 50), unit: 'ms', note: `p99 ${p(total!, 99)}` },
+      { name: 'after the PUBACK: the outcome event into the outbox (sign, append, fsync), wall p50', value: percentile(after!, 50), unit: 'ms', note: `p99 ${p(after!, 99)}` },
       { name: 'plain client-to-client round trip, same broker, p50 / p99', value: percentile(rtt!, 50), unit: 'ms', note: `p99 ${p(rtt!, 99)}` },
       { name: 'owner publishes -> a decision against it denied at the lock, p50 / p99', value: percentile(enf!, 50), unit: 'ms', note: `p99 ${p(enf!, 99)}` },
       { name: "owner publishes -> lock's signed report arrives, p50", value: percentile(e2e!, 50), unit: 'ms' },
