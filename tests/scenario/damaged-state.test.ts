@@ -111,6 +111,7 @@ describe('damaged state files at boot', () => {
     // A second list (revoking the guest PIN as well) and heartbeat: each goes into its .b slot.
     const later = MON_1000 + 60_000;
     let l = await boot(dir, later);
+    l.core!.verifyStoredGrants(); // held as verified under list 1: kept on disk when list 2 revokes the guest PIN
     const now = Math.floor(later / 1000);
     const list2 = mintRevocations(owner, { seq: 2, aud: LOCK, iat: now, grants: [new Uint8Array(16).fill(2), new Uint8Array(16).fill(1)] });
     const beat2 = mintHeartbeat(owner, { time: now, seq: 2, aud: LOCK });
