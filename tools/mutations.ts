@@ -73,4 +73,11 @@ export const MUTATIONS: Mutation[] = [
   { id: 'old-heartbeat-confirms', file: 'firmware/access/trusted-time.ts', find: `    if (raw - heartbeatMs > this.options.forwardToleranceMs) return;`, replace: ``, tests: CLOCK },
   { id: 'heartbeat-never-confirms', file: 'firmware/access/core.ts', find: `    if (persist) this.time.confirm(beat.time * 1000);`, replace: ``, tests: CLOCK },
   { id: 'clock-set-back-unreported', file: 'firmware/access/trusted-time.ts', find: `      if (!this.clockBack) this.report({ type: 'clock-set-back', clock: wall, floor });`, replace: ``, tests: CLOCK },
+  // ---- revocation snapshots in two slots, the outcome event after the PUBACK (issue 17, item 4)
+  { id: 'snapshot-overwrites-newest', file: 'firmware/store/snapshot-slots.ts', find: `    const slot: Slot = this.newest?.slot === 'a' ? 'b' : 'a';`, replace: `    const slot: Slot = this.newest?.slot ?? 'a';`, tests: ['tests/unit/snapshot-slots.test.ts'] },
+  { id: 'snapshot-dir-fsync-per-update', file: 'firmware/store/snapshot-slots.ts', find: `      if (!this.entrySynced.has(slot)) {`, replace: `      if (true) {`, tests: ['tests/unit/snapshot-slots.test.ts'] },
+  { id: 'snapshot-damaged-slot-silent', file: 'firmware/store/snapshot-slots.ts', find: `        this.damaged.push(this.file(slot));`, replace: ``, tests: ['tests/unit/snapshot-slots.test.ts', 'tests/scenario/damaged-state.test.ts'] },
+  { id: 'snapshot-fallback-trusted', file: 'firmware/access/core.ts', find: `if (!beat || this.signed.withheld || now`, replace: `if (!beat || now`, tests: ['tests/scenario/damaged-state.test.ts'] },
+  { id: 'revocation-acknowledged-not-durable', file: 'firmware/access/signed-state.ts', find: `      if (persist) this.ctx.store.saveSnapshot('revocations', bytes);`, replace: ``, tests: ['tests/interop/crash-revocations.test.ts'] },
+  { id: 'revocation-report-lost-at-crash', file: 'firmware/sync/service.ts', find: `  if (unreported !== null) {`, replace: `  if (false) {`, tests: ['tests/scenario/revocation-report.test.ts'] },
 ];

@@ -69,15 +69,10 @@ export class AccessCore {
       ({ type, ...e }) => this.events.emit(type, e as never),
     );
     this.signed = new SignedState({ config, verifier: this.verifier, isOwner: this.isOwner, store: deps.store, events: this.events, time: this.time });
-    // Persisted signed state is re-verified at boot, never trusted as bytes on disk.
-    // A snapshot that no longer verifies is damage: reported, and (with no list) the freshness rule
-    // refuses the roles that need one until the retained list arrives again.
-    const savedList = deps.store.loadSnapshot('revocations');
-    const list = savedList && this.applyRevocations(savedList, false);
-    if (list && !list.ok) this.damagedSnapshots.push({ file: 'revocations.cose', reason: list.reason });
-    const savedBeat = deps.store.loadSnapshot('heartbeat');
-    const beat = savedBeat && this.applyHeartbeat(savedBeat, false);
-    if (beat && !beat.ok) this.damagedSnapshots.push({ file: 'heartbeat.cose', reason: beat.reason });
+    // Persisted signed state is re-verified at boot, never trusted as bytes on disk. A copy that
+    // no longer verifies, or a torn or damaged slot beside it, is damage: reported, and the roles
+    // that need a recent list are refused until the owner's retained copy arrives again.
+    this.damagedSnapshots.push(...this.signed.loadSaved());
     this.unverified = new UnverifiedGrants(() => deps.store.loadGrants());
   }
 
@@ -89,7 +84,7 @@ export class AccessCore {
 
   /** The lock lost its copy of the owner's retained list or heartbeat (damaged at boot) and has not had a new one since. */
   get needsRetainedState(): boolean {
-    return this.damagedSnapshots.length > 0 && (this.signed.revocations.seq === 0 || this.signed.heartbeat === null);
+    return this.signed.withheld;
   }
 
   /** Signed snapshots found damaged at boot (they no longer verify), for the owner's state-damaged event. */
@@ -308,7 +303,7 @@ export class AccessCore {
     const maxAge = role === 'owner' ? undefined : this.config.maxRevocationAgeS[role];
     if (maxAge === undefined) return null;
     const beat = this.signed.heartbeat;
-    if (!beat || now - beat.time * 1000 > maxAge * 1000 || beat.seq > this.signed.revocations.seq) return 'revocations-stale';
+    if (!beat || this.signed.withheld || now - beat.time * 1000 > maxAge * 1000 || beat.seq > this.signed.revocations.seq) return 'revocations-stale';
     return null;
   }
 
@@ -356,6 +351,16 @@ export class AccessCore {
   /** Apply an owner-signed revocation list; a lower sequence than the current one is refused. */
   applyRevocations(bytes: Uint8Array, persist = true): UpdateResult {
     return this.signed.applyRevocations(bytes, persist);
+  }
+
+  /** The list in force was saved but its outcome event may not be in the outbox (a power cut right after the PUBACK): its sequence, else null. */
+  get unreportedRevocations(): number | null {
+    return this.revocationSeq > 0 && !this.deps.store.snapshotReported('revocations') ? this.revocationSeq : null;
+  }
+
+  /** The outcome event of the list in force is in the outbox. */
+  revocationsReported(): void {
+    this.deps.store.markSnapshotReported('revocations');
   }
 
   /** Apply an owner-signed heartbeat (time + the revocation sequence the owner has published). */

@@ -2,7 +2,7 @@
 // forward, enforced as soon as it verifies, then made durable), the heartbeat (time and the list's
 // sequence; it confirms the wall clock), and remote commands (fresh, bound to this lock, nonces kept
 // durably). The access core (core.ts) decides with what this holds.
-import type { AccessStore } from '../store/store.js';
+import type { AccessStore, SnapshotName } from '../store/store.js';
 import type { TypedEmitter } from '../util/typed-emitter.js';
 import type { CommandReason } from '../reasons.js';
 import type { AccessConfig, AccessEvents, UpdateRefusal, UpdateResult } from './decision.js';
@@ -28,8 +28,33 @@ export class SignedState {
   private revocationsSaved = true;
   /** The last heartbeat accepted. */
   heartbeat: Heartbeat | null = null;
+  /** Snapshots whose saved copy was damaged at boot and that the owner has not sent again since. */
+  private readonly lost = new Set<SnapshotName>();
 
   constructor(private readonly ctx: SignedStateContext) {}
+
+  /**
+   * At boot: the saved list and heartbeat, verified again. A copy that no longer verifies, or a slot
+   * that does not check beside it (a newer copy may be lost: the older one still applies, as what is
+   * known), is returned as damage, and the snapshot counts as withheld until the owner sends it again.
+   */
+  loadSaved(): { file: string; reason: string }[] {
+    const damage: { file: string; reason: string }[] = [];
+    for (const name of ['revocations', 'heartbeat'] as const) {
+      const { file, damaged } = this.ctx.store.snapshotSource(name);
+      const saved = this.ctx.store.loadSnapshot(name);
+      const result = saved && (name === 'revocations' ? this.applyRevocations(saved, false) : this.applyHeartbeat(saved, false));
+      for (const f of damaged) damage.push({ file: f, reason: 'malformed' });
+      if (result && !result.ok) damage.push({ file: file ?? `${name}.cose`, reason: result.reason });
+      if (damage.some((d) => d.file.startsWith(`${name}.`))) this.lost.add(name);
+    }
+    return damage;
+  }
+
+  /** A saved list or heartbeat was damaged at boot and not sent again since: roles needing a recent list are refused, and the lock asks for the retained copies. */
+  get withheld(): boolean {
+    return this.lost.size > 0;
+  }
 
   /** Apply an owner-signed revocation list; a lower sequence than the current one is refused. */
   applyRevocations(bytes: Uint8Array, persist = true): UpdateResult {
@@ -40,7 +65,7 @@ export class SignedState {
     if (revocationEntries(list) > this.maxRevocations) return this.refuseList('too-large');
     if (list.aud !== this.ctx.config.lockId) return this.refuseList('wrong-lock');
     if (list.seq < this.revocations.seq) return this.refuseList('rollback');
-    if (list.seq === this.revocations.seq && this.revocations.seq > 0 && this.revocationsSaved) return { ok: true, seq: list.seq };
+    if (list.seq === this.revocations.seq && this.revocations.seq > 0 && this.revocationsSaved && !this.lost.has('revocations')) return { ok: true, seq: list.seq };
     // Enforced first, as soon as it verifies; then made durable (the snapshot). If that
     // fails the list stays enforced in memory and the caller does not acknowledge it, so it comes
     // again (and is saved then).
@@ -55,6 +80,7 @@ export class SignedState {
       return this.refuseList('store-failure');
     }
     this.revocationsSaved = true;
+    if (persist) this.lost.delete('revocations');
     return { ok: true, seq: list.seq };
   }
 
@@ -74,6 +100,7 @@ export class SignedState {
     this.heartbeat = beat;
     this.ctx.store.raiseTimeFloor(beat.time * 1000);
     if (persist) this.ctx.time.confirm(beat.time * 1000);
+    if (persist) this.lost.delete('heartbeat');
     return { ok: true, seq: beat.seq };
   }
 

@@ -2,7 +2,8 @@
 //   journal,     append-only records [u32 length][u8 type][payload][u32 CRC-32], fsync'd per append,
 //   journal.mirror  kept twice (mirrored-journal.ts): uses, time floor, lockout, mode, command nonces;
 //                replayed at open, a torn tail cut off, damage or a lost copy reported and repaired;
-//   <name>.cose  snapshots written atomically: temp file, fsync, rename, fsync the directory;
+//   <name>.a, <name>.b  signed snapshots (revocation list, heartbeat) in two slots, one fsync per
+//                update (snapshot-slots.ts); a torn or damaged slot is reported;
 //   grants       the grants pushed to the lock (grant-journal.ts), read when first needed (after
 //                ready) and verified again by the core.
 // The trusted-time floor is raised in memory on every reading and made durable off the decision
@@ -12,8 +13,9 @@ import type { Clock, TimerHandle } from '../../hal/ports/clock.js';
 import { GrantJournal } from './grant-journal.js';
 import type { Storage } from '../../hal/ports/storage.js';
 import { nodeStorage } from '../../hal/node/storage.js';
-import { type JournalDamage, type JournalRecord, writeAtomic } from './journal.js';
+import type { JournalDamage, JournalRecord } from './journal.js';
 import { MirroredJournal } from './mirrored-journal.js';
+import { SnapshotSlots } from './snapshot-slots.js';
 import { type AccessStore, type SnapshotName, STATE_NAMES, type StateName, StoreError } from './store.js';
 
 const RECORD_USE = 1;
@@ -36,6 +38,7 @@ export class FileStore implements AccessStore {
   private readonly journal: MirroredJournal;
   /** Opened when first needed: a large store is read after ready, not before. */
   private grantJournal: GrantJournal | null = null;
+  private readonly snapshots: Record<SnapshotName, SnapshotSlots>;
 
   private readonly missing: JournalDamage | null = null;
   private readonly floorTimer: TimerHandle | null;
@@ -51,11 +54,13 @@ export class FileStore implements AccessStore {
     clock?: Clock,
   ) {
     const existed = fs.sizeOf(join(dir, 'journal')) > 0 || fs.sizeOf(join(dir, 'journal.mirror')) > 0;
+    const others = ['grants', 'outbox', ...['revocations', 'heartbeat'].flatMap((n) => [`${n}.a`, `${n}.b`, `${n}.cose`])];
     this.journal = new MirroredJournal(dir, 'journal', (r) => this.apply(r), 64, fs);
     this.persistedFloor = this.floor;
+    this.snapshots = { revocations: new SnapshotSlots(dir, 'revocations', fs), heartbeat: new SnapshotSlots(dir, 'heartbeat', fs) };
     this.floorTimer = clock?.every(TIME_PERSIST_INTERVAL_MS, () => this.flushTimeFloorQuietly()) ?? null;
     // Both copies gone (or emptied) while the lock's other state is there: its uses cannot be proven.
-    if (!existed && ['grants', 'outbox', 'revocations.cose', 'heartbeat.cose'].some((f) => fs.sizeOf(join(dir, f)) > 0)) {
+    if (!existed && others.some((f) => fs.sizeOf(join(dir, f)) > 0)) {
       this.missing = { file: 'journal', offset: 0, skippedBytes: 0 };
     } else if (!existed) {
       // A new lock: its journal starts with a record at once, before any other state file exists.
@@ -196,16 +201,24 @@ export class FileStore implements AccessStore {
   }
 
   loadSnapshot(name: SnapshotName): Uint8Array | null {
-    try {
-      return new Uint8Array(this.fs.readFileSync(join(this.dir, `${name}.cose`)));
-    } catch {
-      return null;
-    }
+    return this.snapshots[name].load();
+  }
+
+  snapshotSource(name: SnapshotName): { file: string | null; damaged: readonly string[] } {
+    return { file: this.snapshots[name].source, damaged: this.snapshots[name].damaged };
+  }
+
+  snapshotReported(name: SnapshotName): boolean {
+    return this.snapshots[name].reported;
+  }
+
+  markSnapshotReported(name: SnapshotName): void {
+    this.snapshots[name].markReported();
   }
 
   saveSnapshot(name: SnapshotName, bytes: Uint8Array): void {
     try {
-      writeAtomic(this.dir, `${name}.cose`, [bytes], this.fs);
+      this.snapshots[name].save(bytes);
     } catch (error) {
       throw new StoreError(`cannot save ${name} snapshot`, { cause: error });
     }

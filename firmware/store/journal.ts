@@ -311,7 +311,7 @@ export function writeAtomic(dir: string, name: string, chunks: Iterable<Uint8Arr
 }
 
 /** Write all of `bytes`, continuing after short writes; a write that makes no progress is an error. */
-function writeFully(fs: Storage, fd: number, bytes: Uint8Array): void {
+export function writeFully(fs: Storage, fd: number, bytes: Uint8Array): void {
   for (let done = 0; done < bytes.length; ) {
     const n = fs.writeSync(fd, bytes, done, bytes.length - done);
     if (n <= 0) throw Object.assign(new Error('short write: no progress'), { code: 'EIO' });

@@ -29,8 +29,15 @@ export interface AccessStore {
   timeFloor(): number;
   /** Raise the floor in memory; persisted off the decision path (with the next use commit, on a timer, at close). */
   raiseTimeFloor(ms: number): void;
+  /** The newest copy of a snapshot that checks on disk, or null. */
   loadSnapshot(name: SnapshotName): Uint8Array | null;
-  /** Replace a snapshot atomically. Throws StoreError. */
+  /** The file the loaded copy came from, and copies found at open that do not check (torn or damaged), for the owner's state-damaged event. */
+  snapshotSource(name: SnapshotName): { file: string | null; damaged: readonly string[] };
+  /** False when the snapshot in force was saved but its outcome event may not have reached the outbox (a power cut right after the PUBACK). */
+  snapshotReported(name: SnapshotName): boolean;
+  /** Its outcome event is in the outbox: noted (no fsync needed; a lost note only repeats the event). */
+  markSnapshotReported(name: SnapshotName): void;
+  /** Replace a snapshot durably, whole or not at all (the copy before it stays readable). Throws StoreError. */
   saveSnapshot(name: SnapshotName, bytes: Uint8Array): void;
   /** The last value written under `name`, or null. */
   getState(name: StateName): Uint8Array | null;
@@ -87,6 +94,13 @@ export class MemoryStore implements AccessStore {
   saveSnapshot(name: SnapshotName, bytes: Uint8Array): void {
     this.snapshots.set(name, new Uint8Array(bytes));
   }
+  snapshotSource(name: SnapshotName): { file: string | null; damaged: readonly string[] } {
+    return { file: this.snapshots.has(name) ? name : null, damaged: [] };
+  }
+  snapshotReported(): boolean {
+    return true;
+  }
+  markSnapshotReported(): void {}
   private readonly states = new Map<StateName, Uint8Array>();
   getState(name: StateName): Uint8Array | null {
     return this.states.get(name) ?? null;

@@ -41,6 +41,17 @@ function refusals(outbox: Outbox, now: () => number) {
 
 export function syncHandlers(core: AccessCore, outbox: Outbox, local: LocalAccess | null): LinkHandlers {
   const refused = refusals(outbox, () => core.now());
+  // A list saved and acknowledged whose outcome event never reached the outbox (the lock died right
+  // after the PUBACK): reported now, at boot. At least once: the owner may see it twice, never not.
+  const unreported = core.unreportedRevocations;
+  if (unreported !== null) {
+    try {
+      outbox.append('revocations', outcome({ ok: true, seq: unreported }));
+      core.revocationsReported();
+    } catch {
+      // A full card: still not noted, so tried again at the next boot.
+    }
+  }
   const report = (type: 'revocations' | 'heartbeat' | 'grant-stored' | 'command', ok: boolean, details: Map<string, unknown>) =>
     ok ? outbox.append(type, details, type === 'command' ? 'security' : 'normal') : refused(type, details);
   const update = (type: 'revocations' | 'heartbeat', result: UpdateResult, extra: Record<string, number> = {}) => {
@@ -49,10 +60,14 @@ export function syncHandlers(core: AccessCore, outbox: Outbox, local: LocalAcces
   };
   return {
     revocations: (payload) => {
-      // Enforced and durable when applyRevocations returns; the outcome event waits for the PUBACK.
+      // Enforced and durable when applyRevocations returns; the outcome event waits for the PUBACK,
+      // and is noted as reported once in the outbox (if the lock dies first, the next boot appends it).
       const result = core.applyRevocations(payload);
       if (!result.ok && result.reason === 'store-failure') throw new StoreError('revocations: cannot persist');
-      return () => update('revocations', result);
+      return () => {
+        update('revocations', result);
+        if (result.ok) core.revocationsReported();
+      };
     },
     heartbeat: (payload) => {
       // Accepted ones too: the owner's app confirms by it that the freshness rule took its heartbeat.

@@ -2,7 +2,7 @@
 // own topics), with an "owner app" client on the other side. Real time and sockets: every wait is
 // for a condition, with a generous deadline, never a fixed sleep.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -12,6 +12,8 @@ import { nodeVerifier } from '../../firmware/access/ed25519.js';
 import { openSigned, TYP } from '../../firmware/access/messages.js';
 import { type DeviceIdentity, loadOrCreateIdentity } from '../../firmware/identity.js';
 import { FileStore } from '../../firmware/store/file-store.js';
+import { SnapshotSlots } from '../../firmware/store/snapshot-slots.js';
+import { nodeStorage } from '../../hal/node/storage.js';
 import { seededRandom } from '../../hal/node/random.js';
 import { mintCommand, mintGrant, mintHeartbeat, mintRevocations, present, testKey } from '../../tools/lib/mint.js';
 import { DELIVERY_CONFIG, DELIVERY_TRAIL, dispatch, LOCK, MON_1000, runDelivery, SECRET, trail, ZONE } from '../helpers/delivery.js';
@@ -102,7 +104,7 @@ describe.skipIf(missingTools)('MQTT sync with Mosquitto', () => {
   }, 60_000);
 
   it('a revocation list is enforced at once, acknowledged only once durable: a failed snapshot write gets no PUBACK, and the broker delivers it again', async () => {
-    const storage = new FaultyStorage().failEvery('write', /revocations\.cose/, { code: 'ENOSPC' });
+    const storage = new FaultyStorage().failEvery('write', /revocations\.[ab]/, { code: 'ENOSPC' });
     const first = await lockOnLink('front-door', 'front-secret', { storage });
     const dir = first.dir;
     const app = await ownerApp(first.identity);
@@ -111,12 +113,12 @@ describe.skipIf(missingTools)('MQTT sync with Mosquitto', () => {
     // Not retained: the only way the lock sees it again is the broker redelivering an unacknowledged message.
     await app.publish('revocations', mintRevocations(owner, { seq: 1, aud: 'front-door', iat: Math.floor(Date.now() / 1000), grants: [cti] }));
     await waitFor(() => first.core.revocationSeq === 1, 'the list to be enforced, in memory, although it could not be saved');
-    expect(existsSync(join(dir, 'revocations.cose'))).toBe(false);
+    expect(new SnapshotSlots(dir, 'revocations', nodeStorage).load()).toBeNull(); // read only: nothing saved
     // Storage recovers; the lock restarts (same state directory), its persistent session resumes and the broker resends the list.
     await first.stop();
     storage.heal();
     const second = await lockOnLink('front-door', 'front-secret', { dir, storage });
-    await waitFor(() => second.core.revocationSeq === 1 && existsSync(join(dir, 'revocations.cose')), 'the unacknowledged list to come again and be saved');
+    await waitFor(() => second.core.revocationSeq === 1 && new SnapshotSlots(dir, 'revocations', nodeStorage).load() !== null, 'the unacknowledged list to come again and be saved');
     const report = await waitFor(() => app.events.find((e) => e.type === 'revocations'), 'the report, after the acknowledgement');
     expect(Object.fromEntries(report.data)).toEqual({ ok: true, seq: 1 });
     await second.stop();
@@ -134,7 +136,7 @@ describe.skipIf(missingTools)('MQTT sync with Mosquitto', () => {
     await app.publish('heartbeat', mintHeartbeat(owner, { time: iat, seq: 3, aud: 'front-door' }), true);
     await waitFor(() => first.core.revocationSeq === 3 && first.core.lastHeartbeat !== null, 'the list and heartbeat applied');
     await first.stop();
-    const path = join(first.dir, 'revocations.cose');
+    const path = join(first.dir, 'revocations.a');
     const bytes = readFileSync(path);
     bytes[bytes.length - 10]! ^= 0xff; // inside the signature: it no longer verifies
     writeFileSync(path, bytes);
@@ -142,7 +144,7 @@ describe.skipIf(missingTools)('MQTT sync with Mosquitto', () => {
     await waitFor(() => again.link.connected, 'reconnect');
     await waitFor(() => again.core.revocationSeq === 3, 'the retained list sent again and applied', 30_000);
     const damaged = await waitFor(() => app.events.find((e) => e.type === 'state-damaged'), 'the damage reported');
-    expect(damaged.data.get('file')).toBe('revocations.cose');
+    expect(damaged.data.get('file')).toBe('revocations.a');
   }, 60_000);
 
   it('refuses a rollback and a replayed command, and says so in signed events', async () => {

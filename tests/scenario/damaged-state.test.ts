@@ -70,13 +70,13 @@ async function livedIn(): Promise<string> {
   return dir;
 }
 
-const FILES = ['journal', 'journal.mirror', 'grants', 'outbox', 'revocations.cose', 'heartbeat.cose', 'device.key', 'keypad.secret'] as const;
+const FILES = ['journal', 'journal.mirror', 'grants', 'outbox', 'revocations.a', 'heartbeat.a', 'device.key', 'keypad.secret'] as const;
 const HARMS = ['flip', 'truncate', 'empty', 'delete'] as const;
 /**
  * Damage that cannot be told from a write cut by a power loss or a file never written, or that
  * loses nothing (half of device.key is its intact seed line, the format before the check line).
  */
-const SILENT = new Set(['device.key:truncate', 'grants:truncate', 'grants:empty', 'grants:delete', 'outbox:truncate', 'outbox:empty', 'outbox:delete', 'revocations.cose:delete', 'heartbeat.cose:delete', 'device.key:delete']);
+const SILENT = new Set(['device.key:truncate', 'grants:truncate', 'grants:empty', 'grants:delete', 'outbox:truncate', 'outbox:empty', 'outbox:delete', 'revocations.a:delete', 'heartbeat.a:delete', 'device.key:delete']);
 
 function harm(path: string, how: (typeof HARMS)[number]): void {
   const bytes = readFileSync(path);
@@ -105,4 +105,67 @@ describe('damaged state files at boot', () => {
       }
     }, 120_000);
   }
+
+  it('the newer slot of the list and of the heartbeat damaged: the older copies apply, both files are named, what the lost list revoked stays refused until the retained copies come again, the owner opens', async () => {
+    const dir = await livedIn();
+    // A second list (revoking the guest PIN as well) and heartbeat: each goes into its .b slot.
+    const later = MON_1000 + 60_000;
+    let l = await boot(dir, later);
+    l.core!.verifyStoredGrants(); // held as verified under list 1: kept on disk when list 2 revokes the guest PIN
+    const now = Math.floor(later / 1000);
+    const list2 = mintRevocations(owner, { seq: 2, aud: LOCK, iat: now, grants: [new Uint8Array(16).fill(2), new Uint8Array(16).fill(1)] });
+    const beat2 = mintHeartbeat(owner, { time: now, seq: 2, aud: LOCK });
+    expect(l.core!.applyRevocations(list2).ok).toBe(true);
+    expect(l.core!.applyHeartbeat(beat2).ok).toBe(true);
+    expect(type(l, GUEST_PIN)).toMatchObject({ allow: false, reason: 'revoked-grant' });
+    await l.close();
+    lock = null;
+    for (const file of ['revocations.b', 'heartbeat.b']) harm(join(dir, file), 'flip');
+    l = await boot(dir, later + 3_600_000);
+    const reported = outboxEvents(l).filter((e) => e.type === 'state-damaged').map((e) => String(e.data.get('file')));
+    expect(reported).toEqual(expect.arrayContaining(['revocations.b', 'heartbeat.b']));
+    expect(l.core!.revocationSeq).toBe(1); // the older copy, as what is still known
+    expect(l.core!.needsRetainedState).toBe(true); // the lock asks for the retained copies
+    // The older list and heartbeat agree with each other; the lost list revoked this PIN: still refused.
+    expect(type(l, GUEST_PIN)).toMatchObject({ allow: false, reason: 'revocations-stale' });
+    expect(type(l, REVOKED_PIN)).toMatchObject({ allow: false });
+    expect(tap(l, ownerGrant, owner, OWNER_CTI)).toMatchObject({ allow: true });
+    // The owner's retained copies arrive again (the same list and heartbeat): fresh, and the slots whole again.
+    expect(l.core!.applyRevocations(list2).ok).toBe(true);
+    expect(l.core!.applyHeartbeat(beat2).ok).toBe(true);
+    expect(l.core!.needsRetainedState).toBe(false);
+    expect(type(l, GUEST_PIN)).toMatchObject({ allow: false, reason: 'revoked-grant' });
+    await l.close();
+    lock = null;
+    l = await boot(dir, later + 3_700_000);
+    // Still pending in the outbox (no broker here): the two from the boot before, and none new.
+    expect(outboxEvents(l).filter((e) => e.type === 'state-damaged' && /^(revocations|heartbeat)\./.test(String(e.data.get('file'))))).toHaveLength(2);
+    expect(l.core!.revocationSeq).toBe(2);
+  }, 120_000);
+
+  it('the older slot damaged: the newer copy applies, the file is named, and the same list sent again clears the damage (it is saved again)', async () => {
+    const dir = await livedIn();
+    const later = MON_1000 + 60_000;
+    let l = await boot(dir, later);
+    const list2 = mintRevocations(owner, { seq: 2, aud: LOCK, iat: Math.floor(later / 1000), grants: [new Uint8Array(16).fill(2)] });
+    expect(l.core!.applyRevocations(list2).ok).toBe(true); // into .b; .a keeps seq 1
+    await l.close();
+    lock = null;
+    harm(join(dir, 'revocations.a'), 'flip');
+    l = await boot(dir, later + 60_000);
+    expect(outboxEvents(l).filter((e) => e.type === 'state-damaged').map((e) => String(e.data.get('file')))).toContain('revocations.a');
+    expect(l.core!.revocationSeq).toBe(2);
+    expect(l.core!.needsRetainedState).toBe(true); // a newer copy than .b may have been lost with .a: asked for again
+    expect(type(l, GUEST_PIN)).toMatchObject({ allow: false, reason: 'revocations-stale' });
+    // The retained list is the one in force: accepted, saved into the damaged slot, fresh again.
+    expect(l.core!.applyRevocations(list2).ok).toBe(true);
+    expect(l.core!.applyHeartbeat(mintHeartbeat(owner, { time: Math.floor(later / 1000) + 60, seq: 2, aud: LOCK })).ok).toBe(true);
+    expect(l.core!.needsRetainedState).toBe(false);
+    expect(type(l, GUEST_PIN)).toMatchObject({ allow: true });
+    await l.close();
+    lock = null;
+    l = await boot(dir, later + 120_000);
+    expect(outboxEvents(l).filter((e) => e.type === 'state-damaged')).toHaveLength(1); // the one from the boot before, still pending
+    expect(l.core!.needsRetainedState).toBe(false);
+  }, 120_000);
 });

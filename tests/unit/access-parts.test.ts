@@ -107,8 +107,11 @@ describe('FileStore', () => {
     s.saveSnapshot('revocations', Uint8Array.from([4, 5]));
     expect([...s.loadSnapshot('revocations')!]).toEqual([4, 5]);
     expect(statSync(state).mode & 0o777).toBe(0o700);
-    expect(statSync(join(state, 'revocations.cose')).mode & 0o777).toBe(0o600);
+    for (const slot of ['a', 'b']) expect(statSync(join(state, `revocations.${slot}`)).mode & 0o777).toBe(0o600);
     s.close();
+    const again = new FileStore(state);
+    expect([...again.loadSnapshot('revocations')!]).toEqual([4, 5]);
+    again.close();
   });
 });
 
