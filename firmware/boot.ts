@@ -293,7 +293,7 @@ async function openAccess(config: LockConfig, { clock, random, storage, logger }
     outbox.append('state-damaged', d, 'security');
   }
   for (const d of core.damagedSnapshots) {
-    logger.error({ event: 'state-damaged', ...d }, `state damaged: ${d.file} no longer verifies (${d.reason}); waiting for the owner's retained copy`);
+    logger.error({ event: 'state-damaged', ...d }, `state damaged: ${d.file} does not verify or is damaged (${d.reason}); waiting for the owner's retained copy`);
     outbox.append('state-damaged', new Map<string, unknown>([['file', d.file], ['reason', d.reason]]), 'security');
   }
   return { core, store, outbox, keypadSecret };
