@@ -62,7 +62,7 @@ export function benchVerify(full: boolean): Figure[] {
 }
 
 /** A lock holding 100,000 revoked ids, 1,000 revoked holders and 10,000 stored grants. */
-function loadedCore(provider: 'sodium' | 'node', owner: KeyPair, challenge: Uint8Array): AccessCore {
+export function loadedCore(provider: 'sodium' | 'node', owner: KeyPair, challenge: Uint8Array): AccessCore {
   const random = seededRandom(5);
   const source: RandomSource = { bytes: () => challenge, float: () => 0 };
   const core = new AccessCore({ ...DEFAULT_ACCESS, provider, lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey], maxRevocationEntries: 200_000 }, { clock, random: source, store: new MemoryStore() });
