@@ -2,7 +2,7 @@
 // commands, and the presentation that carries a chain and a proof. Each is a COSE_Sign1 whose
 // protected header names its type, so no message can be replayed as another kind.
 
-import { type CborLimits, DEFAULT_LIMITS, decodeScanned, encodeDeterministic, scanCbor } from './cbor.js';
+import { type CborLimits, DEFAULT_LIMITS, decodeScanned, encodeDeterministic, headArg, headEnd, readHead, scanCbor } from './cbor.js';
 import { decodeSign1, encodeSign1, HEADER_TYP, isBytes, sigStructure, signerOf } from './cose.js';
 import type { Ed25519Verifier } from './ed25519.js';
 
@@ -168,14 +168,31 @@ export function parsePresentation(bytes: Uint8Array): { ok: true; value: Present
   const scan = scanCbor(bytes, PRESENTATION_LIMITS, []);
   if (scan === 'too-large') return { ok: false, reason: 'too-large' };
   if (scan) return { ok: false, reason: 'malformed' };
-  const item = decodeScanned(bytes);
-  if (!Array.isArray(item) || item.length !== 3 || item[0] !== 1 || !Array.isArray(item[1]) || !isBytes(item[2])) return { ok: false, reason: 'malformed' };
-  const chain = item[1] as unknown[];
-  if (chain.length === 0 || !chain.every(isBytes)) return { ok: false, reason: 'malformed' };
-  if (chain.length > MAX_CHAIN) return { ok: false, reason: 'chain-too-long' };
+  // The shape [1, [bytes, ...], bytes], read from the heads of the scanned bytes: the decoder
+  // would build the same views and more, on every decision.
+  const malformed = { ok: false, reason: 'malformed' } as const;
+  if (readHead(bytes, 0) !== 4 || headArg() !== 3) return malformed;
+  if (readHead(bytes, headEnd()) !== 0 || headArg() !== 1) return malformed;
+  if (readHead(bytes, headEnd()) !== 4) return malformed;
+  const count = headArg();
+  let at = headEnd();
+  const chain: Uint8Array[] = [];
+  let allBytes = true;
+  for (let i = 0; i < count; i++) {
+    const major = readHead(bytes, at);
+    if (major >= 4 && major <= 6) return malformed; // (nesting this deep is already refused by the limits)
+    const end = major === 2 || major === 3 ? headEnd() + headArg() : headEnd();
+    if (major === 2) chain.push(bytes.subarray(headEnd(), end));
+    else allBytes = false;
+    at = end;
+  }
+  if (readHead(bytes, at) !== 2) return malformed;
+  const proof = bytes.subarray(headEnd(), headEnd() + headArg());
+  if (count === 0 || !allBytes) return malformed;
+  if (count > MAX_CHAIN) return { ok: false, reason: 'chain-too-long' };
   // Views into `bytes`, not copies: a presentation is decided on at once, and what is kept
   // (the verified-link cache) copies what it keeps.
-  return { ok: true, value: { chain: chain as Uint8Array[], proof: item[2] as Uint8Array } };
+  return { ok: true, value: { chain, proof } };
 }
 
 export function encodePresentation(p: Presentation): Uint8Array {
