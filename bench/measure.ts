@@ -63,7 +63,12 @@ export function sampleLatencies(samples: number, subjects: readonly { run: () =>
   const wall = subjects.map(() => new Float64Array(samples));
   const preempted = subjects.map(() => 0);
   const otherThreads = subjects.map(() => 0);
-  for (let i = 0; i < warmup; i++) for (const s of subjects) (s.before?.(), s.run());
+  for (let i = 0; i < warmup; i++) {
+    for (const s of subjects) {
+      s.before?.();
+      s.run();
+    }
+  }
   globalThis.gc?.();
   for (let i = 0; i < samples; i++) {
     for (let k = 0; k < subjects.length; k++) {

@@ -67,8 +67,8 @@ export function verifyChain(
   cache: VerifiedLinks = new VerifiedLinks(0),
 ): { ok: true; links: Link[] } | { ok: false; reason: ChainRefusal } {
   const links: Link[] = [];
-  for (const [i, bytes] of chain.entries()) {
-    const opened = cache.open(bytes, verifier);
+  for (let i = 0; i < chain.length; i++) {
+    const opened = cache.open(chain[i]!, verifier);
     if (!opened.ok) return opened;
     const link = opened.link;
     if (i === 0) {

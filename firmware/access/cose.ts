@@ -34,7 +34,8 @@ export function decodeSign1(bytes: Uint8Array, limits: CborLimits = DEFAULT_LIMI
   const scan = scanCbor(bytes, limits);
   if (scan === 'too-large') return { ok: false, reason: 'too-large' };
   if (scan) return { ok: false, reason: 'malformed' };
-  const own = new Uint8Array(bytes);
+  // Buffer.from: a small message is copied into Node's buffer pool, not a new ArrayBuffer of its own.
+  const own: Uint8Array = Buffer.from(bytes);
   const parts = readParts(own) ?? decodeParts(own);
   if (typeof parts === 'string') return { ok: false, reason: parts };
   const [protectedBytes, unprotectedHeader, payload, signature] = parts;
@@ -175,6 +176,27 @@ export function sigStructure(protectedBytes: Uint8Array, payload: Uint8Array, ex
   at = putBytes(out, at, externalAad);
   putBytes(out, at, payload);
   return out;
+}
+
+/** Reused by `sigStructureToVerify`: a verification reads the Sig_structure at once and lets it go. */
+let scratch = new Uint8Array(1024);
+/** The largest Sig_structure written into `scratch` (a revocation list's is allocated for itself). */
+const SCRATCH_MAX = 16 * 1024;
+
+/**
+ * `sigStructure` for a verification made at once: for messages of a few KiB the bytes are written
+ * into one reused buffer, so the decision path allocates nothing for them. The view is valid only
+ * until the next call: pass it to the verifier and drop it.
+ */
+export function sigStructureToVerify(protectedBytes: Uint8Array, payload: Uint8Array): Uint8Array {
+  const length = SIG1_PREFIX.length + headLength(protectedBytes.length) + protectedBytes.length + 1 + headLength(payload.length) + payload.length;
+  if (length > SCRATCH_MAX) return sigStructure(protectedBytes, payload);
+  if (length > scratch.length) scratch = new Uint8Array(SCRATCH_MAX);
+  scratch.set(SIG1_PREFIX, 0);
+  let at = putBytes(scratch, SIG1_PREFIX.length, protectedBytes);
+  at = putBytes(scratch, at, EMPTY);
+  putBytes(scratch, at, payload);
+  return scratch.subarray(0, length);
 }
 
 /** Length of the shortest CBOR head of a byte string of `n` bytes. */

@@ -3,7 +3,7 @@
 // protected header names its type, so no message can be replayed as another kind.
 
 import { type CborLimits, DEFAULT_LIMITS, decodeScanned, encodeDeterministic, headArg, headEnd, readHead, scanCbor } from './cbor.js';
-import { decodeSign1, encodeSign1, HEADER_TYP, isBytes, sigStructure, signerOf } from './cose.js';
+import { decodeSign1, encodeSign1, HEADER_TYP, isBytes, sigStructureToVerify, signerOf } from './cose.js';
 import type { Ed25519Verifier } from './ed25519.js';
 
 export const TYP = {
@@ -37,7 +37,7 @@ export function openSigned(bytes: Uint8Array, typ: Typ, verifier: Ed25519Verifie
   if (message.protectedHeader.get(HEADER_TYP) !== typ) return { ok: false, reason: 'wrong-type' };
   const signer = signerOf(message);
   if (!signer.ok) return { ok: false, reason: signer.reason === 'unsupported-alg' ? 'unsupported-alg' : 'malformed' };
-  if (verifier.verify(signer.value, sigStructure(message.protectedBytes, message.payload), message.signature)) {
+  if (verifier.verify(signer.value, sigStructureToVerify(message.protectedBytes, message.payload), message.signature)) {
     return { ok: false, reason: 'bad-signature' };
   }
   if (scanCbor(message.payload, limits, [])) return { ok: false, reason: 'malformed' };
@@ -123,7 +123,7 @@ export function parseProof(payload: unknown): Proof | null {
   const challenge = payload.get(2);
   const cti = payload.get(3);
   if (typeof aud !== 'string' || !isBytes(challenge) || challenge.length !== 32 || !isBytes(cti) || cti.length !== 16) return null;
-  return { aud, challenge: new Uint8Array(challenge), cti: new Uint8Array(cti) };
+  return { aud, challenge, cti }; // views into the payload, which openSigned's decode already copied
 }
 
 // ---- remote command: {1: aud, 2: nonce (16 B), 3: iat, 4: exp, 5: action, 6?: mode} ----
