@@ -177,9 +177,65 @@ export function readHead(bytes: Uint8Array, at: number): number {
   return initial >> 5;
 }
 
-/** Decode bytes that `scanCbor` accepted. Maps come back as Map, byte strings as Uint8Array. */
+/** Decode bytes that `scanCbor` accepted. Maps come back as Map, byte strings as Uint8Array (views into `bytes`). */
 export function decodeScanned(bytes: Uint8Array): unknown {
-  return decoder.decode(bytes);
+  return decodeFlatMap(bytes) ?? decoder.decode(bytes);
+}
+
+/** Returned by `scalarAt` for an item that is not a scalar it reads. */
+const NOT_FLAT = Symbol('not flat');
+let scalarEnd = 0;
+
+/**
+ * A map whose keys and values are all integers, byte strings, ASCII texts or simple values (a
+ * holder proof, a heartbeat), read from its heads: what the general decoder gives, without its
+ * set-up, on every decision. null for any other item (nesting, other texts): the decoder reads it.
+ */
+function decodeFlatMap(bytes: Uint8Array): Map<unknown, unknown> | null {
+  if (bytes.length === 0 || readHead(bytes, 0) !== 5) return null;
+  const count = headArg();
+  let at = headEnd();
+  const map = new Map<unknown, unknown>();
+  for (let i = 0; i < count; i++) {
+    const key = scalarAt(bytes, at);
+    if (key === NOT_FLAT) return null;
+    const value = scalarAt(bytes, scalarEnd);
+    if (value === NOT_FLAT) return null;
+    at = scalarEnd;
+    map.set(key, value);
+  }
+  return map;
+}
+
+/** The scalar at `at` (its end left in `scalarEnd`), or NOT_FLAT. */
+function scalarAt(bytes: Uint8Array, at: number): unknown {
+  const major = readHead(bytes, at);
+  const arg = headArg();
+  const start = headEnd();
+  scalarEnd = start;
+  switch (major) {
+    case 0:
+      return arg;
+    case 1:
+      return -1 - arg;
+    case 2:
+      scalarEnd = start + arg;
+      return bytes.subarray(start, scalarEnd);
+    case 3: {
+      let text = '';
+      for (let i = start; i < start + arg; i++) {
+        const c = bytes[i]!;
+        if (c >= 0x80) return NOT_FLAT;
+        text += String.fromCharCode(c);
+      }
+      scalarEnd = start + arg;
+      return text;
+    }
+    case 7:
+      return arg === 20 ? false : arg === 21 ? true : null; // the scan lets only these three through
+    default:
+      return NOT_FLAT;
+  }
 }
 
 /**

@@ -34,8 +34,7 @@ export function decodeSign1(bytes: Uint8Array, limits: CborLimits = DEFAULT_LIMI
   const scan = scanCbor(bytes, limits);
   if (scan === 'too-large') return { ok: false, reason: 'too-large' };
   if (scan) return { ok: false, reason: 'malformed' };
-  // Buffer.from: a small message is copied into Node's buffer pool, not a new ArrayBuffer of its own.
-  const own: Uint8Array = Buffer.from(bytes);
+  const own = privateCopy(bytes);
   const parts = readParts(own) ?? decodeParts(own);
   if (typeof parts === 'string') return { ok: false, reason: parts };
   const [protectedBytes, unprotectedHeader, payload, signature] = parts;
@@ -50,6 +49,16 @@ export function decodeSign1(bytes: Uint8Array, limits: CborLimits = DEFAULT_LIMI
     }
   }
   return { ok: true, value: { protectedBytes, protectedHeader: protectedHeader as Map<unknown, unknown>, unprotectedHeader, payload, signature } };
+}
+
+/**
+ * A copy of `bytes` as a plain Uint8Array: a small message goes into Node's buffer pool rather
+ * than an ArrayBuffer of its own (allocating one costs more than decoding the message).
+ */
+function privateCopy(bytes: Uint8Array): Uint8Array {
+  const pooled = Buffer.allocUnsafe(bytes.length);
+  pooled.set(bytes);
+  return new Uint8Array(pooled.buffer, pooled.byteOffset, bytes.length);
 }
 
 type Parts = [protectedBytes: Uint8Array, unprotectedHeader: Map<unknown, unknown>, payload: Uint8Array, signature: Uint8Array];
