@@ -3,7 +3,7 @@
 // protected header names its type, so no message can be replayed as another kind.
 
 import { type CborLimits, DEFAULT_LIMITS, decodeScanned, encodeDeterministic, headArg, headEnd, readHead, scanCbor } from './cbor.js';
-import { decodeSign1, encodeSign1, HEADER_TYP, isBytes, sigStructureToVerify, signerOf } from './cose.js';
+import { decodeSign1, encodeSign1, HEADER_KID, HEADER_TYP, isBytes, sigStructureToVerify, signerOf } from './cose.js';
 import type { Ed25519Verifier } from './ed25519.js';
 
 export const TYP = {
@@ -37,7 +37,10 @@ export function openSigned(bytes: Uint8Array, typ: Typ, verifier: Ed25519Verifie
   if (message.protectedHeader.get(HEADER_TYP) !== typ) return { ok: false, reason: 'wrong-type' };
   const signer = signerOf(message);
   if (!signer.ok) return { ok: false, reason: signer.reason === 'unsupported-alg' ? 'unsupported-alg' : 'malformed' };
-  if (verifier.verify(signer.value, sigStructureToVerify(message.protectedBytes, message.payload), message.signature)) {
+  // The key as received, a view into the decoded copy (off the V8 heap already: a native verifier
+  // reads it in place, where a fresh 32-byte copy would first be moved); signer.value is the caller's.
+  const kid = message.protectedHeader.get(HEADER_KID) as Uint8Array;
+  if (verifier.verify(kid, sigStructureToVerify(message.protectedBytes, message.payload), message.signature)) {
     return { ok: false, reason: 'bad-signature' };
   }
   if (scanCbor(message.payload, limits, [])) return { ok: false, reason: 'malformed' };
