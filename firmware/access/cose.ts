@@ -14,7 +14,8 @@ export interface Sign1 {
   /** The protected header exactly as received: the bytes that were signed. */
   protectedBytes: Uint8Array;
   protectedHeader: Map<unknown, unknown>;
-  unprotectedHeader: Map<unknown, unknown>;
+  /** Empty in our profile (then one shared, read-only map). */
+  unprotectedHeader: ReadonlyMap<unknown, unknown>;
   payload: Uint8Array;
   signature: Uint8Array;
 }
@@ -61,7 +62,10 @@ function privateCopy(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(pooled.buffer, pooled.byteOffset, bytes.length);
 }
 
-type Parts = [protectedBytes: Uint8Array, unprotectedHeader: Map<unknown, unknown>, payload: Uint8Array, signature: Uint8Array];
+type Parts = [protectedBytes: Uint8Array, unprotectedHeader: ReadonlyMap<unknown, unknown>, payload: Uint8Array, signature: Uint8Array];
+
+/** The empty unprotected header every message of ours has, shared (read-only). */
+const NO_HEADERS: ReadonlyMap<unknown, unknown> = new Map();
 
 /**
  * The four parts of scanned bytes in the shape every message of ours has, 18([bytes, {}, bytes,
@@ -81,7 +85,7 @@ function readParts(own: Uint8Array): Parts | null {
   at = headEnd();
   const payload = bytesAt();
   const signature = payload && bytesAt();
-  return payload && signature ? [protectedBytes, new Map(), payload, signature] : null;
+  return payload && signature ? [protectedBytes, NO_HEADERS, payload, signature] : null;
 }
 
 /** The four parts through the decoder (a non-empty unprotected header), or why it is not a COSE_Sign1. */
@@ -141,9 +145,26 @@ function ourHeaderTypLength(bytes: Uint8Array): number {
 function ourHeader(bytes: Uint8Array): Map<unknown, unknown> | null {
   const n = ourHeaderTypLength(bytes);
   if (n < 0) return null;
-  let typ = '';
-  for (let i = TYP_LABEL_AT + 2; i < bytes.length; i++) typ += String.fromCharCode(bytes[i]!);
+  const typ = typAt(bytes, TYP_LABEL_AT + 2, n);
   return new Map<unknown, unknown>().set(HEADER_ALG, ALG_EDDSA).set(HEADER_KID, bytes.subarray(OUR_HEAD.length, TYP_LABEL_AT)).set(HEADER_TYP, typ);
+}
+
+/** Types read before, so the same type is the same string each time (no text built); bounded. */
+const knownTyps: string[] = [];
+const KNOWN_TYPS = 16;
+
+/** The ASCII text of `n` bytes at `at`. */
+function typAt(bytes: Uint8Array, at: number, n: number): string {
+  for (const known of knownTyps) if (known.length === n && sameAscii(known, bytes, at)) return known;
+  let typ = '';
+  for (let i = at; i < at + n; i++) typ += String.fromCharCode(bytes[i]!);
+  if (knownTyps.length < KNOWN_TYPS) knownTyps.push(typ);
+  return typ;
+}
+
+function sameAscii(text: string, bytes: Uint8Array, at: number): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== bytes[at + i]) return false;
+  return true;
 }
 
 /**
@@ -165,8 +186,7 @@ function strictHeaders(message: Sign1, kid: Uint8Array): boolean {
   }
   if (typ.length !== n) return false;
   for (let i = 0; i < 32; i++) if (bytes[OUR_HEAD.length + i] !== kid[i]) return false;
-  for (let i = 0; i < n; i++) if (bytes[TYP_LABEL_AT + 2 + i] !== typ.charCodeAt(i)) return false;
-  return true;
+  return sameAscii(typ, bytes, TYP_LABEL_AT + 2);
 }
 
 const EMPTY = new Uint8Array(0);

@@ -121,7 +121,7 @@ describe('fast readers give what the general decoder gives', () => {
 });
 
 /** The strict header rule as first written: build the expected bytes and compare. */
-function referenceSigner(message: { protectedBytes: Uint8Array; protectedHeader: Map<unknown, unknown>; unprotectedHeader: Map<unknown, unknown> }) {
+function referenceSigner(message: { protectedBytes: Uint8Array; protectedHeader: Map<unknown, unknown>; unprotectedHeader: ReadonlyMap<unknown, unknown> }) {
   if (message.protectedHeader.get(1) !== -8) return { ok: false, reason: 'unsupported-alg' };
   const kid = message.protectedHeader.get(4);
   if (!(kid instanceof Uint8Array) || kid.length !== 32) return { ok: false, reason: 'no-kid' };
