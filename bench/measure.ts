@@ -16,11 +16,19 @@ export interface Peer {
   batch: number;
 }
 
-/** Operations per CPU second for each peer, measured in `rounds` interleaved rounds. */
-export function interleavedRates(peers: readonly Peer[], rounds: number): Map<string, number> {
+/**
+ * Operations per CPU second for each peer, measured in `rounds` interleaved rounds, after each
+ * peer has run for `warmupMs` first: pure JavaScript (tweetnacl) needs dozens of operations before
+ * the JIT has optimised it, and measured cold it looks twice as slow as it is.
+ */
+export function interleavedRates(peers: readonly Peer[], rounds: number, warmupMs = 300): Map<string, number> {
   const ops = new Map<string, number>(peers.map((p) => [p.name, 0]));
   const cpu = new Map<string, number>(peers.map((p) => [p.name, 0]));
-  for (const p of peers) for (let i = 0; i < p.batch; i++) p.run(); // warm up
+  for (const p of peers) {
+    const until = performance.now() + warmupMs;
+    do for (let i = 0; i < p.batch; i++) p.run();
+    while (performance.now() < until);
+  }
   for (let r = 0; r < rounds; r++) {
     for (const p of r % 2 === 0 ? peers : [...peers].reverse()) {
       const c0 = cpuMicros();
@@ -33,43 +41,70 @@ export function interleavedRates(peers: readonly Peer[], rounds: number): Map<st
 }
 
 export interface Latency {
-  /** CPU time per sample (ms), sorted. */
+  /**
+   * CPU time of the measured thread per sample (ms), sorted: min(process CPU, wall time) of the
+   * sample. process.cpuUsage() counts every thread of the process (GC helpers, the JIT compiler),
+   * and the kernel credits a thread's CPU when it is descheduled or at a tick, so another thread's
+   * work can land inside a 70 us sample (process CPU above wall time, impossible for one thread).
+   * The measured thread's own CPU is at most the wall time and at most the process CPU: the
+   * smaller of the two is the tightest bound these clocks give, and it never undercounts it.
+   */
   cpu: number[];
-  /** CPU time of the samples that were not preempted (ms), sorted: a preempted sample also pays for caches the other process evicted. */
-  cpuQuiet: number[];
+  /** process.cpuUsage() per sample (ms), sorted: every thread, as the kernel credited it. */
+  processCpu: number[];
   /** Wall time per sample (ms), sorted. */
   wall: number[];
-  /** Samples whose wall time exceeded their CPU time by more than 50 us: the scheduler ran something else. */
+  /** Samples whose wall time exceeded their process CPU by more than 50 us: the scheduler ran something else. */
   preempted: number;
+  /** Samples whose process CPU exceeded their wall time: other threads' CPU was credited inside them. */
+  otherThreads: number;
 }
 
 /**
- * Per-sample latency of `fn` against `peer` (if any), alternating sample by sample. `before` runs
- * untimed before each sample (e.g. issuing a challenge).
+ * Per-sample latency of each subject, alternating sample by sample (so machine load hits them
+ * alike). `before` runs untimed before each sample (e.g. issuing a challenge). The setup's garbage
+ * is collected first (when run with --expose-gc), so no sample pays for it.
  */
 export function sampleLatencies(samples: number, subjects: readonly { run: () => void; before?: () => void }[], warmup = 200): Latency[] {
-  const cpu = subjects.map(() => [] as number[]);
-  const wall = subjects.map(() => [] as number[]);
+  const cpu = subjects.map(() => new Float64Array(samples));
+  const processCpu = subjects.map(() => new Float64Array(samples));
+  const wall = subjects.map(() => new Float64Array(samples));
   const preempted = subjects.map(() => 0);
-  const quiet = subjects.map(() => [] as number[]);
-  for (let i = 0; i < samples + warmup; i++) {
-    subjects.forEach((s, k) => {
+  const otherThreads = subjects.map(() => 0);
+  for (let i = 0; i < warmup; i++) {
+    for (const s of subjects) {
       s.before?.();
-      const c0 = process.cpuUsage();
-      const w0 = performance.now();
       s.run();
-      const w = performance.now() - w0;
-      const c1 = process.cpuUsage(c0);
-      if (i < warmup) return;
-      const c = (c1.user + c1.system) / 1000;
-      cpu[k]!.push(c);
-      wall[k]!.push(w);
-      if (w - c > 0.05) preempted[k]!++;
-      else quiet[k]!.push(c);
-    });
+    }
   }
-  const sort = (xs: number[]) => xs.sort((a, b) => a - b);
-  return subjects.map((_, k) => ({ cpu: sort(cpu[k]!), cpuQuiet: sort(quiet[k]!), wall: sort(wall[k]!), preempted: preempted[k]! }));
+  globalThis.gc?.();
+  for (let i = 0; i < samples; i++) {
+    for (let k = 0; k < subjects.length; k++) {
+      const s = subjects[k]!;
+      s.before?.();
+      // The wall clock's window encloses the CPU clock's: process CPU above wall time is then
+      // never the clocks' own skew, only other threads' CPU credited inside the sample.
+      const w0 = performance.now();
+      const c0 = process.cpuUsage();
+      s.run();
+      const c1 = process.cpuUsage(c0);
+      const w = performance.now() - w0;
+      const c = (c1.user + c1.system) / 1000;
+      cpu[k]![i] = Math.min(c, w);
+      processCpu[k]![i] = c;
+      wall[k]![i] = w;
+      if (w - c > 0.05) preempted[k]!++;
+      if (c > w) otherThreads[k]!++;
+    }
+  }
+  const sorted = (xs: Float64Array) => Array.from(xs.sort());
+  return subjects.map((_, k) => ({
+    cpu: sorted(cpu[k]!),
+    processCpu: sorted(processCpu[k]!),
+    wall: sorted(wall[k]!),
+    preempted: preempted[k]!,
+    otherThreads: otherThreads[k]!,
+  }));
 }
 
 /** Count young-generation collections (scavenges) while `fn` runs. */

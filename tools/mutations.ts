@@ -44,7 +44,8 @@ export const MUTATIONS: Mutation[] = [
   { id: 'sub-delegation-roles-unchecked', file: 'firmware/access/chain.ts', find: `    if (!child.delegation.roles.every((r) => bounds.roles.includes(r))) return false;`, replace: ``, tests: VECTORS },
 
   // ---- grant identity
-  { id: 'grant-id-is-cti-alone', file: 'firmware/access/grant-store.ts', find: `  if (i === 0) return link.claims.cti;`, replace: `  return link.claims.cti;`, tests: IDENTITY },
+  { id: 'grant-id-is-cti-alone', file: 'firmware/access/grant-store.ts', find: `    memo = { root, id: delegatedGrantId(root, link.signer, link.claims.cti), hex: null };`, replace: `    memo = { root, id: link.claims.cti, hex: null };`, tests: IDENTITY },
+  { id: 'grant-id-memo-ignores-root', file: 'firmware/access/grant-store.ts', find: `  if (memo === undefined || !sameRoot(memo.root, root)) {`, replace: `  if (memo === undefined) {`, tests: IDENTITY },
   { id: 'older-version-replaces', file: 'firmware/access/grant-store.ts', find: `      if (!newer(leaf, old.links.at(-1)!)) return 'grant-superseded';`, replace: ``, tests: IDENTITY },
   { id: 'other-issuer-replaces', file: 'firmware/access/grant-store.ts', find: `      if (Buffer.compare(old.links.at(-1)!.signer, leaf.signer) !== 0) return 'grant-id-taken';`, replace: ``, tests: IDENTITY },
   { id: 'digest-shadowing', file: 'firmware/access/grant-store.ts', find: `      if (holder && holder !== old) return 'credential-taken';`, replace: ``, tests: IDENTITY },
@@ -54,9 +55,9 @@ export const MUTATIONS: Mutation[] = [
   { id: 'revocation-by-cti', file: 'firmware/access/core.ts', find: `      if (this.revocations.grants.has(linkId(links, i))) return 'revoked-grant';`, replace: `      if (this.revocations.grants.has(claims.cti)) return 'revoked-grant';`, tests: IDENTITY },
 
   // ---- strict CBOR / COSE
-  { id: 'duplicate-map-keys', file: 'firmware/access/cbor.ts', find: `      if (seen!.has(key)) return 'duplicate-key';`, replace: ``, tests: [...VECTORS, 'tests/unit/strict-cbor.test.ts'] },
+  { id: 'duplicate-map-keys', file: 'firmware/access/cbor.ts', find: `      if (!addKey(top, key)) return 'duplicate-key';`, replace: ``, tests: [...VECTORS, 'tests/unit/strict-cbor.test.ts'] },
   { id: 'any-header-parameters', file: 'firmware/access/cose.ts', find: `  if (!strictHeaders(message, kid)) return { ok: false, reason: 'bad-header' };`, replace: ``, tests: VECTORS },
-  { id: 'header-not-deterministic', file: 'firmware/access/cose.ts', find: `  return Buffer.compare(expected, message.protectedBytes) === 0;`, replace: `  return expected.length > 0;`, tests: VECTORS },
+  { id: 'header-not-deterministic', file: 'firmware/access/cose.ts', find: `  const bytes = message.protectedBytes;\n  const n = ourHeaderTypLength(bytes);`, replace: `  return true;\n  const bytes = message.protectedBytes;\n  const n = ourHeaderTypLength(bytes);`, tests: VECTORS },
   { id: 'unprotected-header-allowed', file: 'firmware/access/cose.ts', find: `message.unprotectedHeader.size !== 0 || `, replace: ``, tests: VECTORS },
   { id: 'issuer-key-not-checked', file: 'firmware/access/chain.ts', find: `    if (claims.value.delegation && checkTrustedKey(claims.value.holderKey!)) return { ok: false, reason: 'bad-issuer-key' };`, replace: ``, tests: VECTORS },
 

@@ -16,32 +16,41 @@ export const DEFAULT_LIMITS: CborLimits = { maxBytes: 8192, maxDepth: 8, maxItem
 
 export type CborRefusal = 'too-large' | 'malformed' | 'too-deep' | 'too-many-items' | 'unsupported-item' | 'trailing-bytes' | 'duplicate-key';
 
+/** A map key by value: integers as numbers, strings as "major:hex" (never equal to a number). */
+type KeyId = number | string;
+/**
+ * The scan's stacks, kept between calls and only ever grown (scanCbor is synchronous and calls
+ * nothing that could re-enter it), so a scan allocates nothing for its bookkeeping. Level `d`
+ * (0 = the top item) has `pending[d]` items still to read; at a map level, its keys start at
+ * `keysFrom[d]` in `keys`, or, once it has many, are held in `keySets[d]`.
+ */
+const pending: number[] = [];
+const mapAt: boolean[] = [];
+const keysFrom: number[] = [];
+const keySets: (Set<KeyId> | null)[] = [];
+const keys: KeyId[] = [];
+let keyCount = 0;
+/** Up to this many keys a map's keys are compared one by one; beyond it they go in a set. */
+const LINEAR_KEYS = 8;
+
 /** null when `bytes` is exactly one well-formed item within the limits, else why not. Never throws. */
-export function scanCbor(bytes: Uint8Array, limits: CborLimits = DEFAULT_LIMITS, allowedTags: readonly number[] = [18]): CborRefusal | null {
+export function scanCbor(bytes: Uint8Array, limits: CborLimits = DEFAULT_LIMITS, allowedTags: readonly number[] = COSE_TAGS): CborRefusal | null {
   if (bytes.length > limits.maxBytes) return 'too-large';
   let pos = 0;
   let items = 0;
-  const readArg = (ai: number): number | null => {
-    if (ai < 24) return ai;
-    const size = ai === 24 ? 1 : ai === 25 ? 2 : ai === 26 ? 4 : 0;
-    if (size === 0 || pos + size > bytes.length) return null; // 27 (8 bytes), 28-31 refused
-    let value = 0;
-    for (let i = 0; i < size; i++) value = value * 256 + bytes[pos + i]!;
-    pos += size;
-    return value;
-  };
   // An explicit stack (not recursion), so hostile nesting cannot blow the call stack.
-  const pending: number[] = [1]; // items still to read at each open level
-  const keys: (Set<string> | null)[] = [null]; // at a map level: the keys seen so far
-  while (pending.length > 0) {
-    const top = pending.length - 1;
+  let depth = 1;
+  open(0, 1, false);
+  keyCount = 0;
+  while (depth > 0) {
+    const top = depth - 1;
     if (pending[top] === 0) {
-      pending.pop();
-      keys.pop();
+      keyCount = keysFrom[top]!;
+      keySets[top] = null;
+      depth--;
       continue;
     }
-    const seen = keys[top] ?? null;
-    const atKey = seen !== null && pending[top]! % 2 === 0; // a map's entries alternate key, value
+    const atKey = mapAt[top]! && pending[top]! % 2 === 0; // a map's entries alternate key, value
     pending[top]!--;
     if (pos >= bytes.length) return 'malformed';
     if (++items > limits.maxItems) return 'too-many-items';
@@ -54,15 +63,20 @@ export function scanCbor(bytes: Uint8Array, limits: CborLimits = DEFAULT_LIMITS,
       if (ai !== 20 && ai !== 21 && ai !== 22) return 'unsupported-item'; // only false, true, null
       continue;
     }
-    const arg = readArg(ai);
-    if (arg === null) return ai >= 27 ? 'unsupported-item' : 'malformed';
+    let arg = ai;
+    if (ai >= 24) {
+      const size = ai === 24 ? 1 : ai === 25 ? 2 : ai === 26 ? 4 : 0;
+      if (size === 0) return 'unsupported-item'; // 27 (8 bytes), 28-30 refused
+      if (pos + size > bytes.length) return 'malformed';
+      arg = 0;
+      for (let i = 0; i < size; i++) arg = arg * 256 + bytes[pos + i]!;
+      pos += size;
+    }
     if (atKey) {
       // The key by value (major type, and the integer or the string's bytes), whatever its encoding.
-      const end = major >= 2 ? pos + arg : pos;
-      if (end > bytes.length) return 'malformed';
-      const key = major >= 2 ? `${major}:${Buffer.from(bytes.buffer, bytes.byteOffset + pos, arg).toString('hex')}` : `${major}:${arg}`;
-      if (seen!.has(key)) return 'duplicate-key';
-      seen!.add(key);
+      if (major >= 2 && arg > bytes.length - pos) return 'malformed';
+      const key: KeyId = major === 0 ? arg : major === 1 ? -1 - arg : `${major}:${Buffer.from(bytes.buffer, bytes.byteOffset + pos, arg).toString('hex')}`;
+      if (!addKey(top, key)) return 'duplicate-key';
     }
     switch (major) {
       case 0:
@@ -71,33 +85,61 @@ export function scanCbor(bytes: Uint8Array, limits: CborLimits = DEFAULT_LIMITS,
       case 2:
       case 3:
         if (arg > bytes.length - pos) return 'malformed';
-        if (major === 3 && !validUtf8(bytes.subarray(pos, pos + arg))) return 'malformed';
+        if (major === 3 && !validUtf8(bytes, pos, arg)) return 'malformed';
         pos += arg;
         break;
       case 4:
       case 5: {
         const count = major === 4 ? arg : arg * 2;
         if (count > bytes.length - pos) return 'malformed'; // each item needs at least a byte
-        if (pending.length >= limits.maxDepth) return 'too-deep';
-        pending.push(count);
-        keys.push(major === 5 ? new Set() : null);
+        if (depth >= limits.maxDepth) return 'too-deep';
+        open(depth++, count, major === 5);
         break;
       }
       case 6:
         if (!allowedTags.includes(arg)) return 'unsupported-item';
-        if (pending.length >= limits.maxDepth) return 'too-deep';
-        pending.push(1);
-        keys.push(null);
+        if (depth >= limits.maxDepth) return 'too-deep';
+        open(depth++, 1, false);
         break;
     }
   }
   return pos === bytes.length ? null : 'trailing-bytes';
 }
 
+const COSE_TAGS: readonly number[] = [18];
+
+/** Open level `d` with `count` items to read. */
+function open(d: number, count: number, isMap: boolean): void {
+  pending[d] = count;
+  mapAt[d] = isMap;
+  keysFrom[d] = keyCount;
+  keySets[d] = null;
+}
+
+/** Note a key of the map at level `top`: false if the map already has it. */
+function addKey(top: number, key: KeyId): boolean {
+  const set = keySets[top];
+  if (set) {
+    if (set.has(key)) return false;
+    set.add(key);
+    return true;
+  }
+  const from = keysFrom[top]!;
+  for (let i = from; i < keyCount; i++) if (keys[i] === key) return false;
+  keys[keyCount++] = key;
+  // A big map: compare through a set from now on.
+  if (keyCount - from > LINEAR_KEYS) keySets[top] = new Set(keys.slice(from, keyCount));
+  return true;
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-function validUtf8(bytes: Uint8Array): boolean {
+/** Is bytes[at, at + n) valid UTF-8? ASCII (all our texts) is checked in place. */
+function validUtf8(bytes: Uint8Array, at: number, n: number): boolean {
+  let i = at;
+  while (i < at + n && bytes[i]! < 0x80) i++;
+  if (i === at + n) return true;
   try {
-    utf8.decode(bytes);
+    utf8.decode(bytes.subarray(at, at + n));
     return true;
   } catch {
     return false;
@@ -107,9 +149,93 @@ function validUtf8(bytes: Uint8Array): boolean {
 const decoder = new Decoder({ useRecords: false, mapsAsObjects: false });
 const encoder = new Encoder({ useRecords: false, mapsAsObjects: false, variableMapSize: true, tagUint8Array: false });
 
-/** Decode bytes that `scanCbor` accepted. Maps come back as Map, byte strings as Uint8Array. */
+/** The head read last by `readHead`: one shared record, so reading heads allocates nothing. */
+const head = { arg: 0, next: 0 };
+/** The argument (a length, count, tag or integer) of the head `readHead` read last. */
+export const headArg = (): number => head.arg;
+/** The offset just after the head `readHead` read last. */
+export const headEnd = (): number => head.next;
+
+/**
+ * The major type of the item at `at` in bytes `scanCbor` accepted (so every head is well formed,
+ * in bounds and at most 4 bytes of argument), its argument and end left for `headArg` and `headEnd`. For
+ * the fixed shapes read on every decision, where a general decoder would build what is thrown away.
+ */
+export function readHead(bytes: Uint8Array, at: number): number {
+  const initial = bytes[at]!;
+  const ai = initial & 0x1f;
+  let arg = ai;
+  let next = at + 1;
+  if (ai >= 24) {
+    const size = ai === 24 ? 1 : ai === 25 ? 2 : 4;
+    arg = 0;
+    for (let i = 0; i < size; i++) arg = arg * 256 + bytes[next + i]!;
+    next += size;
+  }
+  head.arg = arg;
+  head.next = next;
+  return initial >> 5;
+}
+
+/** Decode bytes that `scanCbor` accepted. Maps come back as Map, byte strings as Uint8Array (views into `bytes`). */
 export function decodeScanned(bytes: Uint8Array): unknown {
-  return decoder.decode(bytes);
+  return decodeFlatMap(bytes) ?? decoder.decode(bytes);
+}
+
+/** Returned by `scalarAt` for an item that is not a scalar it reads. */
+const NOT_FLAT = Symbol('not flat');
+let scalarEnd = 0;
+
+/**
+ * A map whose keys and values are all integers, byte strings, ASCII texts or simple values (a
+ * holder proof, a heartbeat), read from its heads: what the general decoder gives, without its
+ * set-up, on every decision. null for any other item (nesting, other texts): the decoder reads it.
+ */
+function decodeFlatMap(bytes: Uint8Array): Map<unknown, unknown> | null {
+  if (bytes.length === 0 || readHead(bytes, 0) !== 5) return null;
+  const count = headArg();
+  let at = headEnd();
+  const map = new Map<unknown, unknown>();
+  for (let i = 0; i < count; i++) {
+    const key = scalarAt(bytes, at);
+    if (key === NOT_FLAT) return null;
+    const value = scalarAt(bytes, scalarEnd);
+    if (value === NOT_FLAT) return null;
+    at = scalarEnd;
+    map.set(key, value);
+  }
+  return map;
+}
+
+/** The scalar at `at` (its end left in `scalarEnd`), or NOT_FLAT. */
+function scalarAt(bytes: Uint8Array, at: number): unknown {
+  const major = readHead(bytes, at);
+  const arg = headArg();
+  const start = headEnd();
+  scalarEnd = start;
+  switch (major) {
+    case 0:
+      return arg;
+    case 1:
+      return -1 - arg;
+    case 2:
+      scalarEnd = start + arg;
+      return bytes.subarray(start, scalarEnd);
+    case 3: {
+      let text = '';
+      for (let i = start; i < start + arg; i++) {
+        const c = bytes[i]!;
+        if (c >= 0x80) return NOT_FLAT;
+        text += String.fromCharCode(c);
+      }
+      scalarEnd = start + arg;
+      return text;
+    }
+    case 7:
+      return arg === 20 ? false : arg === 21 ? true : null; // the scan lets only these three through
+    default:
+      return NOT_FLAT;
+  }
 }
 
 /**

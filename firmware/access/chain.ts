@@ -18,9 +18,9 @@ const equal = (a: Uint8Array | null, b: Uint8Array | null) => a !== null && b !=
 /**
  * Links already verified, by their exact bytes. Grants and delegations are presented again and
  * again as the same bytes, and verifying public bytes always gives the same answer, so the
- * signature need not be checked twice. Looked up by a cheap seeded hash and confirmed by comparing
- * every byte (so the hash need not resist collisions: a collision is only a miss). Only successes
- * are kept; bounded, oldest out first.
+ * signature need not be checked twice. Looked up by a cheap seeded hash of the signature and
+ * confirmed by comparing every byte (so the hash need not resist collisions: a collision is only
+ * a miss). Only successes are kept; bounded, oldest out first.
  */
 export class VerifiedLinks {
   private readonly links = new Map<number, { bytes: Uint8Array; link: Link }>();
@@ -46,11 +46,19 @@ export class VerifiedLinks {
   }
 }
 
-/** A 32-bit FNV-1a-style hash over the bytes, four at a time, with a per-instance seed. Not cryptographic. */
+/** How many trailing bytes the look-up hash reads: a COSE_Sign1 ends with its 64-byte signature. */
+const HASHED_TAIL = 64;
+
+/**
+ * A 32-bit FNV-1a-style hash, with a per-instance seed, over the length and the last HASHED_TAIL
+ * bytes: the signature, which differs between any two messages anyone signed. Not cryptographic,
+ * and it need not be: the look-up is confirmed by comparing every byte, so two messages with the
+ * same tail only make a miss.
+ */
 function hashBytes(bytes: Uint8Array, seed: number): number {
   let h = (0x811c9dc5 ^ seed) >>> 0;
   const n = bytes.length;
-  let i = 0;
+  let i = Math.max(0, n - HASHED_TAIL);
   for (; i + 4 <= n; i += 4) {
     h = Math.imul(h ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)), 0x01000193);
     h ^= h >>> 15;
@@ -67,8 +75,8 @@ export function verifyChain(
   cache: VerifiedLinks = new VerifiedLinks(0),
 ): { ok: true; links: Link[] } | { ok: false; reason: ChainRefusal } {
   const links: Link[] = [];
-  for (const [i, bytes] of chain.entries()) {
-    const opened = cache.open(bytes, verifier);
+  for (let i = 0; i < chain.length; i++) {
+    const opened = cache.open(chain[i]!, verifier);
     if (!opened.ok) return opened;
     const link = opened.link;
     if (i === 0) {

@@ -282,7 +282,8 @@ export class AccessCore {
   private checkLinks(links: readonly Link[], now: number, atUse = true): LinkRefusal | null {
     const seconds = Math.floor(now / 1000);
     const skew = this.config.clockSkewS;
-    for (const [i, { claims, signer }] of links.entries()) {
+    for (let i = 0; i < links.length; i++) {
+      const { claims, signer } = links[i]!;
       if (claims.aud !== this.config.lockId) return 'wrong-lock';
       if (atUse && claims.nbf !== null && seconds + skew < claims.nbf) return 'not-yet-valid';
       if (claims.exp !== null && seconds - skew >= claims.exp) return 'expired';

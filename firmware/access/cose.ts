@@ -1,7 +1,7 @@
 // COSE_Sign1 (RFC 9052 §4.2) with EdDSA (alg -8) only: decoding under bounds, the Sig_structure
 // that is signed, and encoding for the tools that mint messages.
 import { Tag } from 'cbor-x';
-import { type CborLimits, DEFAULT_LIMITS, decodeScanned, encodeDeterministic, scanCbor } from './cbor.js';
+import { type CborLimits, DEFAULT_LIMITS, decodeScanned, encodeDeterministic, headArg, headEnd, readHead, scanCbor } from './cbor.js';
 
 export const ALG_EDDSA = -8;
 export const HEADER_ALG = 1;
@@ -14,7 +14,8 @@ export interface Sign1 {
   /** The protected header exactly as received: the bytes that were signed. */
   protectedBytes: Uint8Array;
   protectedHeader: Map<unknown, unknown>;
-  unprotectedHeader: Map<unknown, unknown>;
+  /** Empty in our profile (then one shared, read-only map). */
+  unprotectedHeader: ReadonlyMap<unknown, unknown>;
   payload: Uint8Array;
   signature: Uint8Array;
 }
@@ -23,42 +24,84 @@ export type CoseRefusal = 'too-large' | 'malformed' | 'not-sign1' | 'unsupported
 
 export type Decoded<T, R> = { ok: true; value: T } | { ok: false; reason: R };
 
-/** Decode a tagged COSE_Sign1. Structure only: no policy, no signature check. Never throws. */
+/**
+ * Decode a tagged COSE_Sign1. Structure only: no policy, no signature check. Never throws. The
+ * message is copied once; the byte strings returned are views into that copy (nothing the caller
+ * does to `bytes` afterwards reaches them).
+ */
 export function decodeSign1(bytes: Uint8Array, limits: CborLimits = DEFAULT_LIMITS): Decoded<Sign1, CoseRefusal> {
   // A tag other than 18 up front (COSE_Sign is 98, COSE_Mac0 17...) is another COSE message.
   if (bytes.length > 0 && bytes[0]! >> 5 === 6 && bytes[0] !== 0xc0 + TAG_COSE_SIGN1) return { ok: false, reason: 'not-sign1' };
   const scan = scanCbor(bytes, limits);
   if (scan === 'too-large') return { ok: false, reason: 'too-large' };
   if (scan) return { ok: false, reason: 'malformed' };
+  const own = privateCopy(bytes);
+  const parts = readParts(own) ?? decodeParts(own);
+  if (typeof parts === 'string') return { ok: false, reason: parts };
+  const [protectedBytes, unprotectedHeader, payload, signature] = parts;
+  // Our profile's header is read in place; any other goes through the scan and the decoder.
+  let protectedHeader: unknown = ourHeader(protectedBytes);
+  if (protectedHeader === null) {
+    protectedHeader = new Map();
+    if (protectedBytes.length > 0) {
+      if (scanCbor(protectedBytes, limits, [])) return { ok: false, reason: 'malformed' };
+      protectedHeader = decodeScanned(protectedBytes);
+      if (!(protectedHeader instanceof Map)) return { ok: false, reason: 'malformed' };
+    }
+  }
+  return { ok: true, value: { protectedBytes, protectedHeader: protectedHeader as Map<unknown, unknown>, unprotectedHeader, payload, signature } };
+}
+
+/**
+ * A copy of `bytes` as a plain Uint8Array: a small message goes into Node's buffer pool rather
+ * than an ArrayBuffer of its own (allocating one costs more than decoding the message).
+ */
+function privateCopy(bytes: Uint8Array): Uint8Array {
+  const pooled = Buffer.allocUnsafe(bytes.length);
+  pooled.set(bytes);
+  return new Uint8Array(pooled.buffer, pooled.byteOffset, bytes.length);
+}
+
+type Parts = [protectedBytes: Uint8Array, unprotectedHeader: ReadonlyMap<unknown, unknown>, payload: Uint8Array, signature: Uint8Array];
+
+/** The empty unprotected header every message of ours has, shared (read-only). */
+const NO_HEADERS: ReadonlyMap<unknown, unknown> = new Map();
+
+/**
+ * The four parts of scanned bytes in the shape every message of ours has, 18([bytes, {}, bytes,
+ * bytes]), read from their heads without a decoder; null for any other shape (decodeParts then
+ * judges it).
+ */
+function readParts(own: Uint8Array): Parts | null {
+  if (readHead(own, 0) !== 6 || readHead(own, headEnd()) !== 4 || headArg() !== 4) return null;
+  let at = headEnd();
+  const bytesAt = (): Uint8Array | null => {
+    if (readHead(own, at) !== 2) return null;
+    at = headEnd() + headArg();
+    return own.subarray(headEnd(), at);
+  };
+  const protectedBytes = bytesAt();
+  if (protectedBytes === null || readHead(own, at) !== 5 || headArg() !== 0) return null;
+  at = headEnd();
+  const payload = bytesAt();
+  const signature = payload && bytesAt();
+  return payload && signature ? [protectedBytes, NO_HEADERS, payload, signature] : null;
+}
+
+/** The four parts through the decoder (a non-empty unprotected header), or why it is not a COSE_Sign1. */
+function decodeParts(own: Uint8Array): Parts | 'malformed' | 'not-sign1' {
   let item: unknown;
   try {
-    item = decodeScanned(bytes);
+    item = decodeScanned(own);
   } catch {
-    return { ok: false, reason: 'malformed' };
+    return 'malformed';
   }
-  if (!(item instanceof Tag) || item.tag !== TAG_COSE_SIGN1) return { ok: false, reason: 'not-sign1' };
+  if (!(item instanceof Tag) || item.tag !== TAG_COSE_SIGN1) return 'not-sign1';
   const parts = item.value as unknown;
-  if (!Array.isArray(parts) || parts.length !== 4) return { ok: false, reason: 'not-sign1' };
+  if (!Array.isArray(parts) || parts.length !== 4) return 'not-sign1';
   const [protectedBytes, unprotectedHeader, payload, signature] = parts as unknown[];
-  if (!isBytes(protectedBytes) || !(unprotectedHeader instanceof Map) || !isBytes(payload) || !isBytes(signature)) {
-    return { ok: false, reason: 'not-sign1' };
-  }
-  let protectedHeader: unknown = new Map();
-  if (protectedBytes.length > 0) {
-    if (scanCbor(protectedBytes, limits, [])) return { ok: false, reason: 'malformed' };
-    protectedHeader = decodeScanned(protectedBytes);
-    if (!(protectedHeader instanceof Map)) return { ok: false, reason: 'malformed' };
-  }
-  return {
-    ok: true,
-    value: {
-      protectedBytes: new Uint8Array(protectedBytes),
-      protectedHeader: protectedHeader as Map<unknown, unknown>,
-      unprotectedHeader,
-      payload: new Uint8Array(payload),
-      signature: new Uint8Array(signature),
-    },
-  };
+  if (!isBytes(protectedBytes) || !(unprotectedHeader instanceof Map) || !isBytes(payload) || !isBytes(signature)) return 'not-sign1';
+  return [protectedBytes, unprotectedHeader, payload, signature];
 }
 
 /**
@@ -74,18 +117,76 @@ export function signerOf(message: Sign1): Decoded<Uint8Array, 'unsupported-alg' 
   return { ok: true, value: new Uint8Array(kid) };
 }
 
+/** The fixed start of our protected header: a map of 3; 1 (alg): -8 (EdDSA); 4 (kid): a 32-byte string. */
+const OUR_HEAD = [0xa3, 0x01, 0x27, 0x04, 0x58, 0x20] as const;
+/** Offset of the typ label (16) after the head and the kid, and of typ's text head after it. */
+const TYP_LABEL_AT = OUR_HEAD.length + 32;
+
+/**
+ * The length of the ASCII typ text when `bytes` is exactly our profile's protected header in its
+ * deterministic encoding ({1: -8, 4: kid, 16: typ}, typ a short ASCII text), else -1. Read in
+ * place, without a decoder: every verification meets this header.
+ */
+function ourHeaderTypLength(bytes: Uint8Array): number {
+  if (bytes.length < TYP_LABEL_AT + 2) return -1;
+  for (let i = 0; i < OUR_HEAD.length; i++) if (bytes[i] !== OUR_HEAD[i]) return -1;
+  const head = bytes[TYP_LABEL_AT + 1]!;
+  const n = head & 0x1f;
+  if (bytes[TYP_LABEL_AT] !== HEADER_TYP || head >> 5 !== 3 || n >= 24 || bytes.length !== TYP_LABEL_AT + 2 + n) return -1;
+  for (let i = TYP_LABEL_AT + 2; i < bytes.length; i++) if (bytes[i]! >= 0x80) return -1;
+  return n;
+}
+
+/**
+ * Our profile's protected header decoded in place (the Map the generic decoder gives for these
+ * bytes: alg, kid as a view into `bytes`, typ), or null for any other header, which then goes
+ * through the generic scan and decoder.
+ */
+function ourHeader(bytes: Uint8Array): Map<unknown, unknown> | null {
+  const n = ourHeaderTypLength(bytes);
+  if (n < 0) return null;
+  const typ = typAt(bytes, TYP_LABEL_AT + 2, n);
+  return new Map<unknown, unknown>().set(HEADER_ALG, ALG_EDDSA).set(HEADER_KID, bytes.subarray(OUR_HEAD.length, TYP_LABEL_AT)).set(HEADER_TYP, typ);
+}
+
+/** Types read before, so the same type is the same string each time (no text built); bounded. */
+const knownTyps: string[] = [];
+const KNOWN_TYPS = 16;
+
+/** The ASCII text of `n` bytes at `at`. */
+function typAt(bytes: Uint8Array, at: number, n: number): string {
+  for (const known of knownTyps) if (known.length === n && sameAscii(known, bytes, at)) return known;
+  let typ = '';
+  for (let i = at; i < at + n; i++) typ += String.fromCharCode(bytes[i]!);
+  if (knownTyps.length < KNOWN_TYPS) knownTyps.push(typ);
+  return typ;
+}
+
+function sameAscii(text: string, bytes: Uint8Array, at: number): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== bytes[at + i]) return false;
+  return true;
+}
+
 /**
  * Exactly {1: -8, 4: kid, 16: typ} in its deterministic encoding, byte for byte (so no duplicate,
  * no `crit`, no other label, no other order or length form), and an empty unprotected header.
- * Built by concatenation: it runs on every verification.
+ * Compared in place: it runs on every verification.
  */
 function strictHeaders(message: Sign1, kid: Uint8Array): boolean {
   const typ = message.protectedHeader.get(HEADER_TYP);
   if (message.unprotectedHeader.size !== 0 || message.protectedHeader.size !== 3 || typeof typ !== 'string') return false;
-  const text = new TextEncoder().encode(typ);
-  if (text.length >= 24) return false; // our types are short: a longer one is not ours
-  const expected = Uint8Array.from([0xa3, 0x01, 0x27, 0x04, 0x58, 0x20, ...kid, 0x10, 0x60 | text.length, ...text]);
-  return Buffer.compare(expected, message.protectedBytes) === 0;
+  const bytes = message.protectedBytes;
+  const n = ourHeaderTypLength(bytes);
+  if (n < 0) {
+    // Not the short ASCII form the fast check reads: build the expected bytes (a non-ASCII typ).
+    const text = new TextEncoder().encode(typ);
+    if (text.length >= 24) return false; // our types are short: a longer one is not ours
+    const expected = Uint8Array.from([...OUR_HEAD, ...kid, HEADER_TYP, 0x60 | text.length, ...text]);
+    return Buffer.compare(expected, bytes) === 0;
+  }
+  if (typ.length !== n) return false;
+  for (let i = 0; i < 32; i++) if (bytes[OUR_HEAD.length + i] !== kid[i]) return false;
+  return sameAscii(typ, bytes, TYP_LABEL_AT + 2);
 }
 
 const EMPTY = new Uint8Array(0);
@@ -104,6 +205,27 @@ export function sigStructure(protectedBytes: Uint8Array, payload: Uint8Array, ex
   at = putBytes(out, at, externalAad);
   putBytes(out, at, payload);
   return out;
+}
+
+/** Reused by `sigStructureToVerify`: a verification reads the Sig_structure at once and lets it go. */
+let scratch = new Uint8Array(1024);
+/** The largest Sig_structure written into `scratch` (a revocation list's is allocated for itself). */
+const SCRATCH_MAX = 16 * 1024;
+
+/**
+ * `sigStructure` for a verification made at once: for messages of a few KiB the bytes are written
+ * into one reused buffer, so the decision path allocates nothing for them. The view is valid only
+ * until the next call: pass it to the verifier and drop it.
+ */
+export function sigStructureToVerify(protectedBytes: Uint8Array, payload: Uint8Array): Uint8Array {
+  const length = SIG1_PREFIX.length + headLength(protectedBytes.length) + protectedBytes.length + 1 + headLength(payload.length) + payload.length;
+  if (length > SCRATCH_MAX) return sigStructure(protectedBytes, payload);
+  if (length > scratch.length) scratch = new Uint8Array(SCRATCH_MAX);
+  scratch.set(SIG1_PREFIX, 0);
+  let at = putBytes(scratch, SIG1_PREFIX.length, protectedBytes);
+  at = putBytes(scratch, at, EMPTY);
+  putBytes(scratch, at, payload);
+  return scratch.subarray(0, length);
 }
 
 /** Length of the shortest CBOR head of a byte string of `n` bytes. */

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Link } from './chain.js';
 import type { Ed25519Provider, SodiumLoader } from './ed25519.js';
 import { NO_OBLIGATIONS, type Obligations, type Role } from './grant.js';
-import { linkId } from './grant-store.js';
+import { linkIdHex } from './grant-store.js';
 import { MAX_REVOCATION_ENTRIES } from './revocation-limits.js';
 import { toHex as hex } from '../util/hex.js';
 import type { DecisionReason, GrantStoreReason, UpdateReason } from '../reasons.js';
@@ -108,5 +108,23 @@ export function deny(reason: DenyReason, grant: GrantSummary | null = null): Dec
 
 export function summary(links: readonly Link[]): GrantSummary {
   const leaf = links.at(-1)!;
-  return { id: hex(linkId(links)), role: leaf.claims.role!, issuer: hex(leaf.signer), chainLength: links.length, label: leaf.claims.label };
+  return { id: linkIdHex(links), role: leaf.claims.role!, issuer: issuerHex(leaf), chainLength: links.length, label: leaf.claims.label };
+}
+
+/**
+ * Signers in hex, for summaries (built on every decision): a few issuers sign nearly everything
+ * (the owner, a carrier), so a small table keyed by a key's first bytes, confirmed by comparing
+ * all of them, spares the encoding. Bounded: a clash or a full table only costs a recomputation.
+ */
+const issuerNames = new Map<number, { key: Uint8Array; hex: string }>();
+const ISSUER_NAMES = 64;
+function issuerHex(link: Link): string {
+  const key = link.signer;
+  const slot = (key[0]! | (key[1]! << 8) | (key[2]! << 16) | (key[3]! << 24)) & 0x3fffffff; // a small integer: no heap number
+  const known = issuerNames.get(slot);
+  if (known !== undefined && Buffer.compare(known.key, key) === 0) return known.hex;
+  const text = hex(key);
+  if (known === undefined && issuerNames.size >= ISSUER_NAMES) issuerNames.delete(issuerNames.keys().next().value!);
+  issuerNames.set(slot, { key: new Uint8Array(key), hex: text });
+  return text;
 }

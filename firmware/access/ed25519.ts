@@ -83,10 +83,13 @@ const SMALL_ORDER_FIRST = new Set(SMALL_ORDER.map((b) => b[0]!));
 
 function isSmallOrder(bytes: Uint8Array, offset: number): boolean {
   if (!SMALL_ORDER_FIRST.has(bytes[offset]!)) return false;
-  return SMALL_ORDER.some((point) => {
-    for (let i = 0; i < 32; i++) if (point[i] !== bytes[offset + i]) return false;
-    return true;
-  });
+  for (const point of SMALL_ORDER) if (samePoint(point, bytes, offset)) return true;
+  return false;
+}
+
+function samePoint(point: Uint8Array, bytes: Uint8Array, offset: number): boolean {
+  for (let i = 0; i < 32; i++) if (point[i] !== bytes[offset + i]) return false;
+  return true;
 }
 
 /** The pre-checks of our policy, in order; null when the bytes may go to a provider. */

@@ -20,10 +20,41 @@ export type StoreRefusal = 'store-full' | 'grant-superseded' | 'grant-id-taken' 
  * SHA-256("lock-grant-id-v1" || root key || issuer key || cti)[0..16].
  */
 export function linkId(links: readonly Link[], i = links.length - 1): Uint8Array {
-  const link = links[i]!;
-  if (i === 0) return link.claims.cti;
-  return delegatedGrantId(links[0]!.signer, link.signer, link.claims.cti);
+  return i === 0 ? links[0]!.claims.cti : delegatedMemo(links, i).id;
 }
+
+/** `linkId` as lowercase hex: the key grants are held and reported under. */
+export function linkIdHex(links: readonly Link[], i = links.length - 1): string {
+  if (i === 0) return hex(links[0]!.claims.cti);
+  const memo = delegatedMemo(links, i);
+  return (memo.hex ??= hex(memo.id));
+}
+
+/**
+ * Ids of delegated links already computed, per link object: verified links are shared, immutable
+ * and presented again and again, so each is hashed once, not on every decision. The id also depends
+ * on the chain's root key, so the memo holds the root it was computed under and is recomputed when
+ * another root is asked for. (A root link's id is its cti: nothing to keep.)
+ */
+interface IdMemo {
+  root: Uint8Array;
+  id: Uint8Array;
+  hex: string | null;
+}
+const delegatedIds = new WeakMap<Link, IdMemo>();
+
+function delegatedMemo(links: readonly Link[], i: number): IdMemo {
+  const link = links[i]!;
+  const root = links[0]!.signer;
+  let memo = delegatedIds.get(link);
+  if (memo === undefined || !sameRoot(memo.root, root)) {
+    memo = { root, id: delegatedGrantId(root, link.signer, link.claims.cti), hex: null };
+    delegatedIds.set(link, memo);
+  }
+  return memo;
+}
+
+const sameRoot = (a: Uint8Array, b: Uint8Array): boolean => a === b || Buffer.compare(a, b) === 0;
 
 /** The id of a grant signed by a delegated issuer under the owner key `root` (tools compute it to revoke one). */
 export function delegatedGrantId(root: Uint8Array, issuer: Uint8Array, cti: Uint8Array): Uint8Array {
@@ -48,7 +79,7 @@ export class GrantStore {
    */
   admit(grant: StoredGrant): StoreRefusal | null {
     const leaf = grant.links.at(-1)!;
-    const old = this.byId.get(hex(linkId(grant.links)));
+    const old = this.byId.get(linkIdHex(grant.links));
     if (old) {
       if (sameChain(old, grant)) return null;
       if (Buffer.compare(old.links.at(-1)!.signer, leaf.signer) !== 0) return 'grant-id-taken';
@@ -66,7 +97,7 @@ export class GrantStore {
   /** Keep a grant `admit` let through, replacing the version held under its id. */
   add(grant: StoredGrant): void {
     const leaf = grant.links.at(-1)!;
-    const id = hex(linkId(grant.links));
+    const id = linkIdHex(grant.links);
     const old = this.byId.get(id);
     if (old) this.remove(id);
     this.byId.set(id, grant);
@@ -83,12 +114,12 @@ export class GrantStore {
 
   /** True when a newer version of this chain's leaf (same identity, later iat) is held. */
   supersedes(links: readonly Link[]): boolean {
-    const held = this.byId.get(hex(linkId(links)));
+    const held = this.byId.get(linkIdHex(links));
     return held !== undefined && newer(held.links.at(-1)!, links.at(-1)!);
   }
 
   get(links: readonly Link[]): StoredGrant | undefined {
-    return this.byId.get(hex(linkId(links)));
+    return this.byId.get(linkIdHex(links));
   }
 
   /** The grant carrying this keyed digest (32 bytes), if any. */

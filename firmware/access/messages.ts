@@ -2,8 +2,8 @@
 // commands, and the presentation that carries a chain and a proof. Each is a COSE_Sign1 whose
 // protected header names its type, so no message can be replayed as another kind.
 
-import { type CborLimits, DEFAULT_LIMITS, decodeScanned, encodeDeterministic, scanCbor } from './cbor.js';
-import { decodeSign1, encodeSign1, HEADER_TYP, isBytes, sigStructure, signerOf } from './cose.js';
+import { type CborLimits, DEFAULT_LIMITS, decodeScanned, encodeDeterministic, headArg, headEnd, readHead, scanCbor } from './cbor.js';
+import { decodeSign1, encodeSign1, HEADER_KID, HEADER_TYP, isBytes, sigStructureToVerify, signerOf } from './cose.js';
 import type { Ed25519Verifier } from './ed25519.js';
 
 export const TYP = {
@@ -37,7 +37,10 @@ export function openSigned(bytes: Uint8Array, typ: Typ, verifier: Ed25519Verifie
   if (message.protectedHeader.get(HEADER_TYP) !== typ) return { ok: false, reason: 'wrong-type' };
   const signer = signerOf(message);
   if (!signer.ok) return { ok: false, reason: signer.reason === 'unsupported-alg' ? 'unsupported-alg' : 'malformed' };
-  if (verifier.verify(signer.value, sigStructure(message.protectedBytes, message.payload), message.signature)) {
+  // The key as received, a view into the decoded copy (off the V8 heap already: a native verifier
+  // reads it in place, where a fresh 32-byte copy would first be moved); signer.value is the caller's.
+  const kid = message.protectedHeader.get(HEADER_KID) as Uint8Array;
+  if (verifier.verify(kid, sigStructureToVerify(message.protectedBytes, message.payload), message.signature)) {
     return { ok: false, reason: 'bad-signature' };
   }
   if (scanCbor(message.payload, limits, [])) return { ok: false, reason: 'malformed' };
@@ -123,7 +126,7 @@ export function parseProof(payload: unknown): Proof | null {
   const challenge = payload.get(2);
   const cti = payload.get(3);
   if (typeof aud !== 'string' || !isBytes(challenge) || challenge.length !== 32 || !isBytes(cti) || cti.length !== 16) return null;
-  return { aud, challenge: new Uint8Array(challenge), cti: new Uint8Array(cti) };
+  return { aud, challenge, cti }; // views into the payload, which openSigned's decode already copied
 }
 
 // ---- remote command: {1: aud, 2: nonce (16 B), 3: iat, 4: exp, 5: action, 6?: mode} ----
@@ -168,14 +171,31 @@ export function parsePresentation(bytes: Uint8Array): { ok: true; value: Present
   const scan = scanCbor(bytes, PRESENTATION_LIMITS, []);
   if (scan === 'too-large') return { ok: false, reason: 'too-large' };
   if (scan) return { ok: false, reason: 'malformed' };
-  const item = decodeScanned(bytes);
-  if (!Array.isArray(item) || item.length !== 3 || item[0] !== 1 || !Array.isArray(item[1]) || !isBytes(item[2])) return { ok: false, reason: 'malformed' };
-  const chain = item[1] as unknown[];
-  if (chain.length === 0 || !chain.every(isBytes)) return { ok: false, reason: 'malformed' };
-  if (chain.length > MAX_CHAIN) return { ok: false, reason: 'chain-too-long' };
+  // The shape [1, [bytes, ...], bytes], read from the heads of the scanned bytes: the decoder
+  // would build the same views and more, on every decision.
+  const malformed = { ok: false, reason: 'malformed' } as const;
+  if (readHead(bytes, 0) !== 4 || headArg() !== 3) return malformed;
+  if (readHead(bytes, headEnd()) !== 0 || headArg() !== 1) return malformed;
+  if (readHead(bytes, headEnd()) !== 4) return malformed;
+  const count = headArg();
+  let at = headEnd();
+  const chain: Uint8Array[] = [];
+  let allBytes = true;
+  for (let i = 0; i < count; i++) {
+    const major = readHead(bytes, at);
+    if (major >= 4 && major <= 6) return malformed; // (nesting this deep is already refused by the limits)
+    const end = major === 2 || major === 3 ? headEnd() + headArg() : headEnd();
+    if (major === 2) chain.push(bytes.subarray(headEnd(), end));
+    else allBytes = false;
+    at = end;
+  }
+  if (readHead(bytes, at) !== 2) return malformed;
+  const proof = bytes.subarray(headEnd(), headEnd() + headArg());
+  if (count === 0 || !allBytes) return malformed;
+  if (count > MAX_CHAIN) return { ok: false, reason: 'chain-too-long' };
   // Views into `bytes`, not copies: a presentation is decided on at once, and what is kept
   // (the verified-link cache) copies what it keeps.
-  return { ok: true, value: { chain: chain as Uint8Array[], proof: item[2] as Uint8Array } };
+  return { ok: true, value: { chain, proof } };
 }
 
 export function encodePresentation(p: Presentation): Uint8Array {

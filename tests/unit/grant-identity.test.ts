@@ -114,6 +114,32 @@ describe('finding: a carrier could delete or shadow an owner\'s grant by reusing
     expect(core.decideCredential(digest('482913'), 'pin')).toMatchObject({ allow: true, grant: { role: 'guest' } });
   });
 
+  it('the same carrier grant under two owner keys has two ids (the id of a verified link is kept per root)', () => {
+    const second = testKey('second-owner');
+    const core = new AccessCore(
+      { ...DEFAULT_ACCESS, lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey, second.publicKey] },
+      { clock: new ManualClock(MONDAY), random: { bytes: () => Uint8Array.from(challenge), float: () => 0.5 }, store: new MemoryStore() },
+    );
+    expect(core.applyHeartbeat(mintHeartbeat(owner, { time: MONDAY / 1000, seq: 0, aud: LOCK })).ok).toBe(true);
+    const leaf = carrierGrant({ holderKey: phone.publicKey, maxUses: 5 });
+    const viaSecond = mintGrant(second, { aud: LOCK, cti: new Uint8Array(16).fill(0x20), holderKey: carrier.publicKey, delegation: { roles: ['delivery'], maxUses: 5, maxDepth: 0 } });
+    const decideVia = (delegation: Uint8Array) => {
+      core.issueChallenge();
+      return core.decide(present([delegation, leaf], phone, LOCK, challenge, cti));
+    };
+    const first = decideVia(carrierDelegation);
+    const other = decideVia(viaSecond);
+    expect(first).toMatchObject({ allow: true });
+    expect(other).toMatchObject({ allow: true });
+    expect(other.grant!.id).not.toBe(first.grant!.id);
+    // Revoking the grant under the first owner key leaves it working under the second.
+    const revoked = Uint8Array.from(Buffer.from(first.grant!.id, 'hex'));
+    expect(core.applyRevocations(mintRevocations(owner, { seq: 1, aud: LOCK, iat: MONDAY / 1000, grants: [revoked] }), false)).toEqual({ ok: true, seq: 1 });
+    expect(core.applyHeartbeat(mintHeartbeat(owner, { time: MONDAY / 1000, seq: 1, aud: LOCK }), false).ok).toBe(true);
+    expect(decideVia(carrierDelegation)).toMatchObject({ allow: false, reason: 'revoked-grant' });
+    expect(decideVia(viaSecond)).toMatchObject({ allow: true, grant: { id: other.grant!.id } });
+  });
+
   it('among several owner keys, one cannot replace another\'s grant with the same id', () => {
     const second = testKey('second-owner');
     const clock: Clock = new ManualClock(MONDAY);

@@ -19,6 +19,11 @@ describe('duplicate map keys', () => {
     expect(scanCbor(bytes(0xa2, 0x61, 0x61, 0x01, 0x41, 0x61, 0x02))).toBeNull(); // "a" and h'61' differ
     expect(scanCbor(bytes(0x82, 0xa1, 0x01, 0x01, 0xa1, 0x01, 0x01))).toBeNull(); // the same key in two maps
     expect(scanCbor(bytes(0x81, 0xa1, 0x01, 0xa2, 0x05, 0x01, 0x05, 0x02))).toBe('duplicate-key'); // nested
+    // A map with many keys (the scan then keeps them in a set): the twelfth repeats the second.
+    const big = (last: number) => bytes(0xac, ...[...Array.from({ length: 11 }, (_, k) => k), last].flatMap((k) => [k, 0xf6]));
+    expect(scanCbor(big(11))).toBeNull();
+    expect(scanCbor(big(1))).toBe('duplicate-key');
+    expect(scanCbor(bytes(0x82, 0xa1, 0x01, 0xf6, ...big(1)))).toBe('duplicate-key'); // after another map
   });
 
   it('keys other than integers and strings are refused', () => {
