@@ -5,7 +5,7 @@
 // finds everything the lock promised to remember.
 import { readFileSync } from 'node:fs';
 import type { BoardProfile } from '../hal/boards.js';
-import type { Clock } from '../hal/ports/clock.js';
+import type { Clock, TimerHandle } from '../hal/ports/clock.js';
 import type { BoardPorts } from '../hal/ports/index.js';
 import type { RandomSource } from '../hal/ports/random.js';
 import type { SerialLink } from '../hal/ports/serial-link.js';
@@ -213,25 +213,41 @@ async function startServices(shared: Shared, config: LockConfig): Promise<Servic
   };
 }
 
+/** How long the lock waits before it tries again to read a backlog or grants file the card refused. */
+const SETTLE_RETRY_MS = 30_000;
+
 /**
- * After ready, between other work: the outbox's backlog is read, then the stored grants, then they
- * are verified again a batch at a time; damage found in either file is reported. Anything that
- * needs them sooner reads them itself (a look-up, a publish). Stops at stop().
+ * After ready, between other work: the outbox's backlog is read, then the stored grants, which are
+ * verified again a batch at a time (damage found in either is reported by its file's own callback).
+ * Anything that needs them sooner reads them itself (a look-up, a publish). A step the card refuses
+ * is a counted fault and is tried again later. Stops at stop().
  */
-function settleAfterReady({ core, store, outbox }: OpenedAccess, { logger, faults }: Shared): { stop(): void } {
+function settleAfterReady({ core, outbox }: OpenedAccess, { faults, clock }: Shared): { stop(): void } {
   const steps: (() => boolean)[] = [
-    () => (reportJournalDamage(outbox, logger, outbox.damage), false),
-    () => (reportJournalDamage(outbox, logger, store.grantsDamage), false),
+    () => (outbox.replay(), false),
     () => core.verifyStoredGrants(50) > 0, // again while some are left
   ];
+  const fault = faults.sink('storage');
   let stopped = false;
-  const step = faults.guard('storage', () => {
+  let retry: TimerHandle | null = null;
+  const step = () => {
     if (stopped || steps.length === 0) return;
-    if (!steps[0]!()) steps.shift();
+    try {
+      if (!steps[0]!()) steps.shift();
+    } catch (error) {
+      fault(error, 'after-ready');
+      retry = clock.after(SETTLE_RETRY_MS, step);
+      return;
+    }
     setImmediate(step);
-  });
+  };
   setImmediate(step);
-  return { stop: () => (stopped = true) };
+  return {
+    stop: () => {
+      stopped = true;
+      retry?.cancel();
+    },
+  };
 }
 
 /** Damage found in a journal (a bad record followed by good ones): a log line and a signed event naming the file and offset. */
@@ -260,7 +276,7 @@ function readText(path: string): string | null {
  * The access core on the lock's state directory, and the signed-event outbox beside it: a paired
  * lock keeps its audit trail even before (or without) a broker, and sends it when one is set.
  */
-async function openAccess(config: LockConfig, { clock, random, storage, logger }: Shared): Promise<OpenedAccess> {
+async function openAccess(config: LockConfig, { clock, random, storage, logger, faults }: Shared): Promise<OpenedAccess> {
   const a = config.access!;
   const [{ AccessCore, DEFAULT_ACCESS }, { FileStore }, { Outbox }, { loadDeviceIdentity }] = await Promise.all([
     import('./access/core.js'),
@@ -284,10 +300,18 @@ async function openAccess(config: LockConfig, { clock, random, storage, logger }
   // A paired lock signs with the device key of its own state directory; a hand-configured one keeps it beside its data.
   const device = loadDeviceIdentity(config.stateDir ?? a.stateDir, random);
   if (device.damaged) damaged.push(new Map<string, unknown>([['file', 'device.key'], ['reason', `${device.damaged}: a new device key was made (pair again for its attestation)`]]));
-  const outbox = new Outbox(a.stateDir, device.identity, clock, { lockId: a.lockId, cap: config.mqtt?.outboxCap ?? 50_000, capBytes: config.mqtt?.outboxBytes, storage });
+  const outbox: Outbox = new Outbox(a.stateDir, device.identity, clock, {
+    lockId: a.lockId,
+    cap: config.mqtt?.outboxCap ?? 50_000,
+    capBytes: config.mqtt?.outboxBytes,
+    storage,
+    onDamage: (d) => reportJournalDamage(outbox, logger, d),
+    onListenerFault: (error) => faults.sink('outbox')(error, 'append'),
+  });
+  store.onGrantsDamage = (d) => reportJournalDamage(outbox, logger, d);
   // Damage found at open is loud: a log line and a signed event naming the file and offset.
-  // (The outbox's and the grants file's own damage is found when they are read, after ready.)
-  for (const d of store.damage) reportJournalDamage(outbox, logger, d);
+  // The outbox's backlog and the grants file are read after ready; their damage is reported then.
+  for (const d of [...store.damage, outbox.replayPending ? null : outbox.damage]) reportJournalDamage(outbox, logger, d);
   for (const d of damaged) {
     logger.error({ event: 'state-damaged', ...Object.fromEntries(d) }, `state damaged: ${String(d.get('file'))}: ${String(d.get('reason'))}`);
     outbox.append('state-damaged', d, 'security');

@@ -39,8 +39,8 @@ export const MUTATIONS: Mutation[] = [
   { id: 'file-store-fault-not-store-error', file: 'firmware/store/file-store.ts', find: `      throw new StoreError('cannot append to the journal', { cause: error });`, replace: `      throw error;`, tests: ['tests/unit/store-rules.test.ts'] },
 
   // ---- signed messages (surviving removals)
-  { id: 'heartbeat-rollback-accepted', file: 'firmware/access/core.ts', find: `    if (this.heartbeat && beat.time < this.heartbeat.time) return { ok: false, reason: 'rollback' };`, replace: ``, tests: VECTORS },
-  { id: 'command-lifetime-unbounded', file: 'firmware/access/core.ts', find: `command.exp - command.iat > 300`, replace: `command.exp - command.iat > 3000`, tests: VECTORS },
+  { id: 'heartbeat-rollback-accepted', file: 'firmware/access/signed-state.ts', find: `    if (this.heartbeat && beat.time < this.heartbeat.time) return { ok: false, reason: 'rollback' };`, replace: ``, tests: VECTORS },
+  { id: 'command-lifetime-unbounded', file: 'firmware/access/signed-state.ts', find: `command.exp - command.iat > 300`, replace: `command.exp - command.iat > 3000`, tests: VECTORS },
   { id: 'sub-delegation-roles-unchecked', file: 'firmware/access/chain.ts', find: `    if (!child.delegation.roles.every((r) => bounds.roles.includes(r))) return false;`, replace: ``, tests: VECTORS },
 
   // ---- grant identity
@@ -49,10 +49,10 @@ export const MUTATIONS: Mutation[] = [
   { id: 'older-version-replaces', file: 'firmware/access/grant-store.ts', find: `      if (!newer(leaf, old.links.at(-1)!)) return 'grant-superseded';`, replace: ``, tests: IDENTITY },
   { id: 'other-issuer-replaces', file: 'firmware/access/grant-store.ts', find: `      if (Buffer.compare(old.links.at(-1)!.signer, leaf.signer) !== 0) return 'grant-id-taken';`, replace: ``, tests: IDENTITY },
   { id: 'digest-shadowing', file: 'firmware/access/grant-store.ts', find: `      if (holder && holder !== old) return 'credential-taken';`, replace: ``, tests: IDENTITY },
-  { id: 'older-version-presented', file: 'firmware/access/core.ts', find: `    if (this.grants.supersedes(links)) return deny('grant-superseded', grant);`, replace: ``, tests: IDENTITY },
+  { id: 'older-version-presented', file: 'firmware/access/core.ts', find: `    if (this.held.supersedes(links)) return deny('grant-superseded', grant);`, replace: ``, tests: IDENTITY },
   { id: 'presented-uses-by-cti', file: 'firmware/access/core.ts', find: `    const uses: UseClaim[] = leaf.maxUses !== null ? [{ key: id, max: leaf.maxUses }] : [];`, replace: `    const uses: UseClaim[] = leaf.maxUses !== null ? [{ key: leaf.cti, max: leaf.maxUses }] : [];`, tests: IDENTITY },
   { id: 'pin-uses-by-cti', file: 'firmware/access/core.ts', find: `      if (leaf.maxUses !== null) uses.push({ key: id, max: leaf.maxUses });`, replace: `      if (leaf.maxUses !== null) uses.push({ key: leaf.cti, max: leaf.maxUses });`, tests: IDENTITY },
-  { id: 'revocation-by-cti', file: 'firmware/access/core.ts', find: `      if (this.revocations.grants.has(linkId(links, i))) return 'revoked-grant';`, replace: `      if (this.revocations.grants.has(claims.cti)) return 'revoked-grant';`, tests: IDENTITY },
+  { id: 'revocation-by-cti', file: 'firmware/access/core.ts', find: `      if (this.signed.revocations.grants.has(linkId(links, i))) return 'revoked-grant';`, replace: `      if (this.signed.revocations.grants.has(claims.cti)) return 'revoked-grant';`, tests: IDENTITY },
 
   // ---- strict CBOR / COSE
   { id: 'duplicate-map-keys', file: 'firmware/access/cbor.ts', find: `      if (!addKey(top, key)) return 'duplicate-key';`, replace: ``, tests: [...VECTORS, 'tests/unit/strict-cbor.test.ts'] },
@@ -62,17 +62,17 @@ export const MUTATIONS: Mutation[] = [
   { id: 'issuer-key-not-checked', file: 'firmware/access/chain.ts', find: `    if (claims.value.delegation && checkTrustedKey(claims.value.holderKey!)) return { ok: false, reason: 'bad-issuer-key' };`, replace: ``, tests: VECTORS },
 
   // ---- bounded inputs
-  { id: 'revocations-over-capacity', file: 'firmware/access/core.ts', find: `    if (revocationEntries(list) > this.maxRevocations) return this.refuseList('too-large');`, replace: ``, tests: ['tests/unit/bounded-inputs.test.ts'] },
+  { id: 'revocations-over-capacity', file: 'firmware/access/signed-state.ts', find: `    if (revocationEntries(list) > this.maxRevocations) return this.refuseList('too-large');`, replace: ``, tests: ['tests/unit/bounded-inputs.test.ts'] },
   { id: 'revocations-48-mib', file: 'firmware/access/revocation-limits.ts', find: `maxBytes: Math.min(REVOCATION_LIMITS.maxBytes, entries * 32 + OVERHEAD)`, replace: `maxBytes: REVOCATION_LIMITS.maxBytes`, tests: ['tests/unit/bounded-inputs.test.ts'] },
   { id: 'no-packet-limit', file: 'firmware/sync/packet-limit.ts', find: `      if (total > maxBytes) {`, replace: `      if (total > Infinity) {`, tests: ['tests/interop/mqtt-limits.test.ts'] },
 
   // ---- time
   { id: 'forward-jump-trusted', file: 'firmware/access/trusted-time.ts', find: `    if (!this.suspect && raw - estimate > this.options.forwardToleranceMs) {`, replace: `    if (false) {`, tests: CLOCK },
-  { id: 'jump-opens-windows', file: 'firmware/access/core.ts', find: `    return schedules ? this.checkLinks(links, ahead) : this.checkLinks(links, ahead, false);`, replace: `    return null;`, tests: CLOCK },
+  { id: 'jump-opens-windows', file: 'firmware/access/core.ts', find: `    return atUse ? this.checkLinks(links, ahead) : this.checkLinks(links, ahead, false);`, replace: `    return null;`, tests: CLOCK },
   { id: 'floor-pinned-ahead', file: 'firmware/access/trusted-time.ts', find: `    const wall = this.suspect ? Math.min(raw, estimate) : raw;`, replace: `    const wall = raw;`, tests: CLOCK },
   { id: 'jump-forgotten-at-reboot', file: 'firmware/access/trusted-time.ts', find: `    if (saved?.length === 9 && saved[0] === SUSPECT) {`, replace: `    if (false) {`, tests: CLOCK },
   { id: 'old-heartbeat-confirms', file: 'firmware/access/trusted-time.ts', find: `    if (raw - heartbeatMs > this.options.forwardToleranceMs) return;`, replace: ``, tests: CLOCK },
-  { id: 'heartbeat-never-confirms', file: 'firmware/access/core.ts', find: `    if (persist) this.time.confirm(beat.time * 1000);`, replace: ``, tests: CLOCK },
+  { id: 'heartbeat-never-confirms', file: 'firmware/access/signed-state.ts', find: `    if (persist) this.ctx.time.confirm(beat.time * 1000);`, replace: ``, tests: CLOCK },
   { id: 'clock-set-back-unreported', file: 'firmware/access/trusted-time.ts', find: `      if (!this.clockBack) this.report({ type: 'clock-set-back', clock: wall, floor });`, replace: ``, tests: CLOCK },
   // ---- revocation snapshots in two slots, the outcome event after the PUBACK (issue 17, item 4)
   { id: 'snapshot-overwrites-newest', file: 'firmware/store/snapshot-slots.ts', find: `    const slot: Slot = this.newest?.slot === 'a' ? 'b' : 'a';`, replace: `    const slot: Slot = this.newest?.slot ?? 'a';`, tests: ['tests/unit/snapshot-slots.test.ts'] },
@@ -81,4 +81,11 @@ export const MUTATIONS: Mutation[] = [
   { id: 'snapshot-fallback-trusted', file: 'firmware/access/core.ts', find: `if (!beat || this.signed.withheld || now`, replace: `if (!beat || now`, tests: ['tests/scenario/damaged-state.test.ts'] },
   { id: 'revocation-acknowledged-not-durable', file: 'firmware/access/signed-state.ts', find: `      if (persist) this.ctx.store.saveSnapshot('revocations', bytes);`, replace: ``, tests: ['tests/interop/crash-revocations.test.ts'] },
   { id: 'revocation-report-lost-at-crash', file: 'firmware/sync/service.ts', find: `  if (unreported !== null) {`, replace: `  if (false) {`, tests: ['tests/scenario/revocation-report.test.ts'] },
+  // ---- boot stays flat: stored grants verified after ready, the outbox resumed from its last record (issue 12)
+  { id: 'waiting-code-not-verified', file: 'firmware/access/core.ts', find: `      this.verifyWaiting(null, [digest]);`, replace: ``, tests: ['tests/unit/stored-grants-after-boot.test.ts'] },
+  { id: 'waiting-version-not-verified', file: 'firmware/access/core.ts', find: `      this.verifyWaiting(linkId(links), [leaf.cti]);`, replace: ``, tests: ['tests/unit/stored-grants-after-boot.test.ts'] },
+  { id: 'stored-grants-verified-once', file: 'firmware/boot.ts', find: `    () => core.verifyStoredGrants(50) > 0, // again while some are left`, replace: `    () => (core.verifyStoredGrants(50), false),`, tests: ['tests/scenario/boot-path.test.ts'] },
+  { id: 'compaction-forgets-next', file: 'firmware/sync/outbox.ts', find: `    if (records.length > 1) records.push({ type: NEXT, payload: u32(this.nextSeq) });`, replace: ``, tests: ['tests/unit/outbox-resume.test.ts'] },
+  { id: 'ack-forgets-next', file: 'firmware/sync/outbox.ts', find: `    else if ((type === ACK || type === DROP) && body.length === 8) this.nextSeq = body.readUInt32BE(4);`, replace: ``, tests: ['tests/unit/outbox-resume.test.ts'] },
+  { id: 'nbf-judged-at-store', file: 'firmware/access/core.ts', find: `      if (atUse && claims.nbf !== null`, replace: `      if (claims.nbf !== null`, tests: ['tests/unit/access-parts.test.ts'] },
 ];

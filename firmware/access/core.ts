@@ -220,7 +220,13 @@ export class AccessCore {
     const now = this.now();
     const refusal = this.checkLinks(links, now) ?? this.checkAhead(links) ?? this.staleFor(leaf.role!, links.length, now);
     if (refusal) return deny(refusal, grant);
-    this.verifyWaiting(linkId(links), []);
+    // A newer version may wait to be verified again: under its id, or (filed by an older id rule) carrying its cti.
+    // If the grants file cannot be read, only the owner's own one-link grants go ahead.
+    try {
+      this.verifyWaiting(linkId(links), [leaf.cti]);
+    } catch (error) {
+      if (!(error instanceof StoreError) || leaf.role !== 'owner' || links.length !== 1) throw error;
+    }
     if (this.held.supersedes(links)) return deny('grant-superseded', grant);
 
     if (!leaf.holderKey) return deny('holder-proof-missing', grant);
@@ -328,9 +334,10 @@ export class AccessCore {
       if (refusal) return { ok: false, reason: refusal };
       const grant = { chain, links: verified.links };
       const id = hex(linkId(verified.links));
-      // What admit compares against (the version held under its id, holders of its codes, the count) is verified first.
+      // What admit compares against (the version held under its id or cti, holders of its codes, the count) is verified first.
+      const leaf = verified.links.at(-1)!.claims;
       if (waiting && this.held.size + this.unverified.size >= this.held.capacity) this.verifyStoredGrants();
-      else if (waiting) this.verifyWaiting(linkId(verified.links), verified.links.at(-1)!.claims.credential?.digests ?? []);
+      else if (waiting) this.verifyWaiting(linkId(verified.links), [leaf.cti, ...(leaf.credential?.digests ?? [])]);
       const kept = this.held.admit(grant);
       if (kept) return { ok: false, reason: kept };
       // On stable storage before the lock says it has it (and before the broker's PUBACK).
@@ -343,7 +350,8 @@ export class AccessCore {
       }
       this.held.add(grant);
       return { ok: true, id };
-    } catch {
+    } catch (error) {
+      if (error instanceof StoreError) return { ok: false, reason: 'store-failure' }; // the grants file cannot be read
       this.faults++;
       return { ok: false, reason: 'malformed' };
     }

@@ -85,13 +85,14 @@ export class FileStore implements AccessStore {
     return [...this.journal.damage, this.missing].filter((d) => d !== null);
   }
 
-  /** What was found damaged in the grants file (read now if not yet). */
-  get grantsDamage(): JournalDamage | null {
-    return this.grants.damage;
-  }
+  /** Told of damage found in the grants file when it is read (after ready). */
+  onGrantsDamage: ((damage: JournalDamage) => void) | null = null;
 
   private get grants(): GrantJournal {
-    this.grantJournal ??= new GrantJournal(this.dir, this.fs);
+    if (!this.grantJournal) {
+      this.grantJournal = new GrantJournal(this.dir, this.fs);
+      if (this.grantJournal.damage) this.onGrantsDamage?.(this.grantJournal.damage);
+    }
     return this.grantJournal;
   }
 
@@ -113,7 +114,11 @@ export class FileStore implements AccessStore {
   }
 
   loadGrants(): Map<string, Uint8Array[]> {
-    return this.grants.all();
+    try {
+      return this.grants.all();
+    } catch (error) {
+      throw new StoreError('cannot read the grants file', { cause: error });
+    }
   }
 
   hasNonce(nonce: Uint8Array): boolean {

@@ -91,6 +91,17 @@ export class CrcJournal {
   }
 
   /**
+   * Give up a deferred replay whose records cannot be read: they are reported as damage (all of
+   * them skipped). The caller then rewrites the journal with what it still holds.
+   */
+  abandonReplay(): void {
+    const deferred = this.deferred;
+    if (!deferred) return;
+    this.deferred = null;
+    this.damaged = { file: this.name, offset: 0, skippedBytes: deferred.size };
+  }
+
+  /**
    * Replay the first `end` bytes (the file as found at open) as a stream through a window: a year
    * of records never has to fit in memory at once. Records appended since (a deferred replay) stay.
    */

@@ -9,7 +9,7 @@ import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 
 import type { Clock, TimerHandle } from '../../hal/ports/clock.js';
 import type { RandomSource } from '../../hal/ports/random.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
-import type { Outbox } from './outbox.js';
+import type { Outbox, OutboxEvent } from './outbox.js';
 import { limitIncomingPackets } from './packet-limit.js';
 
 export interface LinkOptions {
@@ -59,6 +59,8 @@ export interface LinkEvents {
   'after-ack-failed': { topic: string; error: string };
   /** An incoming packet over the limit: the connection was dropped before its body was read. */
   'packet-refused': { bytes: number; limit: number };
+  /** The outbox could not be read (storage fault): nothing was published; tried again at the next append or connection. */
+  'flush-failed': { error: unknown };
 }
 
 const INBOUND = ['revocations', 'heartbeat', 'grants', 'commands', 'ha/command', 'ha/mode'] as const;
@@ -138,7 +140,14 @@ export class MqttLink {
   flush(): void {
     const client = this.client;
     if (!client?.connected) return;
-    for (const event of this.outbox.pending(WINDOW + this.inFlight.size)) {
+    let pending: OutboxEvent[];
+    try {
+      pending = this.outbox.pending(WINDOW + this.inFlight.size);
+    } catch (error) {
+      this.events.emit('flush-failed', { error });
+      return;
+    }
+    for (const event of pending) {
       if (this.inFlight.size >= WINDOW) break;
       if (this.inFlight.has(event.seq)) continue;
       this.inFlight.add(event.seq);

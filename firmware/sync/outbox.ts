@@ -45,6 +45,10 @@ export interface OutboxOptions {
   capBytes?: number;
   /** The storage medium (default: the real file system). */
   storage?: Storage;
+  /** Damage found when the backlog is read after open (at open it is in `damage`). */
+  onDamage?: (damage: JournalDamage) => void;
+  /** An append listener threw (the event itself is stored): the caller counts it. */
+  onListenerFault?: (error: unknown) => void;
 }
 
 export class Outbox {
@@ -107,6 +111,23 @@ export class Outbox {
       }
     }
     this.compactIfWasteful();
+    if (this.journal.damage) this.options.onDamage?.(this.journal.damage);
+  }
+
+  /** True until the backlog found at open has been read. */
+  get replayPending(): boolean {
+    return this.journal.replayPending;
+  }
+
+  /**
+   * The backlog cannot be read (a failing card) and the caps need it: give it up, keeping the
+   * numbering. The file is replaced by the next number and the events appended since open, and
+   * the loss is reported as damage to the whole backlog.
+   */
+  private giveUpBacklog(): void {
+    this.compact(); // throws if even that cannot be written: the backlog then stays, to be read later
+    this.journal.abandonReplay();
+    if (this.journal.damage) this.options.onDamage?.(this.journal.damage);
   }
 
   get size(): number {
@@ -126,12 +147,26 @@ export class Outbox {
 
   /** Sign, number and durably store an event; returns its sequence number. Throws on I/O failure. */
   append(type: EventType, data: Map<number | string, unknown>, priority: Priority = 'normal'): number {
+    const full = () => this.pendingEvents.size >= this.options.cap || this.pendingBytes + ROOM_BYTES > this.capBytes;
+    // The caps count the backlog: read it first (if it cannot be read, it is given up, not the cap).
+    if (this.journal.replayPending && full()) {
+      try {
+        this.replay();
+      } catch {
+        this.giveUpBacklog();
+      }
+    }
     // Each round drops one event and rewrites the single notice; repeat until the new one fits.
-    // (Before the boot's deferred replay the caps wait for it: only the boot's few events come first.)
-    while (!this.journal.replayPending && (this.pendingEvents.size >= this.options.cap || this.pendingBytes + ROOM_BYTES > this.capBytes) && this.makeRoom());
+    while (!this.journal.replayPending && full() && this.makeRoom());
     const seq = this.write(type, data, priority);
     this.compactIfWasteful();
-    for (const listener of this.appendListeners) listener();
+    for (const listener of this.appendListeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.options.onListenerFault?.(error); // the event is stored: append still succeeded
+      }
+    }
     return seq;
   }
 
@@ -280,13 +315,17 @@ export class Outbox {
     return true;
   }
 
-  /** Rewrite the file with only what is still needed: the next sequence number and pending events. */
+  /**
+   * Rewrite the file with only what is still needed: the next sequence number and pending events.
+   * The number is written last as well: the last record is what the next boot resumes from.
+   */
   private compact(): void {
     const records: JournalRecord[] = [{ type: NEXT, payload: u32(this.nextSeq) }];
     for (const e of this.pendingEvents.values()) {
       const kind = e.seq === this.noticeSeq ? 2 : e.priority === 'security' ? 1 : 0;
       records.push({ type: EVENT, payload: Buffer.concat([u32(e.seq), Buffer.from([kind]), e.bytes]) });
     }
+    if (records.length > 1) records.push({ type: NEXT, payload: u32(this.nextSeq) });
     this.journal.rewrite(records);
   }
 }

@@ -47,6 +47,9 @@ export async function startSync(deps: { config: MqttConfig; core: AccessCore; ou
     outbox,
   );
   link.events.catchFaults(app.faults.sink('mqtt'));
+  // The outbox could not be read to publish (a failing card): a counted fault; the lock keeps deciding.
+  const storageFault = app.faults.sink('mqtt');
+  link.events.on('flush-failed', ({ error }) => storageFault(error, 'flush'));
   // The activity topic, and Home Assistant (withdrawn when disabled).
   const ha = attachHomeAssistant({ link, app, battery: deps.ports.battery, lockId, options: config.homeAssistant, outbox, handlers, clock: deps.clock, log: deps.log });
   link.start();

@@ -81,6 +81,20 @@ describe('what is pushed to the lock survives a restart', () => {
     expect(outboxEvents(l).filter((e) => e.type === 'grant-dropped')).toHaveLength(1);
   });
 
+  it('after ready the stored grants are all verified again, batch after batch, without a look-up asking', async () => {
+    const l = await start();
+    const ids: string[] = [];
+    for (let n = 0; n < 120; n++) {
+      const stored = l.core!.storeGrant([mintGrant(owner, { aud: LOCK, cti: new Uint8Array(16).fill(n).fill(0xee, 0, 1), role: 'resident', credential: { kind: 'pin', digests: [pinDigest(SECRET, String(100_000 + n))] } })]);
+      expect(stored.ok).toBe(true);
+      if (stored.ok) ids.push(stored.id);
+    }
+    const last = ids.at(-1)!; // in the third batch of 50
+    expect(l.core!.applyRevocations(mintRevocations(owner, { seq: 1, aud: LOCK, iat: Math.floor(MON_1000 / 1000), grants: [Buffer.from(last, 'hex')] })).ok).toBe(true);
+    await l.restart();
+    await vi.waitFor(() => expect(outboxEvents(l).filter((e) => e.type === 'grant-dropped').map((e) => e.data.get('id'))).toEqual([last]));
+  });
+
   it('a grant that cannot be stored durably is refused (store-failure), and is not kept', async () => {
     const storage = new FaultyStorage();
     const l = await start({ storage });

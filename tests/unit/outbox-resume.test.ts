@@ -119,4 +119,81 @@ describe('outbox resumed at boot', () => {
     expect(c.append('door', data(6))).toBe(6);
     c.close();
   });
+
+  it('never gives again a number an acknowledged event had: a compaction that leaves an older event pending ends with the next number', () => {
+    const dir = fresh();
+    const a = open(dir, { ...nodeStorage, fsyncSync: () => {} });
+    const stuck = a.append('alarm', data(0), 'security'); // its publish was refused: it stays pending
+    let last = stuck;
+    for (let i = 1; i <= 20_000; i++) {
+      last = a.append('battery', data(i));
+      const before = a.fileBytes;
+      a.ack(last);
+      if (a.fileBytes < before) break; // that acknowledgement compacted the file: power is cut now
+    }
+    expect(seqs(a)).toEqual([stuck]);
+    a.close();
+    const b = open(dir);
+    expect(b.append('door', data(-1))).toBe(last + 1);
+    b.close();
+  });
+});
+
+/** The real file system whose reads fail (a bad sector in the backlog) while `failing`. */
+function flaky(): Storage & { failing: boolean } {
+  const s = { ...nodeStorage, failing: false };
+  s.readSync = (fd, buffer, offset, length, position) => {
+    if (s.failing) throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+    return nodeStorage.readSync(fd, buffer, offset, length, position);
+  };
+  return s;
+}
+
+describe('a backlog the card cannot read', () => {
+  it('an append is stored and returns even when a listener cannot read the backlog; the listener fault is handed on', () => {
+    const dir = filled(50);
+    const storage = flaky();
+    const faults: unknown[] = [];
+    const o = new Outbox(dir, loadOrCreateIdentity(dir, seededRandom(1)), clock, { lockId: 'front-door', cap: 100_000, storage, onListenerFault: (e) => faults.push(e) });
+    storage.failing = true;
+    o.onAppend(() => void o.pending(10)); // what the MQTT link does on every append
+    expect(o.append('door', data(0))).toBe(51);
+    expect(faults).toMatchObject([{ code: 'EIO' }]);
+    o.close();
+  });
+
+  it('a replay that failed is tried again: the backlog is read later, in order, before the new events', () => {
+    const dir = filled(50);
+    const storage = flaky();
+    const o = open(dir, storage);
+    expect(o.append('door', data(0))).toBe(51);
+    storage.failing = true;
+    expect(() => o.pending()).toThrow(/EIO/);
+    storage.failing = false;
+    expect(seqs(o)).toEqual(Array.from({ length: 51 }, (_, i) => i + 1));
+    o.close();
+  });
+
+  it('the byte cap holds: when the caps need the backlog and it cannot be read, it is given up (reported) and numbering goes on', () => {
+    const dir = filled(50);
+    const storage = flaky();
+    storage.fsyncSync = () => {};
+    const capBytes = 64 * 1024;
+    const damage: unknown[] = [];
+    const o = new Outbox(dir, loadOrCreateIdentity(dir, seededRandom(1)), clock, { lockId: 'front-door', cap: 100_000, capBytes, storage, onDamage: (d) => damage.push(d) });
+    storage.failing = true;
+    let last = 0;
+    for (let i = 0; i < 2_000; i++) last = o.append('battery', data(i));
+    expect(statSync(join(dir, 'outbox')).size).toBeLessThan(2 * capBytes + 2 ** 20);
+    expect(damage).toMatchObject([{ file: 'outbox', offset: 0 }]);
+    expect(last).toBeGreaterThan(2_050); // numbered after the backlog (and the drop notices), never again from 1
+    storage.failing = false;
+    const held = seqs(o);
+    expect(held.every((seq, i) => i === 0 || seq > held[i - 1]!)).toBe(true);
+    const next = o.next;
+    o.close();
+    const again = open(dir);
+    expect(again.append('door', data(0))).toBe(next);
+    again.close();
+  });
 });

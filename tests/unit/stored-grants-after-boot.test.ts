@@ -3,7 +3,7 @@
 // against an unverified grant and nothing waiting is shadowed or bypassed.
 import { describe, expect, it } from 'vitest';
 import { AccessCore, DEFAULT_ACCESS } from '../../firmware/access/core.js';
-import { MemoryStore } from '../../firmware/store/store.js';
+import { MemoryStore, StoreError } from '../../firmware/store/store.js';
 import { seededRandom } from '../../hal/node/random.js';
 import type { RandomSource } from '../../hal/ports/random.js';
 import { mintGrant, mintRevocations, present, testKey } from '../../tools/lib/mint.js';
@@ -73,5 +73,60 @@ describe('stored grants after a boot', () => {
     expect(core.storeGrant([thief])).toEqual({ ok: false, reason: 'credential-taken' });
     const again = coreOn(store).core;
     expect(again.storeGrant([pin(1, { iat: NOW / 1000 - 60 })])).toEqual({ ok: false, reason: 'grant-superseded' });
+  });
+
+  it('a newer version filed under a key of an older id rule still supersedes an older one, presented or pushed again', () => {
+    const base = { aud: LOCK, cti: cti(9), role: 'resident' as const, holderKey: phone.publicKey };
+    const newer = mintGrant(owner, { ...base, iat: NOW / 1000, credential: { kind: 'pin', digests: [digest(2)] } });
+    const older = mintGrant(owner, { ...base, iat: NOW / 1000 - 60, credential: { kind: 'pin', digests: [digest(1)] } });
+    const legacy = () => {
+      const store = new MemoryStore();
+      store.saveGrant('legacy-key-09', [newer]); // filed by an older id rule
+      return store;
+    };
+    const { core } = coreOn(legacy());
+    core.issueChallenge();
+    expect(core.decide(present([older], phone, LOCK, challenge, cti(9)))).toMatchObject({ allow: false, reason: 'grant-superseded' });
+    const again = coreOn(legacy()).core;
+    expect(again.storeGrant([older])).toMatchObject({ ok: false, reason: 'grant-superseded' });
+    expect(again.decideCredential(digest(1), 'pin')).toMatchObject({ allow: false });
+  });
+
+  it("a grants file the card cannot read: the owner's own phone still opens, a stored code is refused as store-failure", () => {
+    const store = new MemoryStore();
+    expect(coreOn(store).core.storeGrant([pin(1)]).ok).toBe(true);
+    store.loadGrants = () => {
+      throw new StoreError('cannot read the grants file'); // what FileStore throws on EIO
+    };
+    const { core } = coreOn(store);
+    core.issueChallenge();
+    const own = mintGrant(owner, { aud: LOCK, cti: cti(7), role: 'owner', holderKey: phone.publicKey });
+    expect(core.decide(present([own], phone, LOCK, challenge, cti(7)))).toMatchObject({ allow: true });
+    expect(core.decideCredential(digest(1), 'pin')).toMatchObject({ allow: false, reason: 'store-failure' });
+    expect(core.storeGrant([pin(2)])).toEqual({ ok: false, reason: 'store-failure' });
+    expect(core.faults).toBe(0);
+  });
+
+  it('a stored grant verified again before its start or outside its schedule stays stored; one under an old key is filed under its id', () => {
+    const store = new MemoryStore();
+    const saturdays = [{ days: 0b0100000, start: 0, end: 1440 }]; // NOW is a Monday
+    const later = mintGrant(owner, { aud: LOCK, cti: cti(6), role: 'guest', schedule: saturdays, nbf: NOW / 1000 + 86_400, credential: { kind: 'pin', digests: [digest(6)] } });
+    expect(coreOn(store).core.storeGrant([later]).ok).toBe(true);
+    store.saveGrant('legacy-key-08', [pin(8)]);
+    const { core, dropped } = coreOn(store);
+    expect(core.verifyStoredGrants()).toBe(0);
+    expect(dropped).toEqual([]);
+    expect([...store.loadGrants().keys()].sort()).toEqual(['06'.repeat(16), '08'.repeat(16)]);
+  });
+
+  it('a waiting grant verified by a look-up is not verified again by a batch (that would drop the newer version pushed meanwhile)', () => {
+    const store = new MemoryStore();
+    const base = { aud: LOCK, cti: cti(7), role: 'guest' as const, holderKey: phone.publicKey };
+    expect(coreOn(store).core.storeGrant([mintGrant(owner, { ...base, iat: NOW / 1000 - 60 })]).ok).toBe(true);
+    const { core } = coreOn(store);
+    const newer = mintGrant(owner, { ...base, iat: NOW / 1000 });
+    expect(core.storeGrant([newer]).ok).toBe(true);
+    expect(core.verifyStoredGrants()).toBe(0);
+    expect([...store.loadGrants().values()].map((c) => Buffer.from(c[0]!).toString('hex'))).toEqual([Buffer.from(newer).toString('hex')]);
   });
 });
