@@ -29,7 +29,7 @@ const GROUPS: Group[] = [
     seconds: [8, 8],
     run: async () => {
       const { benchResidentMemory } = await import('./rss.js');
-      printFigures('Resident memory of the running lock', await benchResidentMemory(join(here, 'rss-child.cjs')));
+      printFigures('Resident memory of the running lock', await benchResidentMemory(join(here, 'rss-probe.cjs')));
     },
   },
   { name: 'boot', seconds: [10, 30], run: async (full) => printFigures('Boot: CPU time to ready, paired, as a ratio to node -e 0', await benchBootCpu(full ? 21 : 7)) },

@@ -294,7 +294,7 @@ async function openAccess(config: LockConfig, { clock, random, storage, logger, 
   }
   const store = new FileStore(a.stateDir, storage, () => clock.now(), clock);
   const core = new AccessCore(
-    { ...DEFAULT_ACCESS, provider: a.provider, lockId: a.lockId, timeZone: a.timeZone, ownerKeys: a.ownerKeys.map(hex) },
+    { ...DEFAULT_ACCESS, provider: a.provider, lockId: a.lockId, timeZone: a.timeZone, ownerKeys: a.ownerKeys.map(hex), maxRevocationEntries: config.maxRevocationEntries ?? DEFAULT_ACCESS.maxRevocationEntries },
     { clock, random, store },
   );
   // A paired lock signs with the device key of its own state directory; a hand-configured one keeps it beside its data.

@@ -109,6 +109,13 @@ const lockConfig = v.strictObject({
   keypad: v.optional(keypadConfig),
   access: v.optional(accessConfig),
   mqtt: v.optional(mqttConfig),
+  /**
+   * Revocation entries (grant ids, holder and issuer keys) the lock holds at most; a longer list is
+   * refused from its length. Default 32,000 (a list of keys then fits a 1 MiB MQTT packet). A
+   * property of the board (its memory), so it survives pairing; above the default the MQTT link
+   * accepts packets as large as such a list (the broker's message_size_limit must allow them too).
+   */
+  maxRevocationEntries: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1_000), v.maxValue(1_000_000))),
 });
 
 export type LockConfig = v.InferOutput<typeof lockConfig>;

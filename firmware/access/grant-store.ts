@@ -1,9 +1,12 @@
-// Grants pushed to the lock (PIN grants, tracking-number grants, delegations), kept verified in
-// memory under their identity, and by credential digest so a keypad code is found without a scan.
+// Grants pushed to the lock (PIN grants, tracking-number grants, delegations), kept once verified, as
+// their bytes, under their identity and by credential digest so a keypad code is found without a scan.
 // A grant's identity is (root key, issuer key, cti): a carrier cannot shadow an owner's grant by
 // reusing its id, and a stored grant is replaced only by its own issuer with a strictly newer iat.
 import { createHash } from 'node:crypto';
+import { DEFAULT_LIMITS, decodeScanned, scanCbor } from './cbor.js';
 import type { Link } from './chain.js';
+import { decodeSign1, signerOf } from './cose.js';
+import { parseClaims } from './grant.js';
 import { toHex as hex } from '../util/hex.js';
 
 export interface StoredGrant {
@@ -62,9 +65,20 @@ export function delegatedGrantId(root: Uint8Array, issuer: Uint8Array, cti: Uint
   return new Uint8Array(h.digest().subarray(0, 16));
 }
 
+/**
+ * One held grant: its bytes, once (exact-size copies, nothing else kept alive with them), and the
+ * leaf's iat for the supersedes check on the decision path. Its links are decoded from the bytes
+ * when asked for (a keypad decision, a replacement): 10,000 grants then hold ~2.5 MB, not ~20 MB of
+ * decoded claims.
+ */
+interface Held {
+  readonly chain: readonly Uint8Array[];
+  readonly iat: number | null;
+}
+
 export class GrantStore {
-  private readonly byId = new Map<string, StoredGrant>();
-  private readonly byDigest = new Map<string, StoredGrant>();
+  private readonly byId = new Map<string, Held>();
+  private readonly byDigest = new Map<string, Held>();
 
   constructor(readonly capacity = 20_000) {}
 
@@ -81,9 +95,9 @@ export class GrantStore {
     const leaf = grant.links.at(-1)!;
     const old = this.byId.get(linkIdHex(grant.links));
     if (old) {
-      if (sameChain(old, grant)) return null;
-      if (Buffer.compare(old.links.at(-1)!.signer, leaf.signer) !== 0) return 'grant-id-taken';
-      if (!newer(leaf, old.links.at(-1)!)) return 'grant-superseded';
+      if (sameChain(old.chain, grant.chain)) return null;
+      if (Buffer.compare(decodeHeld(old.chain).at(-1)!.signer, leaf.signer) !== 0) return 'grant-id-taken';
+      if (!newer(leaf.claims.iat, old.iat)) return 'grant-superseded';
     } else if (this.byId.size >= this.capacity) {
       return 'store-full';
     }
@@ -98,10 +112,11 @@ export class GrantStore {
   add(grant: StoredGrant): void {
     const leaf = grant.links.at(-1)!;
     const id = linkIdHex(grant.links);
-    const old = this.byId.get(id);
-    if (old) this.remove(id);
-    this.byId.set(id, grant);
-    for (const digest of leaf.claims.credential?.digests ?? []) this.byDigest.set(hex(digest), grant);
+    if (this.byId.has(id)) this.remove(id);
+    // Copies: the caller's arrays may be views of a larger buffer (an MQTT packet) or carry a decoder's cache.
+    const held: Held = { chain: grant.chain.map((link) => new Uint8Array(link)), iat: leaf.claims.iat };
+    this.byId.set(id, held);
+    for (const digest of leaf.claims.credential?.digests ?? []) this.byDigest.set(hex(digest), held);
   }
 
   /** Forget the grant with this id (hex), if held. */
@@ -109,31 +124,50 @@ export class GrantStore {
     const old = this.byId.get(id);
     if (!old) return;
     this.byId.delete(id);
-    for (const digest of old.links.at(-1)!.claims.credential?.digests ?? []) this.byDigest.delete(hex(digest));
+    for (const digest of decodeHeld(old.chain).at(-1)!.claims.credential?.digests ?? []) this.byDigest.delete(hex(digest));
   }
 
   /** True when a newer version of this chain's leaf (same identity, later iat) is held. */
   supersedes(links: readonly Link[]): boolean {
     const held = this.byId.get(linkIdHex(links));
-    return held !== undefined && newer(held.links.at(-1)!, links.at(-1)!);
+    return held !== undefined && newer(held.iat, links.at(-1)!.claims.iat);
   }
 
   get(links: readonly Link[]): StoredGrant | undefined {
-    return this.byId.get(linkIdHex(links));
+    return open(this.byId.get(linkIdHex(links)));
   }
 
   /** The grant carrying this keyed digest (32 bytes), if any. */
   findByDigest(digest: Uint8Array): StoredGrant | undefined {
-    return this.byDigest.get(hex(digest));
+    return open(this.byDigest.get(hex(digest)));
   }
-
 }
 
-function sameChain(a: StoredGrant, b: StoredGrant): boolean {
-  return a.chain.length === b.chain.length && a.chain.every((c, i) => Buffer.compare(c, b.chain[i]!) === 0);
+function open(held: Held | undefined): StoredGrant | undefined {
+  return held && { chain: [...held.chain], links: decodeHeld(held.chain) };
 }
 
-/** Is `a` a strictly newer version than `b`? A grant without iat is never newer than anything. */
-function newer(a: Link, b: Link): boolean {
-  return a.claims.iat !== null && (b.claims.iat === null || a.claims.iat > b.claims.iat);
+/**
+ * The links of a chain held here, decoded from its bytes. They verified (signatures, chain rules)
+ * before `add` kept them and have not left memory since, so the signatures are not checked again;
+ * a failure here is a bug, thrown (the core refuses and counts it).
+ */
+function decodeHeld(chain: readonly Uint8Array[]): Link[] {
+  return chain.map((bytes) => {
+    const message = decodeSign1(bytes);
+    const signer = message.ok ? signerOf(message.value) : null;
+    if (!message.ok || !signer?.ok || scanCbor(message.value.payload, DEFAULT_LIMITS, [])) throw new Error('a held grant no longer decodes');
+    const claims = parseClaims(decodeScanned(message.value.payload));
+    if (!claims.ok) throw new Error('a held grant no longer decodes');
+    return { signer: signer.value, claims: claims.value };
+  });
+}
+
+function sameChain(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
+  return a.length === b.length && a.every((c, i) => Buffer.compare(c, b[i]!) === 0);
+}
+
+/** Is a version issued at `a` strictly newer than one issued at `b`? A grant without iat is never newer than anything. */
+function newer(a: number | null, b: number | null): boolean {
+  return a !== null && (b === null || a > b);
 }

@@ -1,6 +1,8 @@
 // The grants pushed to the lock, on disk: a CRC journal of put and remove records, replayed at open
 // into the live set, and compacted (atomic rewrite) when dead records outweigh live ones. A grant
-// is on stable storage before the lock acknowledges it or says `grant-stored {ok: true}`.
+// is on stable storage before the lock acknowledges it or says `grant-stored {ok: true}`. Only the
+// live keys and their record sizes stay in memory: the bytes are the access core's to hold (once);
+// `all()` and a compaction read them back from the file.
 import type { Storage } from '../../hal/ports/storage.js';
 import { CrcJournal, type JournalDamage, type JournalRecord } from './journal.js';
 
@@ -10,7 +12,8 @@ const MAX_RECORD = 256 * 1024;
 const COMPACT_MIN_BYTES = 256 * 1024;
 
 export class GrantJournal {
-  private readonly live = new Map<string, Uint8Array[]>();
+  /** Live grant keys and the size of their put record. */
+  private readonly live = new Map<string, number>();
   private liveBytes = 0;
   private readonly journal: CrcJournal;
 
@@ -23,14 +26,20 @@ export class GrantJournal {
     return this.journal.damage;
   }
 
+  /** The live grants, read from the file. */
   all(): Map<string, Uint8Array[]> {
-    return new Map(this.live);
+    const chains = new Map<string, Uint8Array[]>();
+    for (const { key, put } of this.replay()) {
+      if (put) chains.set(key, decodePut(put)!.chain);
+      else chains.delete(key);
+    }
+    return chains;
   }
 
   put(key: string, chain: Uint8Array[]): void {
     const payload = encodePut(key, chain);
     this.journal.append(PUT, payload);
-    this.set(key, chain.map((b) => new Uint8Array(b)), payload.length);
+    this.set(key, payload.length);
     this.maybeCompact();
   }
 
@@ -45,23 +54,38 @@ export class GrantJournal {
     this.journal.close();
   }
 
-  private set(key: string, chain: Uint8Array[], size: number): void {
+  private set(key: string, size: number): void {
     this.delete(key);
-    this.live.set(key, chain);
+    this.live.set(key, size);
     this.liveBytes += size + 8;
   }
 
   private delete(key: string): void {
-    const old = this.live.get(key);
-    if (!old) return;
+    const size = this.live.get(key);
+    if (size === undefined) return;
     this.live.delete(key);
-    this.liveBytes -= encodePut(key, old).length + 8;
+    this.liveBytes -= size + 8;
   }
 
-  /** Rewrite when the file is more than twice what the live grants need. */
+  /** Each record of the file as a key and its put payload (null for a remove). */
+  private *replay(): Generator<{ key: string; put: Buffer | null }> {
+    for (const { type, payload } of this.journal.records()) {
+      const body = Buffer.from(payload.buffer, payload.byteOffset, payload.length);
+      // Every record here passed `apply` at open or was appended by `put`/`remove`: well formed.
+      const key = type === PUT ? body.subarray(1, 1 + body[0]!).toString('utf8') : decodeKey(body);
+      if (key !== null) yield { key, put: type === PUT ? body : null };
+    }
+  }
+
+  /** Rewrite when the file is more than twice what the live grants need: their last put records, read back from the file. */
   private maybeCompact(): void {
     if (this.journal.size < COMPACT_MIN_BYTES || this.journal.size < 2 * this.liveBytes) return;
-    this.journal.rewrite([...this.live].map(([key, chain]) => ({ type: PUT, payload: encodePut(key, chain) })));
+    const puts = new Map<string, Buffer>();
+    for (const { key, put } of this.replay()) {
+      puts.delete(key);
+      if (put) puts.set(key, put);
+    }
+    this.journal.rewrite([...puts.values()].map((payload) => ({ type: PUT, payload })));
   }
 
   private apply({ type, payload }: JournalRecord): boolean {
@@ -69,7 +93,7 @@ export class GrantJournal {
     if (type === PUT) {
       const decoded = decodePut(body);
       if (!decoded) return false;
-      this.set(decoded.key, decoded.chain, body.length);
+      this.set(decoded.key, body.length);
       return true;
     }
     if (type === REMOVE) {

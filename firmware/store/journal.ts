@@ -189,6 +189,18 @@ export class CrcJournal {
     this.rewriteFrames([...records].map((r) => frame(r.type, r.payload)));
   }
 
+  /** The records in the file now, read again from it a window at a time (after open it holds intact records only). */
+  *records(): Generator<JournalRecord> {
+    const file = new Window(this.fs, this.fd, this.bytes);
+    for (let pos = 0; pos < file.size; ) {
+      const length = recordAt(file, pos, this.maxRecord);
+      const body = length > 0 ? file.bytes(pos + 4, length) : null;
+      if (!body) return;
+      yield { type: body[0]!, payload: Uint8Array.prototype.slice.call(body, 1) };
+      pos += 8 + length;
+    }
+  }
+
   close(): void {
     this.fs.closeSync(this.fd);
   }

@@ -6,6 +6,7 @@ import type { BoardPorts } from '../../hal/ports/index.js';
 import type { Clock } from '../../hal/ports/clock.js';
 import type { RandomSource } from '../../hal/ports/random.js';
 import type { AccessCore } from '../access/core.js';
+import { MAX_REVOCATION_ENTRIES, revocationLimits } from '../access/revocation-limits.js';
 import type { App } from '../app.js';
 import type { LockConfig } from '../config.js';
 import type { Logger } from '../log.js';
@@ -39,6 +40,8 @@ export async function startSync(deps: { config: MqttConfig; core: AccessCore; ou
       cert: readOptional(config.certFile),
       key: readOptional(config.keyFile),
       protocolVersion: config.protocolVersion,
+      // A lock configured for a longer revocation list than the default takes packets that long.
+      maxPacketBytes: Math.max(1 << 20, revocationLimits(core.config.maxRevocationEntries ?? MAX_REVOCATION_ENTRIES).maxBytes + 1024),
       clock: deps.clock,
       random: deps.random,
       needsRetained: () => core.needsRetainedState,
