@@ -1,5 +1,5 @@
 // Loaded into the measured lock with `node --require` (bench/rss.ts): on SIGUSR2 it prints one JSON
-// line of the process's memory, as the process holds it and again after a full collection. Adds a
+// line of the process's memory, as the process holds it and again a second after a full collection. Adds a
 // signal handler and nothing else; no flag the shipped lock lacks (gc is reached at run time).
 import { writeSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
@@ -19,5 +19,6 @@ process.on('SIGUSR2', () => {
   const gc = runInNewContext('gc') as () => void;
   gc();
   gc();
-  writeSync(1, `${JSON.stringify({ probe: { before, after: sample() } })}\n`);
+  // The collector hands freed pages back on a background thread: read a moment later.
+  setTimeout(() => writeSync(1, `${JSON.stringify({ probe: { before, after: sample() } })}\n`), 1000);
 });

@@ -26,7 +26,7 @@ const GROUPS: Group[] = [
   { name: 'memory', seconds: [8, 8], run: async () => printFigures('Revocation set memory', benchRevocationMemory()) },
   {
     name: 'rss',
-    seconds: [8, 8],
+    seconds: [25, 25],
     run: async () => {
       const { benchResidentMemory } = await import('./rss.js');
       printFigures('Resident memory of the running lock', await benchResidentMemory(join(here, 'rss-probe.cjs')));

@@ -72,7 +72,7 @@ export function delegatedGrantId(root: Uint8Array, issuer: Uint8Array, cti: Uint
  * decoded claims.
  */
 interface Held {
-  readonly chain: readonly Uint8Array[];
+  readonly chain: readonly string[];
   readonly iat: number | null;
 }
 
@@ -95,7 +95,7 @@ export class GrantStore {
     const leaf = grant.links.at(-1)!;
     const old = this.byId.get(linkIdHex(grant.links));
     if (old) {
-      if (sameChain(old.chain, grant.chain)) return null;
+      if (old.chain.length === grant.chain.length && grant.chain.every((link, i) => latin1(link) === old.chain[i])) return null;
       if (Buffer.compare(decodeHeld(old.chain).at(-1)!.signer, leaf.signer) !== 0) return 'grant-id-taken';
       if (!newer(leaf.claims.iat, old.iat)) return 'grant-superseded';
     } else if (this.byId.size >= this.capacity) {
@@ -114,7 +114,7 @@ export class GrantStore {
     const id = linkIdHex(grant.links);
     if (this.byId.has(id)) this.remove(id);
     // Copies: the caller's arrays may be views of a larger buffer (an MQTT packet) or carry a decoder's cache.
-    const held: Held = { chain: grant.chain.map((link) => new Uint8Array(link)), iat: leaf.claims.iat };
+    const held: Held = { chain: grant.chain.map(latin1), iat: leaf.claims.iat };
     this.byId.set(id, held);
     for (const digest of leaf.claims.credential?.digests ?? []) this.byDigest.set(hex(digest), held);
   }
@@ -144,7 +144,7 @@ export class GrantStore {
 }
 
 function open(held: Held | undefined): StoredGrant | undefined {
-  return held && { chain: [...held.chain], links: decodeHeld(held.chain) };
+  return held && { chain: held.chain.map((link) => new Uint8Array(Buffer.from(link, 'latin1'))), links: decodeHeld(held.chain) };
 }
 
 /**
@@ -152,8 +152,9 @@ function open(held: Held | undefined): StoredGrant | undefined {
  * before `add` kept them and have not left memory since, so the signatures are not checked again;
  * a failure here is a bug, thrown (the core refuses and counts it).
  */
-function decodeHeld(chain: readonly Uint8Array[]): Link[] {
-  return chain.map((bytes) => {
+function decodeHeld(chain: readonly string[]): Link[] {
+  return chain.map((text) => {
+    const bytes = Buffer.from(text, 'latin1');
     const message = decodeSign1(bytes);
     const signer = message.ok ? signerOf(message.value) : null;
     if (!message.ok || !signer?.ok || scanCbor(message.value.payload, DEFAULT_LIMITS, [])) throw new Error('a held grant no longer decodes');
@@ -163,8 +164,9 @@ function decodeHeld(chain: readonly Uint8Array[]): Link[] {
   });
 }
 
-function sameChain(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
-  return a.length === b.length && a.every((c, i) => Buffer.compare(c, b[i]!) === 0);
+/** Bytes as a one-byte string (each char one byte): held in V8's own compacting heap, no buffer of their own. */
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
 }
 
 /** Is a version issued at `a` strictly newer than one issued at `b`? A grant without iat is never newer than anything. */

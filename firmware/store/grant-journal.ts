@@ -67,7 +67,7 @@ export class GrantJournal {
     this.liveBytes -= size + 8;
   }
 
-  /** Each record of the file as a key and its put payload (null for a remove). */
+  /** Each record of the file as a key and its put payload (null for a remove; a view, valid until the next). */
   private *replay(): Generator<{ key: string; put: Buffer | null }> {
     for (const { type, payload } of this.journal.records()) {
       const body = Buffer.from(payload.buffer, payload.byteOffset, payload.length);
@@ -83,7 +83,7 @@ export class GrantJournal {
     const puts = new Map<string, Buffer>();
     for (const { key, put } of this.replay()) {
       puts.delete(key);
-      if (put) puts.set(key, put);
+      if (put) puts.set(key, Buffer.from(put));
     }
     this.journal.rewrite([...puts.values()].map((payload) => ({ type: PUT, payload })));
   }
@@ -91,7 +91,7 @@ export class GrantJournal {
   private apply({ type, payload }: JournalRecord): boolean {
     const body = Buffer.from(payload.buffer, payload.byteOffset, payload.length);
     if (type === PUT) {
-      const decoded = decodePut(body);
+      const decoded = decodePut(body, false);
       if (!decoded) return false;
       this.set(decoded.key, body.length);
       return true;
@@ -129,7 +129,8 @@ function encodePut(key: string, chain: Uint8Array[]): Buffer {
   return Buffer.concat(parts);
 }
 
-function decodePut(body: Buffer): { key: string; chain: Uint8Array[] } | null {
+/** With `copy` false the links are views of `body` (checking a record, nothing kept). */
+function decodePut(body: Buffer, copy = true): { key: string; chain: Uint8Array[] } | null {
   if (body.length < 2) return null;
   const keyLen = body[0]!;
   let pos = 1 + keyLen;
@@ -142,7 +143,7 @@ function decodePut(body: Buffer): { key: string; chain: Uint8Array[] } | null {
     const len = body.readUInt32BE(pos);
     pos += 4;
     if (pos + len > body.length) return null;
-    chain.push(new Uint8Array(body.subarray(pos, pos + len)));
+    chain.push(copy ? new Uint8Array(body.subarray(pos, pos + len)) : body.subarray(pos, pos + len));
     pos += len;
   }
   return pos === body.length ? { key, chain } : null;

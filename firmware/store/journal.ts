@@ -189,14 +189,17 @@ export class CrcJournal {
     this.rewriteFrames([...records].map((r) => frame(r.type, r.payload)));
   }
 
-  /** The records in the file now, read again from it a window at a time (after open it holds intact records only). */
+  /**
+   * The records in the file now, read again from it a window at a time (after open it holds intact
+   * records only). Each payload is a view, valid until the next record is asked for: copy what you keep.
+   */
   *records(): Generator<JournalRecord> {
     const file = new Window(this.fs, this.fd, this.bytes);
     for (let pos = 0; pos < file.size; ) {
       const length = recordAt(file, pos, this.maxRecord);
       const body = length > 0 ? file.bytes(pos + 4, length) : null;
       if (!body) return;
-      yield { type: body[0]!, payload: Uint8Array.prototype.slice.call(body, 1) };
+      yield { type: body[0]!, payload: body.subarray(1) };
       pos += 8 + length;
     }
   }
