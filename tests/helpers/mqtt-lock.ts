@@ -24,6 +24,8 @@ export interface MqttLockOptions {
   protocolVersion?: 4 | 5;
   storage?: Storage;
   offline?: boolean;
+  /** The lock config's maxRevocationEntries (the default capacity when absent). */
+  maxRevocationEntries?: number;
 }
 
 export async function bootOnBroker(o: MqttLockOptions) {
@@ -36,6 +38,7 @@ export async function bootOnBroker(o: MqttLockOptions) {
     ...(o.offline
       ? {}
       : { mqtt: { url: o.broker.url, username: o.lockId, passwordFile: join(secrets, 'password'), caFile: join(secrets, 'ca.pem'), protocolVersion: o.protocolVersion ?? 5, homeAssistant: { enabled: false } } }),
+    ...(o.maxRevocationEntries ? { maxRevocationEntries: o.maxRevocationEntries } : {}),
   });
   const { lock, world } = await startLock({ board: 'sim', config, logger: createLogger({ level: 'silent' }), clock: systemClock, random: seededRandom(5), storage: o.storage });
   const delivered: number[] = [];

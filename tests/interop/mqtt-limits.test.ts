@@ -3,7 +3,7 @@
 // before its body is read), and the lock carries on with the next message.
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mintHeartbeat, testKey } from '../../tools/lib/mint.js';
+import { mintHeartbeat, mintRevocations, testKey } from '../../tools/lib/mint.js';
 import { type Broker, startBroker } from '../helpers/mosquitto.js';
 import { waitUntil } from '../helpers/wait.js';
 import { requireTools } from '../helpers/tools.js';
@@ -25,6 +25,24 @@ afterEach(async () => {
 }, 60_000);
 
 describe.skipIf(missingTools)('MQTT 3.1.1: a maximum incoming packet size', () => {
+  it('a lock configured for a longer revocation list (maxRevocationEntries) takes a packet that long, and applies the list', async () => {
+    const lock = await bootOnBroker({ broker, lockId: 'front-door', password: 'front-secret', ownerKey: owner.publicKey, protocolVersion: 4, maxRevocationEntries: 100_000 });
+    cleanup.push(lock.stop);
+    const refused: number[] = [];
+    lock.link.events.on('packet-refused', (e) => refused.push(e.bytes));
+    await waitUntil(() => lock.link.connected, 'the lock to connect');
+    // 100,000 grant ids: 1.6 MB signed, over the default 1 MiB packet limit.
+    const ids = Array.from({ length: 100_000 }, (_, i) => Uint8Array.from(Buffer.alloc(16).fill(i & 0xff, 0, 8).fill(i >> 8, 8)));
+    const list = mintRevocations(owner, { seq: 7, aud: 'front-door', iat: Math.floor(Date.now() / 1000), grants: ids });
+    expect(list.length).toBeGreaterThan(1 << 20);
+    const app: MqttClient = mqtt.connect(broker.url, { ca: broker.ca, username: 'owner', password: 'owner-secret', protocolVersion: 4, clientId: 'owner-long-list' });
+    cleanup.push(() => new Promise<void>((r) => app.end(true, {}, () => r())));
+    await new Promise<void>((resolve) => app.once('connect', () => resolve()));
+    await new Promise<void>((resolve, reject) => app.publish('locks/front-door/revocations', Buffer.from(list), { qos: 1 }, (e) => (e ? reject(e) : resolve())));
+    await waitUntil(() => lock.core.revocationSeq === 7, 'the long list to be applied');
+    expect(refused).toEqual([]);
+  }, 60_000);
+
   it('drops an oversize packet from its header and keeps applying what comes next', async () => {
     // The lock as the device boots it, on MQTT 3.1.1, with its default limit (1 MiB).
     const lock = await bootOnBroker({ broker, lockId: 'front-door', password: 'front-secret', ownerKey: owner.publicKey, protocolVersion: 4 });
