@@ -83,4 +83,4 @@ const result = await build({
 });
 copyFileSync('tools/bundle-start.cjs', join(outdir, 'start.cjs'));
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + (o.entryPoint ? o.bytes : 0), 0);
-console.log(`${outdir}/lock.cjs: ${(bytes / 1024).toFixed(0)} KiB; start it with: node ${outdir}/start.cjs [--board NAME] [--config FILE]`);
+console.log(`${outdir}/lock.cjs: ${(bytes / 1024).toFixed(0)} KiB; start it with: node --max-semi-space-size=1 --optimize-for-size ${outdir}/start.cjs [--board NAME] [--config FILE] (the flags packaging/deb/lockd gives node; README "Memory")`);
