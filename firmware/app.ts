@@ -157,10 +157,7 @@ export function createApp(options: AppOptions): App {
     start() {
       deadbolt.start();
       local?.start();
-      // What the access core holds at ready (stored grants, the revocation list in force), for whoever reads the log.
-      const core = options.access?.core;
-      const held = core ? { grants: core.grants.size, revocationSeq: core.revocationSeq } : {};
-      log.info({ event: 'ready', state: deadbolt.current, cpuMs: cpuMsSinceStart(), ...held }, `lock ready, bolt ${deadbolt.current}`);
+      log.info({ event: 'ready', state: deadbolt.current, cpuMs: cpuMsSinceStart() }, `lock ready, bolt ${deadbolt.current}`);
     },
     async stop(stopOptions = {}) {
       await deadbolt.shutdown();

@@ -222,10 +222,10 @@ const SETTLE_RETRY_MS = 30_000;
  * Anything that needs them sooner reads them itself (a look-up, a publish). A step the card refuses
  * is a counted fault and is tried again later. Stops at stop().
  */
-function settleAfterReady({ core, outbox }: OpenedAccess, { faults, clock }: Shared): { stop(): void } {
+function settleAfterReady({ core, outbox }: OpenedAccess, { faults, clock, logger }: Shared): { stop(): void } {
   const steps: (() => boolean)[] = [
     () => (outbox.replay(), false),
-    () => core.verifyStoredGrants(50) > 0, // again while some are left
+    () => core.verifyStoredGrants(50) > 0 || (logVerified(core, logger), false), // again while some are left
   ];
   const fault = faults.sink('storage');
   let stopped = false;
@@ -248,6 +248,11 @@ function settleAfterReady({ core, outbox }: OpenedAccess, { faults, clock }: Sha
       retry?.cancel();
     },
   };
+}
+
+/** Every stored grant verified again: what the lock now holds (grants, the revocation list in force). */
+function logVerified(core: AccessCore, logger: Logger): void {
+  logger.info({ event: 'grants-verified', grants: core.grants.size, revocationSeq: core.revocationSeq }, `stored grants verified: ${core.grants.size} held`);
 }
 
 /** Damage found in a journal (a bad record followed by good ones): a log line and a signed event naming the file and offset. */

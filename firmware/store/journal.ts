@@ -194,6 +194,7 @@ export class CrcJournal {
    * records only). Each payload is a view, valid until the next record is asked for: copy what you keep.
    */
   *records(): Generator<JournalRecord> {
+    this.replay();
     const file = new Window(this.fs, this.fd, this.bytes);
     for (let pos = 0; pos < file.size; ) {
       const length = recordAt(file, pos, this.maxRecord);

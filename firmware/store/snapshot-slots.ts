@@ -19,8 +19,12 @@ const SLOTS = ['a', 'b'] as const;
 type Slot = (typeof SLOTS)[number];
 
 export class SnapshotSlots {
-  /** The newest valid copy found at open or written since, with its slot and generation. */
-  private newest: { slot: Slot; generation: number; bytes: Uint8Array } | null = null;
+  /**
+   * The newest valid copy found at open or written since: its slot and generation, and its bytes
+   * as read at open until they are first loaded (a 100,000-entry list is 1.6 MB, not to be held
+   * twice: the lock keeps what it decoded). Later loads read the slot again.
+   */
+  private newest: { slot: Slot; generation: number; bytes: Uint8Array | null } | null = null;
   /** Slot files found at open that exist but do not check (torn or damaged). */
   readonly damaged: string[] = [];
   /** Slots that do not check and have not been written since: the next save writes them too. */
@@ -102,7 +106,15 @@ export class SnapshotSlots {
   }
 
   load(): Uint8Array | null {
-    return this.newest?.bytes ?? null;
+    if (!this.newest) return null;
+    const { bytes } = this.newest;
+    if (bytes) {
+      this.newest.bytes = null;
+      return bytes;
+    }
+    if (this.legacy && this.newest.generation === 0) return readLegacy(this.fs, this.dir, this.name);
+    const copy = readSlot(this.fs, this.path(this.newest.slot));
+    return copy && copy.generation === this.newest.generation ? copy.bytes : null;
   }
 
   /** Write `bytes` into the slot that does not hold the newest copy: one fsync (and the directory's once per slot per run). Throws. */
@@ -119,7 +131,7 @@ export class SnapshotSlots {
     // A slot found damaged is overwritten too (a second fsync, this once), or it is reported again at every boot.
     const other: Slot = slot === 'a' ? 'b' : 'a';
     if (this.unreadable.has(other)) this.write(other, frame);
-    this.newest = { slot, generation, bytes: new Uint8Array(bytes) };
+    this.newest = { slot, generation, bytes: null };
   }
 
   /**
@@ -157,6 +169,15 @@ export class SnapshotSlots {
 
   private file(slot: Slot): string {
     return `${this.name}.${slot}`;
+  }
+}
+
+/** The snapshot of a state directory from before slots, or null. */
+function readLegacy(fs: Storage, dir: string, name: string): Uint8Array | null {
+  try {
+    return new Uint8Array(fs.readFileSync(join(dir, `${name}.cose`)));
+  } catch {
+    return null;
   }
 }
 

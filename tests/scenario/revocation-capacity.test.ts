@@ -41,7 +41,7 @@ describe('revocation capacity from the lock config', () => {
 
     const small = await boot(stateDir);
     expect(small.app.core!.revocationSeq).toBe(0);
-    expect(small.app.core!.damagedSnapshots).toEqual([{ file: 'revocations.cose', reason: 'too-large' }]);
+    expect(small.app.core!.damagedSnapshots).toEqual([{ file: 'revocations.a', reason: 'too-large' }]);
     expect(small.app.core!.applyRevocations(list)).toEqual({ ok: false, reason: 'too-large' });
   }, 60_000);
 

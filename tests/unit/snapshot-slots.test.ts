@@ -202,4 +202,18 @@ describe('snapshot slots', () => {
     writeFileSync(marker, readFileSync(marker).subarray(0, 7));
     expect(open(dir).reported).toBe(false);
   });
+
+  it('holds no copy of the list it saved or loaded: a load reads the slot file (the lock keeps what it decoded)', () => {
+    const dir = fresh();
+    const slots = open(dir);
+    const list = bytes(7, 1000);
+    slots.save(list);
+    list.fill(0); // the caller's bytes are not what it hands back: the slot file is
+    expect([...slots.load()!]).toEqual([...bytes(7, 1000)]);
+    const reopened = open(dir);
+    expect([...reopened.load()!]).toEqual([...bytes(7, 1000)]); // as read at open, handed over
+    expect([...reopened.load()!]).toEqual([...bytes(7, 1000)]); // read again
+    writeFileSync(join(dir, 'revocations.a'), Buffer.alloc(10)); // damaged since: nothing to give
+    expect(reopened.load()).toBeNull();
+  });
 });
