@@ -1,14 +1,15 @@
 // The lock's revocation capacity (config `maxRevocationEntries`, default 32,000), through the
 // device's boot path: a lock configured for more keeps a longer list across a restart (verified
 // again from its state directory), and the same list on a lock left at the default is refused
-// as too large, reported as damage, never half applied.
+// as too large, reported as damage, never half applied. Once the stored grants are verified again
+// after ready, the lock logs what it holds (grants-verified: what the memory bench waits for).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, parseLockConfig } from '../../firmware/config.js';
-import { mintRevocations, testKey } from '../../tools/lib/mint.js';
-import { type SimLock, startSimLock } from '../helpers/sim-lock.js';
+import { mintGrant, mintRevocations, testKey } from '../../tools/lib/mint.js';
+import { settle, type SimLock, startSimLock } from '../helpers/sim-lock.js';
 
 const LOCK = 'front-door';
 const owner = testKey('owner');
@@ -34,8 +35,13 @@ describe('revocation capacity from the lock config', () => {
     const list = mintRevocations(owner, { seq: 3, aud: LOCK, iat: NOW / 1000, grants: ids(40_000) });
     const big = await boot(stateDir, 40_000);
     expect(big.app.core!.applyRevocations(list)).toEqual({ ok: true, seq: 3 });
+    expect(big.app.core!.storeGrant([mintGrant(owner, { aud: LOCK, cti: new Uint8Array(16).fill(0xee), role: 'guest', exp: NOW / 1000 + 86_400, credential: { kind: 'pin', digests: [new Uint8Array(32).fill(9)] } })])).toMatchObject({ ok: true });
     await big.restart();
     expect(big.app.core!.revocationSeq).toBe(3); // verified again from the state directory at boot
+    // Once its stored grants are verified again (after ready), the lock says what it holds.
+    const verified = () => big.logLines.find((line) => line.includes('"event":"grants-verified"'));
+    await settle(new Promise<void>((resolve) => { const check = () => (verified() ? resolve() : setImmediate(check)); check(); }), big.time);
+    expect(JSON.parse(verified()!)).toMatchObject({ grants: 1, revocationSeq: 3 });
     await big.close();
     lock = null;
 
