@@ -66,10 +66,10 @@ export function delegatedGrantId(root: Uint8Array, issuer: Uint8Array, cti: Uint
 }
 
 /**
- * One held grant: its bytes, once (exact-size copies, nothing else kept alive with them), and the
- * leaf's iat for the supersedes check on the decision path. Its links are decoded from the bytes
- * when asked for (a keypad decision, a replacement): 10,000 grants then hold ~2.5 MB, not ~20 MB of
- * decoded claims.
+ * One held grant: its bytes, once, as one-byte strings (in V8's own heap: no buffer, no typed array
+ * object, nothing else kept alive with them), and the leaf's iat for the supersedes check on the
+ * decision path. Its links are decoded from the bytes when asked for (a keypad decision, a
+ * replacement): 10,000 grants then hold ~2.5 MB of bytes, not ~20 MB of decoded claims.
  */
 interface Held {
   readonly chain: readonly string[];
