@@ -8,8 +8,7 @@ import { writeSync } from 'node:fs';
 import { parseLockConfig } from '../../firmware/config.js';
 import { createLogger } from '../../firmware/log.js';
 import { startLock } from '../../firmware/main.js';
-import { nodeStorage } from '../../hal/node/storage.js';
-import type { Storage } from '../../hal/ports/storage.js';
+import { killPoints } from './kill-points.js';
 import { SimControl } from '../../sim/control/control.js';
 import { systemClock } from '../../hal/node/clock.js';
 import { mintGrant, present, testKey } from '../../tools/lib/mint.js';
@@ -24,30 +23,13 @@ const cti = new Uint8Array(16).fill(0x77);
 // Issued long ago (iat fixed), used once: a second open would break the promise.
 const grant = mintGrant(owner, { aud: LOCK, cti, role: 'resident', holderKey: anna.publicKey, maxUses: 1 });
 
-let counting = false;
-let points = 0;
-const point = () => {
-  if (!counting) return;
-  points++;
-  if (points === crashAt) process.kill(process.pid, 'SIGKILL');
-};
-const storage: Storage = {
-  ...nodeStorage,
-  writeSync: (fd, bytes, offset, length) => {
-    point();
-    return nodeStorage.writeSync(fd, bytes, offset, length);
-  },
-  fsyncSync: (fd) => {
-    point();
-    nodeStorage.fsyncSync(fd);
-  },
-};
+const kill = killPoints(crashAt);
 
 const config = parseLockConfig({
   autoRelockMs: 3_000,
   access: { lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [Buffer.from(owner.publicKey).toString('hex')], stateDir: dir },
 });
-const { lock, world } = await startLock({ board: 'sim', config, logger: createLogger({ level: 'silent' }), clock: systemClock, storage });
+const { lock, world } = await startLock({ board: 'sim', config, logger: createLogger({ level: 'silent' }), clock: systemClock, storage: kill.storage });
 const control = new SimControl(world!, systemClock);
 let retracting = false;
 world!.bolt.onChange(() => {
@@ -60,10 +42,10 @@ lock.app.local!.events.on('access', (e) => {
   say(`OUTCOME ${e.allow ? 'allow' : 'refuse'} ${e.reason}`);
   // Let the stroke and its events finish (more write points), then stop cleanly.
   setTimeout(() => {
-    counting = false;
-    say(`POINTS ${points}`);
+    kill.counting = false;
+    say(`POINTS ${kill.points}`);
     void lock.stop().then(() => process.exit(0));
   }, e.allow ? 2_500 : 200);
 });
-counting = true;
+kill.counting = true;
 control.tapPhone({ respond: (challenge) => present([grant], anna, LOCK, challenge, cti) });

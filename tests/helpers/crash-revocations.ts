@@ -11,8 +11,7 @@ import { createLogger } from '../../firmware/log.js';
 import { startLock } from '../../firmware/main.js';
 import { nodeVerifier } from '../../firmware/access/ed25519.js';
 import { openSigned, TYP } from '../../firmware/access/messages.js';
-import { nodeStorage } from '../../hal/node/storage.js';
-import type { Storage } from '../../hal/ports/storage.js';
+import { killPoints } from './kill-points.js';
 import { systemClock } from '../../hal/node/clock.js';
 import { mintRevocations, testKey } from '../../tools/lib/mint.js';
 
@@ -24,27 +23,10 @@ const LOCK = 'front-door';
 const owner = testKey('owner');
 const IAT = 1780308000;
 
-let counting = false;
-let points = 0;
-const point = () => {
-  if (!counting) return;
-  points++;
-  if (points === crashAt) process.kill(process.pid, 'SIGKILL');
-};
-const storage: Storage = {
-  ...nodeStorage,
-  writeSync: (fd, bytes, offset, length) => {
-    point();
-    return nodeStorage.writeSync(fd, bytes, offset, length);
-  },
-  fsyncSync: (fd) => {
-    point();
-    nodeStorage.fsyncSync(fd);
-  },
-};
+const kill = killPoints(crashAt);
 
 const config = parseLockConfig({ access: { lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [Buffer.from(owner.publicKey).toString('hex')], stateDir: dir } });
-const { lock } = await startLock({ board: 'sim', config, logger: createLogger({ level: 'silent' }), clock: systemClock, storage });
+const { lock } = await startLock({ board: 'sim', config, logger: createLogger({ level: 'silent' }), clock: systemClock, storage: kill.storage });
 const core = lock.app.core!;
 const inbound = lock.inbound!;
 const events = () =>
@@ -61,14 +43,14 @@ if (crashAt < 0) {
 } else {
   const list = (seq: number) => mintRevocations(owner, { seq, aud: LOCK, iat: IAT + seq, grants: [new Uint8Array(16).fill(seq)] });
   for (let seq = 1; seq < last; seq++) inbound.revocations(list(seq))?.();
-  counting = true;
+  kill.counting = true;
   const after = inbound.revocations(list(last));
   say('PUBACK');
   await new Promise((r) => setImmediate(r));
   after?.();
   say('REPORTED');
-  counting = false;
-  say(`POINTS ${points}`);
+  kill.counting = false;
+  say(`POINTS ${kill.points}`);
 }
 await lock.stop();
 process.exit(0);

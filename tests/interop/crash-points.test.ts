@@ -1,37 +1,15 @@
 // kill -9 at every write and fsync of a one-time grant's presentation, then a restart on the same
 // state directory and the same grant again: across both runs the motor withdraws the bolt at most
 // once. The points are found by counting them (a run with no crash), not by sleeping.
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { type CrashRun, runCrashChild } from '../helpers/crash-run.js';
 
-interface Run {
-  lines: string[];
-  signal: NodeJS.Signals | null;
-}
+const run = (dir: string, crashAt: number) => runCrashChild('tests/helpers/crash-lock.ts', [dir, String(crashAt)]);
 
-function run(dir: string, crashAt: number): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'tests/helpers/crash-lock.ts', dir, String(crashAt)], { env: { ...process.env, IS_TEST_MODE: '' } });
-    let out = '';
-    let err = '';
-    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`crash-lock ${crashAt} did not finish:\n${out}\n${err}`));
-    }, 60_000);
-    proc.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (code !== 0 && signal !== 'SIGKILL') reject(new Error(`crash-lock exited ${code}:\n${out}\n${err}`));
-      else resolve({ lines: out.split('\n').filter(Boolean), signal });
-    });
-  });
-}
-
-const opened = (r: Run) => r.lines.filter((l) => l === 'MOTOR retract').length;
+const opened = (r: CrashRun) => r.lines.filter((l) => l === 'MOTOR retract').length;
 
 describe('a one-time grant across a power cut at every write point', () => {
   it('kill -9 at each write and fsync of the presentation, then a restart: the bolt withdraws at most once', async () => {

@@ -2,30 +2,13 @@
 // outcome event, the reported note), then a restart on the same state directory: an acknowledged
 // list is in force, the list in force is never lost (the old or the new one), and whichever new list
 // is in force has its outcome event in the outbox. The points are counted (a run with no crash).
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCrashChild } from '../helpers/crash-run.js';
 
-function run(dir: string, crashAt: number, list = 2): Promise<{ lines: string[]; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'tests/helpers/crash-revocations.ts', dir, String(crashAt), String(list)], { env: { ...process.env, IS_TEST_MODE: '' } });
-    let out = '';
-    let err = '';
-    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`crash-revocations ${crashAt} did not finish:\n${out}\n${err}`));
-    }, 60_000);
-    proc.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (code !== 0 && signal !== 'SIGKILL') reject(new Error(`crash-revocations exited ${code}:\n${out}\n${err}`));
-      else resolve({ lines: out.split('\n').filter(Boolean), signal });
-    });
-  });
-}
+const run = (dir: string, crashAt: number, list = 2) => runCrashChild('tests/helpers/crash-revocations.ts', [dir, String(crashAt), String(list)]);
 
 const field = (lines: string[], name: string) => (lines.find((l) => l.startsWith(`${name} `)) ?? `${name} `).slice(name.length + 1);
 
