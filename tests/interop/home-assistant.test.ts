@@ -52,6 +52,24 @@ async function start(homeAssistant?: Record<string, unknown>, dir?: string): Pro
   return { lock, ha };
 }
 
+/** A lock paired (as the installer's serial pairing leaves it) on the test broker, booted with this `pairing` config; and a Home Assistant client. */
+async function bootPaired(pairing: Record<string, unknown>) {
+  const ha = await haClient(broker, LOCK);
+  cleanup.push(() => ha.close());
+  const stateDir = mkdtempSync(join(tmpdir(), 'lock-ha-paired-'));
+  writePaired(stateDir, {
+    lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey], keypadSecret: new Uint8Array(32).fill(7),
+    mqtt: { url: broker.url, username: LOCK, password: 'front-secret', ca: broker.ca.toString('utf8') },
+  });
+  const [lockEnd, installerEnd] = serialPair();
+  const { lock, world } = await startLock({ board: 'sim', config: parseLockConfig({ stateDir, pairing }), logger: createLogger({ level: 'silent' }), openSerial: async () => lockEnd });
+  cleanup.push(async () => {
+    await lock.stop();
+    purgeJohnnyFive();
+  });
+  return { ha, lock, world, installerEnd };
+}
+
 const json = (text: string) => JSON.parse(text) as Record<string, unknown>;
 
 
@@ -161,20 +179,7 @@ describe.skipIf(missingTools)('Home Assistant discovery', () => {
   }, 60_000);
 
   it('a factory reset (pair button held) withdraws every entity before the pairing is wiped', async () => {
-    const ha = await haClient(broker, LOCK);
-    cleanup.push(() => ha.close());
-    const stateDir = mkdtempSync(join(tmpdir(), 'lock-ha-reset-'));
-    writePaired(stateDir, {
-      lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey], keypadSecret: new Uint8Array(32).fill(7),
-      mqtt: { url: broker.url, username: LOCK, password: 'front-secret', ca: broker.ca.toString('utf8') },
-    });
-    const [lockEnd, installerEnd] = serialPair();
-    const config = parseLockConfig({ stateDir, pairing: { port: 'memory', factoryResetHoldMs: 1_000 } });
-    const { lock, world } = await startLock({ board: 'sim', config, logger: createLogger({ level: 'silent' }), openSerial: async () => lockEnd });
-    cleanup.push(async () => {
-      await lock.stop();
-      purgeJohnnyFive();
-    });
+    const { ha, lock, world, installerEnd } = await bootPaired({ port: 'memory', factoryResetHoldMs: 1_000 });
     const configs = await discovery(ha, 13);
     const held = new Promise<void>((resolve) => lock.pairing!.events.on('held', () => resolve()));
     new SimControl(world!, systemClock).pressPairButton(10_000);
@@ -187,20 +192,7 @@ describe.skipIf(missingTools)('Home Assistant discovery', () => {
   }, 60_000);
 
   it("a paired lock takes its Home Assistant settings from the config file's pairing.mqtt (the connection from pairing)", async () => {
-    const ha = await haClient(broker, LOCK);
-    cleanup.push(() => ha.close());
-    const stateDir = mkdtempSync(join(tmpdir(), 'lock-ha-paired-'));
-    writePaired(stateDir, {
-      lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey], keypadSecret: new Uint8Array(32).fill(7),
-      mqtt: { url: broker.url, username: LOCK, password: 'front-secret', ca: broker.ca.toString('utf8') },
-    });
-    const config = parseLockConfig({ stateDir, pairing: { port: 'memory', mqtt: { homeAssistant: { modeControl: true, name: 'Front door' } } } });
-    const [lockEnd] = serialPair();
-    const { lock } = await startLock({ board: 'sim', config, logger: createLogger({ level: 'silent' }), openSerial: async () => lockEnd });
-    cleanup.push(async () => {
-      await lock.stop();
-      purgeJohnnyFive();
-    });
+    const { ha } = await bootPaired({ port: 'memory', mqtt: { homeAssistant: { modeControl: true, name: 'Front door' } } });
     const configs = await discovery(ha, 13);
     expect(json(configs.get(`homeassistant/select/${LOCK}/mode/config`)!).command_topic).toBe(`locks/${LOCK}/ha/mode`);
     expect(json(configs.get(`homeassistant/lock/${LOCK}/lock/config`)!).device).toMatchObject({ name: 'Front door' });
