@@ -1,9 +1,10 @@
 // Weekly windows in the lock's IANA time zone. A window is wall-clock time ("Mon-Fri 09:00-17:00"),
-// so its instants move with daylight saving. The zone's UTC offset comes from Intl and is cached
-// from the instant it was read until the zone's next transition (found once, by search), so a
-// check is arithmetic. A skipped hour (spring) simply never occurs; a repeated hour (autumn) is in
-// the window both times it happens.
+// so its instants move with daylight saving. The zone's UTC offset comes from the system's zoneinfo
+// (./zoneinfo.ts; Intl only where that file is missing or malformed, since ICU's zone data costs
+// ~8 MiB resident) and is cached until the zone's next transition, so a check is arithmetic. A
+// skipped hour (spring) simply never occurs; a repeated hour (autumn) is in the window both times.
 import type { Window } from './grant.js';
+import { isZoneName, loadZone, zoneOffset, type ZoneRules } from './zoneinfo.js';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const WEEKDAY: Record<string, number> = { Mon: 0, Tue: 1, Wed: 2, Thu: 3, Fri: 4, Sat: 5, Sun: 6 };
@@ -11,8 +12,22 @@ const DAY_MS = 86_400_000;
 /** How far ahead an offset is trusted without a new look; transitions are months apart, never two a day. */
 const HORIZON_DAYS = 8;
 
-/** True when `zone` is an IANA zone this runtime knows. */
+const zones = new Map<string, ZoneRules | null>();
+
+/** The zone's rules from zoneinfo, read once; null where the lock must ask Intl. */
+function rules(zone: string): ZoneRules | null {
+  let z = zones.get(zone);
+  if (z === undefined) {
+    z = loadZone(zone);
+    zones.set(zone, z);
+  }
+  return z;
+}
+
+/** True when `zone` is an IANA-like name that zoneinfo has (or, failing that, this runtime's Intl knows). */
 export function isValidTimeZone(zone: string): boolean {
+  if (!isZoneName(zone)) return false;
+  if (rules(zone)) return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;
@@ -60,9 +75,19 @@ interface OffsetSpan {
 }
 const spans = new Map<string, OffsetSpan>();
 
-/** The offset at `ms` and how long it holds: up to the next transition, or HORIZON_DAYS if none comes sooner. */
+/** The offset at `ms` and how long it holds: up to the zone's next transition. */
 function offsetSpan(ms: number, zone: string): OffsetSpan {
   const from = Math.floor(ms / 1000) * 1000;
+  const z = rules(zone);
+  if (z) {
+    const { offset, until } = zoneOffset(z, from / 1000);
+    return { from, until: until * 1000, offset: offset * 1000 };
+  }
+  return offsetSpanIntl(from, zone);
+}
+
+/** As offsetSpan, through Intl: up to the next transition, or HORIZON_DAYS if none comes sooner. */
+function offsetSpanIntl(from: number, zone: string): OffsetSpan {
   const offset = offsetAt(from, zone);
   let until = from + HORIZON_DAYS * DAY_MS;
   for (let day = 1; day <= HORIZON_DAYS; day++) {
