@@ -27,7 +27,11 @@ function rules(zone: string): ZoneRules | null {
 /** True when `zone` is an IANA-like name that zoneinfo has (or, failing that, this runtime's Intl knows). */
 export function isValidTimeZone(zone: string): boolean {
   if (!isZoneName(zone)) return false;
-  if (rules(zone)) return true;
+  const z = zones.get(zone) ?? loadZone(zone); // names that fail are not remembered (they come from outside)
+  if (z) {
+    zones.set(zone, z);
+    return true;
+  }
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;
