@@ -58,3 +58,19 @@ export function requireTool(command: string, installHint = TOOLS[command]?.insta
 export function requireTools(...commands: string[]): boolean {
   return commands.map((c) => requireTool(c)).some(Boolean);
 }
+
+/**
+ * For suites that read the system's time-zone database: true (skip) when /usr/share/zoneinfo has
+ * no Europe/Berlin; under CI=true that throws instead (.ci/run installs tzdata).
+ */
+export function requireZoneinfo(): boolean {
+  try {
+    accessSync('/usr/share/zoneinfo/Europe/Berlin', constants.R_OK);
+    return false;
+  } catch {
+    const hint = 'sudo apt-get install tzdata';
+    if (inCi()) throw new MissingToolError(`CI=true and /usr/share/zoneinfo is missing: install it with: ${hint}`);
+    console.warn(`/usr/share/zoneinfo not found: the suites that read it are skipped; install it with: ${hint}`);
+    return true;
+  }
+}

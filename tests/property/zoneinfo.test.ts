@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadZone, zoneOffset, type ZoneRules } from '../../firmware/access/zoneinfo.js';
+import { requireZoneinfo } from '../helpers/tools.js';
 
 // DST both ways, a 30-minute DST (Lord Howe), 45-minute and half-hour offsets, a 2-hour DST (Troll),
 // rule times past 24:00 (Jerusalem, Santiago) and below zero (Nuuk), a negative DST (Dublin),
@@ -46,7 +47,7 @@ function agree(name: string, z: ZoneRules, t: number): void {
   if (Number.isFinite(until)) expect(zoneOffset(z, until - 1).offset).toBe(offset);
 }
 
-describe('zoneinfo against Intl', () => {
+describe.skipIf(requireZoneinfo())('zoneinfo against Intl', () => {
   it.each(ZONES)('%s: every transition 1970-2037 and the seconds around it', (name) => {
     const z = zone(name);
     for (const at of z.times) {

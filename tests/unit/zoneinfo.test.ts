@@ -7,13 +7,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parsePosixTz, posixOffset } from '../../firmware/access/posix-tz.js';
 import { isValidTimeZone, localWeekMinute, localWeekMinuteIntl } from '../../firmware/access/schedule.js';
 import { isZoneName, loadZone, parseTzif, ZONEINFO_DIR } from '../../firmware/access/zoneinfo.js';
+import { requireZoneinfo } from '../helpers/tools.js';
 
-const berlin = readFileSync(join(ZONEINFO_DIR, 'Europe/Berlin'));
+const noZoneinfo = requireZoneinfo(); // skipped without tzdata (a failure under CI=true)
+const berlin = noZoneinfo ? Buffer.alloc(0) : readFileSync(join(ZONEINFO_DIR, 'Europe/Berlin'));
 const v1Size = (b: Buffer): number => {
   const c = (i: number): number => b.readUInt32BE(20 + 4 * i);
   return c(3) * 5 + c(4) * 6 + c(5) + c(2) * 8 + c(1) + c(0);
 };
-const v2At = 44 + v1Size(berlin); // the second header
+const v2At = noZoneinfo ? 0 : 44 + v1Size(berlin); // the second header
 const edited = (edit: (b: Buffer) => void): Buffer => {
   const b = Buffer.from(berlin);
   edit(b);
@@ -22,7 +24,7 @@ const edited = (edit: (b: Buffer) => void): Buffer => {
 const dir = mkdtempSync(join(tmpdir(), 'tz-zoneinfo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('TZif parsing', () => {
+describe.skipIf(noZoneinfo)('TZif parsing', () => {
   it('reads the real file', () => {
     expect(parseTzif(berlin)?.footer).toEqual(parsePosixTz('CET-1CEST,M3.5.0,M10.5.0/3'));
   });
@@ -60,7 +62,7 @@ describe('TZif parsing', () => {
   });
 });
 
-describe('zone names', () => {
+describe.skipIf(noZoneinfo)('zone names', () => {
   it.each(['Europe/Berlin', 'America/Argentina/Buenos_Aires', 'Etc/GMT+5', 'Etc/GMT-14', 'America/Port-au-Prince', 'UTC', 'EST5EDT'])('%s is a name', (n) => {
     expect(isZoneName(n)).toBe(true);
     expect(isValidTimeZone(n)).toBe(true);
@@ -79,7 +81,7 @@ describe('zone names', () => {
   });
 });
 
-describe('fallback to Intl', () => {
+describe.skipIf(noZoneinfo)('fallback to Intl', () => {
   it('a name Intl knows but zoneinfo has no file for (Intl ignores case) still reads local time', () => {
     expect(loadZone('europe/berlin')).toBeNull();
     expect(isValidTimeZone('europe/berlin')).toBe(true);
