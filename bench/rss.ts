@@ -1,6 +1,6 @@
 // Resident memory of the running lock holding 100,000 revocations and 10,000 grants: the lock is
 // started as the Debian package starts it (packaging/deb/lockd: its exports, node flags and entry
-// point, paths mapped to this checkout) on a state directory holding a signed 100,000-entry list and
+// point, the production bundle; paths mapped to this checkout, the code cache to a temp directory) on a state directory holding a signed 100,000-entry list and
 // 10,000 stored grants, which it verifies at boot as always; bench/rss-probe.ts reports its memory.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -106,23 +106,28 @@ export async function benchResidentMemory(probe: string, root = process.cwd()): 
   // What the package ships, built as the package builds it (bench/build.mjs builds the bundle).
   if (shipped.entry.startsWith(join(root, 'dist/firmware/'))) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
   if (!existsSync(shipped.entry)) throw new Error(`${shipped.entry} (what packaging/deb/lockd starts) is not built`);
+  // lockd's code cache directory (/var/cache/lock-firmware on the board) becomes a fresh one here.
+  const env = { ...shipped.env, ...(shipped.env.LOCK_CODE_CACHE_DIR ? { LOCK_CODE_CACHE_DIR: mkdtempSync(join(tmpdir(), 'bench-rss-cache-')) } : {}) };
   const run = async (entry: string) => {
     const command = [...shipped.flags, '--require', resolve(probe), entry, ...shipped.args, '--board', 'sim', '--json', '--config', config];
-    const result = await measure(command, shipped.env, SETTLE_MS);
+    const result = await measure(command, env, SETTLE_MS);
     const { ready } = result;
     if (ready.grants !== GRANTS || ready.revocationSeq !== 1) throw new Error(`${entry}: the lock holds ${String(ready.grants)} grants, revocation list ${String(ready.revocationSeq)}`);
     return result;
   };
+  // With a code cache, the first boot after an install compiles and writes it; every later boot loads it.
+  const first = env.LOCK_CODE_CACHE_DIR ? await run(shipped.entry) : null;
   const lockd = await run(shipped.entry);
-  const bundle = join(root, 'dist/bundle/start.cjs');
-  const bundled = shipped.entry === bundle ? null : await run(bundle);
+  const tsc = join(root, 'dist/firmware/main.js');
+  const peer = shipped.entry !== tsc && existsSync(tsc) ? await run(tsc).catch(() => null) : null;
   const exports = Object.entries(shipped.env).map(([k, v]) => `${k}=${v} `).join('');
-  const how = `started as packaging/deb/lockd starts it: ${exports}node ${[...shipped.flags, relative(root, shipped.entry)].join(' ')}`;
+  const how = `started as packaging/deb/lockd starts it: ${exports}node ${[...shipped.flags, relative(root, shipped.entry)].join(' ')}${first ? ', code cache written by a first boot' : ''}`;
   const parts = (s: Sample) => `anonymous ${mib(s.anon)} MiB, file-backed (the node binary) ${mib(s.file)} MiB, V8 heap ${mib(s.heapUsed)} of ${mib(s.heapTotal)} MiB, array buffers ${mib(s.arrayBuffers)} MiB`;
   const what = `${REVOCATIONS.toLocaleString('en')} revocations and ${GRANTS.toLocaleString('en')} grants`;
   return [
     atMost(`running lock, ${what}, idle (after a full collection, as V8's memory reducer leaves it): RSS`, lockd.after.rss / 2 ** 20, 'MiB', 80 / 1.048576, '80 MB', `${parts(lockd.after)}; ${how}`),
     { name: `the same lock ${SETTLE_MS / 1000} s after its stored grants were verified, before that collection: RSS`, value: lockd.before.rss / 2 ** 20, unit: 'MiB', note: parts(lockd.before) },
-    ...(bundled ? [{ name: 'the production bundle (dist/bundle/start.cjs), same flags, idle: RSS', value: bundled.after.rss / 2 ** 20, unit: 'MiB', note: parts(bundled.after) }] : []),
+    ...(first ? [{ name: 'the same lock on its first boot after an install (no code cache yet), idle: RSS', value: first.after.rss / 2 ** 20, unit: 'MiB', note: parts(first.after) }] : []),
+    ...(peer ? [{ name: 'the tsc build (dist/firmware/main.js, packaged before the bundle), same flags, idle: RSS', value: peer.after.rss / 2 ** 20, unit: 'MiB', note: parts(peer.after) }] : []),
   ];
 }

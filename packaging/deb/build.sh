@@ -1,6 +1,8 @@
 #!/bin/sh
-# Builds lock-firmware_<version>_<arch>.deb with dpkg-deb: compiled JavaScript (dist/), production
-# dependencies only, the gpiod addon for that architecture. Usage: build.sh [amd64|arm64|armhf] [outdir]
+# Builds lock-firmware_<version>_<arch>.deb with dpkg-deb: the production bundle lockd runs
+# (dist/bundle), the compiled JavaScript lockctl runs (dist/), production dependencies only (what the
+# bundle leaves external: sodium-native, serialport, pino-pretty), the gpiod addon for that
+# architecture. Usage: build.sh [amd64|arm64|armhf] [outdir]
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 deb_arch=${1:-$(dpkg --print-architecture)}
@@ -18,15 +20,18 @@ lib="$stage/usr/lib/lock-firmware"
 mkdir -p "$lib" "$stage/DEBIAN" "$stage/usr/bin" "$stage/etc/lock-firmware" "$stage/etc/default" \
   "$stage/lib/systemd/system" "$stage/usr/share/doc/lock-firmware"
 
-echo "== compile (tsc) and the gpiod addon for linux-$node_arch"
+echo "== compile (tsc, for lockctl), bundle (esbuild, for lockd) and the gpiod addon for linux-$node_arch"
 # LOCK_PACKAGE_PREBUILT=1 (CI, right after its own build) reuses dist/ and the addon when present.
+# The bundle is always rebuilt (a second or two), so the package never ships a stale one.
 if [ "${LOCK_PACKAGE_PREBUILT:-}" != 1 ] || [ ! -f "$root/dist/firmware/main.js" ]; then (cd "$root" && npm run --silent build); fi
+(cd "$root" && npm run --silent build:bundle >/dev/null)
 if [ "${LOCK_PACKAGE_PREBUILT:-}" != 1 ] || [ ! -f "$root/build/native/linux-$node_arch/gpiod.node" ]; then
   sh "$root/hal/gpiod/native/build.sh" "$node_arch" >/dev/null
 fi
 cp -a "$root/dist" "$lib/dist"
-rm -rf "$lib/dist/sim/web" 2>/dev/null || true
-find "$lib/dist" -name '*.map' -delete
+# Not on a board: the simulator's page and the benchmarks' own bundle (if a bench ran here).
+rm -rf "$lib/dist/sim/web" "$lib/dist/bench" 2>/dev/null || true
+find "$lib/dist" \( -name '*.map' -o -name '*.v8cache' -o -name '*.v8cache.*' \) -delete
 mkdir -p "$lib/build/native/linux-$node_arch"
 cp "$root/build/native/linux-$node_arch/gpiod.node" "$lib/build/native/linux-$node_arch/"
 cp "$root/boards.json" "$root/package.json" "$root/package-lock.json" "$lib/"

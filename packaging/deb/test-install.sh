@@ -1,7 +1,7 @@
 #!/bin/sh
 # Package test (CI, as root): install the amd64 .deb, check files, user, groups and permissions,
-# verify the unit, boot the installed lockd on the simulated board as the `lock` user until
-# "ready", then purge and check the machine is as it was. Usage: test-install.sh [path/to.deb]
+# verify the unit, boot the installed lockd (the production bundle) on the simulated board as the
+# `lock` user until "ready", twice (the first boot writes the code cache, the second loads it), then purge and check the machine is as it was. Usage: test-install.sh [path/to.deb]
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 deb=${1:-$(ls -t "$root"/build/deb/lock-firmware_*_"$(dpkg --print-architecture)".deb | head -1)}
@@ -19,7 +19,7 @@ trap cleanup EXIT
 
 echo "== files, user, groups, permissions"
 for f in /usr/bin/lockd /usr/bin/lockctl; do [ -x "$f" ] || fail "$f not executable"; done
-for f in /usr/lib/lock-firmware/dist/firmware/main.js /usr/lib/lock-firmware/boards.json /lib/systemd/system/lock-firmware.service; do
+for f in /usr/lib/lock-firmware/dist/bundle/start.cjs /usr/lib/lock-firmware/dist/bundle/lock.cjs /usr/lib/lock-firmware/dist/tools/lockctl.js /usr/lib/lock-firmware/boards.json /lib/systemd/system/lock-firmware.service; do
   [ -f "$f" ] || fail "$f missing"
 done
 arch=$(node -p process.arch)
@@ -28,7 +28,9 @@ for dev in typescript vitest eslint tsx; do [ ! -e "/usr/lib/lock-firmware/node_
 ! find /usr/lib/lock-firmware/dist -name '*.ts' ! -name '*.d.ts' | grep -q . || fail "TypeScript sources shipped"
 [ "$(stat -c '%U:%G %a' /etc/lock-firmware/lock.json)" = "root:lock 640" ] || fail "lock.json: $(stat -c '%U:%G %a' /etc/lock-firmware/lock.json)"
 [ "$(stat -c '%U %a' /var/lib/lock-firmware)" = "lock 700" ] || fail "state dir: $(stat -c '%U %a' /var/lib/lock-firmware)"
-[ "$(stat -c '%U' /usr/lib/lock-firmware/dist/firmware/main.js)" = root ] || fail "program files not owned by root"
+[ "$(stat -c '%U %a' /var/cache/lock-firmware)" = "lock 700" ] || fail "code cache dir: $(stat -c '%U %a' /var/cache/lock-firmware)"
+! find /usr/lib/lock-firmware -name '*.v8cache*' | grep -q . || fail "a code cache shipped"
+[ "$(stat -c '%U' /usr/lib/lock-firmware/dist/bundle/lock.cjs)" = root ] || fail "program files not owned by root"
 ! find /usr/lib/lock-firmware ! -type l -perm -o+w | grep -q . || fail "world-writable program files"
 uid=$(id -u lock)
 [ "$uid" -lt 1000 ] || fail "lock is not a system user (uid $uid)"
@@ -45,22 +47,32 @@ work=$(mktemp -d)
 chmod 755 "$work"
 echo '{ "stateDir": "/var/lib/lock-firmware", "logLevel": "info" }' >"$work/lock.json"
 chmod 644 "$work/lock.json"
-start=$(date +%s%N)
-env -u NOTIFY_SOCKET setpriv --reuid=lock --regid=lock --init-groups /usr/bin/lockd --json --board sim --config "$work/lock.json" >"$work/out" 2>&1 &
-pid=$!
-ready=""
-for _ in $(seq 1 600); do
-  if grep -q '"event":"ready"' "$work/out"; then ready=$(( ($(date +%s%N) - start) / 1000000 )); break; fi
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.1
-done
-[ -n "$ready" ] || { cat "$work/out" >&2; kill "$pid" 2>/dev/null || true; fail "lockd did not reach ready"; }
-echo "boot to ready: ${ready} ms (as $(ps -o user= -p "$pid"))"
-kill -TERM "$pid"
-status=0
-wait "$pid" || status=$?
-grep -q '"event":"stopped"' "$work/out" || { cat "$work/out" >&2; fail "lockd did not stop cleanly"; }
-[ "$status" = 0 ] || fail "lockd exited $status on SIGTERM"
+# lockd as the service starts it, minus systemd: the bundle, its code cache in /var/cache/lock-firmware.
+boot() { # $1: which boot (for the messages)
+  start=$(date +%s%N)
+  env -u NOTIFY_SOCKET -u LOCK_CODE_CACHE_DIR setpriv --reuid=lock --regid=lock --init-groups /usr/bin/lockd --json --board sim --config "$work/lock.json" >"$work/out" 2>&1 &
+  pid=$!
+  ready=""
+  for _ in $(seq 1 600); do
+    if grep -q '"event":"ready"' "$work/out"; then ready=$(( ($(date +%s%N) - start) / 1000000 )); break; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ -n "$ready" ] || { cat "$work/out" >&2; kill "$pid" 2>/dev/null || true; fail "lockd did not reach ready ($1 boot)"; }
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q ' /usr/lib/lock-firmware/dist/bundle/start.cjs ' || fail "lockd does not run the bundle: $(tr '\0' ' ' <"/proc/$pid/cmdline")"
+  echo "boot to ready, $1: ${ready} ms (as $(ps -o user= -p "$pid"), $(tr '\0' ' ' <"/proc/$pid/cmdline" | cut -d' ' -f1-4))"
+  kill -TERM "$pid"
+  status=0
+  wait "$pid" || status=$?
+  grep -q '"event":"stopped"' "$work/out" || { cat "$work/out" >&2; fail "lockd did not stop cleanly ($1 boot)"; }
+  [ "$status" = 0 ] || fail "lockd exited $status on SIGTERM ($1 boot)"
+}
+boot "first (compiles the bundle, writes the code cache)"
+cache=$(ls /var/cache/lock-firmware/lock.cjs.*.v8cache 2>/dev/null | head -1)
+[ -n "$cache" ] || fail "no code cache written in /var/cache/lock-firmware"
+[ "$(stat -c '%U %a' "$cache")" = "lock 600" ] || fail "code cache: $(stat -c '%U %a' "$cache")"
+echo "code cache: $(basename "$cache"), $(du -k "$cache" | cut -f1) KiB"
+boot "second (loads the code cache)"
 rm -rf "$work"
 
 echo "== dpkg --purge"
@@ -68,7 +80,7 @@ trap - EXIT
 dpkg --purge lock-firmware >/dev/null
 ! getent passwd lock >/dev/null || fail "user lock left behind"
 ! getent group lock >/dev/null || fail "group lock left behind"
-for p in /var/lib/lock-firmware /usr/lib/lock-firmware /etc/lock-firmware /usr/bin/lockd /lib/systemd/system/lock-firmware.service; do
+for p in /var/lib/lock-firmware /var/cache/lock-firmware /usr/lib/lock-firmware /etc/lock-firmware /usr/bin/lockd /lib/systemd/system/lock-firmware.service; do
   [ ! -e "$p" ] || fail "$p left behind"
 done
 groups_after=$(getent group gpio dialout i2c | cut -d: -f1 | sort | tr '\n' ' ')
