@@ -121,7 +121,7 @@ export async function benchResidentMemory(probe: string, root = process.cwd()): 
   const tsc = join(root, 'dist/firmware/main.js');
   const peer = shipped.entry !== tsc && existsSync(tsc) ? await run(tsc).catch(() => null) : null;
   const exports = Object.entries(shipped.env).map(([k, v]) => `${k}=${v} `).join('');
-  const how = `started as packaging/deb/lockd starts it: ${exports}node ${[...shipped.flags, relative(root, shipped.entry)].join(' ')}${first ? ', code cache written by a first boot' : ''}`;
+  const how = `started as packaging/deb/lockd starts it: ${exports}node ${[...shipped.flags, relative(root, shipped.entry)].join(' ')}${first ? ' (its code cache directory a temp one here, written by a first boot)' : ''}`;
   const parts = (s: Sample) => `anonymous ${mib(s.anon)} MiB, file-backed (the node binary) ${mib(s.file)} MiB, V8 heap ${mib(s.heapUsed)} of ${mib(s.heapTotal)} MiB, array buffers ${mib(s.arrayBuffers)} MiB`;
   const what = `${REVOCATIONS.toLocaleString('en')} revocations and ${GRANTS.toLocaleString('en')} grants`;
   return [
