@@ -2,7 +2,9 @@
 // bundle and saves the compiled code at exit (or 10 s after start); later boots load it instead of
 // parsing ~1 MB of JavaScript, which on a Pi Zero is most of the start-up time. V8 refuses a cache
 // made from other source or by another Node.js, and it is then rebuilt. The cache lives in
-// $LOCK_CODE_CACHE_DIR, else beside the bundle if writable, else in the system temp directory.
+// $LOCK_CODE_CACHE_DIR, else beside the bundle if writable, else in a private (0700, ours) folder of
+// the system temp directory. A cache file is loaded only if this user owns it and nobody else can
+// write it: compiled code planted by another local user is never run.
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -11,15 +13,16 @@ const vm = require('node:vm');
 const Module = require('node:module');
 
 const file = path.join(__dirname, 'lock.cjs');
-const cacheFile = path.join(cacheDir(), `lock.cjs.${process.version}.v8cache`);
+const dir = cacheDir();
+const cacheFile = dir && path.join(dir, `lock.cjs.${process.version}.v8cache`);
 let cachedData;
 try {
-  cachedData = fs.readFileSync(cacheFile);
+  cachedData = cacheFile && ours(fs.lstatSync(cacheFile)) ? fs.readFileSync(cacheFile) : undefined;
 } catch {
   cachedData = undefined;
 }
 const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
-if (!cachedData || script.cachedDataRejected) {
+if (cacheFile && (!cachedData || script.cachedDataRejected)) {
   let saved = false;
   const save = () => {
     if (saved) return;
@@ -41,12 +44,31 @@ bundle.paths = Module._nodeModulePaths(__dirname);
 process.argv[1] = file; // the bundle's "am I the entry point" check
 script.runInThisContext().call(bundle.exports, bundle.exports, Module.createRequire(file), bundle, file, __dirname);
 
+/** Where the cache lives, or null (no cache) when the only place left is not private to this user. */
 function cacheDir() {
   if (process.env.LOCK_CODE_CACHE_DIR) return process.env.LOCK_CODE_CACHE_DIR;
   try {
     fs.accessSync(__dirname, fs.constants.W_OK);
     return __dirname;
   } catch {
-    return os.tmpdir();
+    const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+    const own = path.join(os.tmpdir(), `lock-firmware-cache-${uid}`);
+    try {
+      fs.mkdirSync(own, { mode: 0o700 });
+    } catch {
+      // there already (checked next), or not possible
+    }
+    try {
+      const stat = fs.lstatSync(own);
+      return stat.isDirectory() && ours(stat) ? own : null;
+    } catch {
+      return null;
+    }
   }
+}
+
+/** A regular file or folder (not a link) this user owns and no one else may write to. */
+function ours(stat) {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : stat.uid;
+  return (stat.isFile() || stat.isDirectory()) && stat.uid === uid && (stat.mode & 0o022) === 0;
 }

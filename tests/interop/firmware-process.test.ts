@@ -2,7 +2,8 @@
 // with `access` and `mqtt` configured, against a real Mosquitto. It comes online, publishes its
 // signed boot event, takes a revocation list, and says offline on SIGTERM. Waits on messages, not sleeps.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -98,6 +99,26 @@ describe.skipIf(missingTools)('the firmware process on a broker', () => {
     } finally {
       lock.kill('SIGKILL');
       await new Promise<void>((r) => app.end(true, {}, () => r()));
+    }
+  }, 60_000);
+
+  it('bundle: a code cache another user could have planted (a link, here to a pipe that would block any read) is never loaded', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'lock-cache-'));
+    const fifo = join(cache, 'planted');
+    execFileSync('mkfifo', [fifo]);
+    symlinkSync(fifo, join(cache, `lock.cjs.${process.version}.v8cache`));
+    const lock = spawn(process.execPath, [join(bundleDir, 'start.cjs'), '--board', 'sim', '--json'], { env: { ...process.env, IS_TEST_MODE: '', LOCK_CODE_CACHE_DIR: cache }, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no ready line: the planted cache was read')), 30_000);
+        createInterface({ input: lock.stdout! }).on('line', (line) => {
+          if (!line.includes('"event":"ready"')) return;
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    } finally {
+      lock.kill('SIGKILL');
     }
   }, 60_000);
 });
