@@ -57,14 +57,15 @@ cp "$root/packaging/deb/lock-firmware.service" "$stage/lib/systemd/system/"
 for doc in INSTALL.md HARDWARE.md; do [ -f "$root/docs/$doc" ] && cp "$root/docs/$doc" "$stage/usr/share/doc/lock-firmware/"; done
 cp "$root/packaging/deb/postinst" "$root/packaging/deb/prerm" "$root/packaging/deb/postrm" "$stage/DEBIAN/"
 printf '/etc/lock-firmware/lock.json\n/etc/default/lock-firmware\n' >"$stage/DEBIAN/conffiles"
-# Node >= 20.15: the firmware uses zlib.crc32 (added in 20.15.0).
+# Node >= 20.15: the firmware uses zlib.crc32 (added in 20.15.0). tzdata: time zones are read from /usr/share/zoneinfo
+# (without it the lock falls back to ICU, about 8 MiB more resident).
 installed_kb=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)
 cat >"$stage/DEBIAN/control" <<CONTROL
 Package: lock-firmware
 Version: $version
 Architecture: $deb_arch
 Maintainer: open-lock-firmware maintainers <maintainers@invalid>
-Depends: nodejs (>= 20.15), adduser, systemd
+Depends: nodejs (>= 20.15), adduser, systemd, tzdata
 Installed-Size: $installed_kb
 Section: misc
 Priority: optional
