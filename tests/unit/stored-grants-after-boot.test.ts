@@ -3,7 +3,13 @@
 // against an unverified grant and nothing waiting is shadowed or bypassed.
 import { describe, expect, it } from 'vitest';
 import { AccessCore, DEFAULT_ACCESS } from '../../firmware/access/core.js';
-import { MemoryStore, StoreError } from '../../firmware/store/store.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileStore } from '../../firmware/store/file-store.js';
+import { type AccessStore, MemoryStore, StoreError } from '../../firmware/store/store.js';
+import { nodeStorage } from '../../hal/node/storage.js';
+import type { Storage } from '../../hal/ports/storage.js';
 import { seededRandom } from '../../hal/node/random.js';
 import type { RandomSource } from '../../hal/ports/random.js';
 import { mintGrant, mintRevocations, present, testKey } from '../../tools/lib/mint.js';
@@ -17,7 +23,7 @@ const digest = (n: number) => new Uint8Array(32).fill(n);
 const cti = (n: number) => new Uint8Array(16).fill(n);
 const challenge = new Uint8Array(32).fill(7);
 
-function coreOn(store: MemoryStore): { core: AccessCore; dropped: { id: string; reason: string }[] } {
+function coreOn(store: AccessStore): { core: AccessCore; dropped: { id: string; reason: string }[] } {
   const random: RandomSource = { ...seededRandom(1), bytes: (n) => (n === 32 ? challenge : seededRandom(2).bytes(n)) };
   const core = new AccessCore({ ...DEFAULT_ACCESS, lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey] }, { clock: new ManualClock(NOW), random, store });
   const dropped: { id: string; reason: string }[] = [];
@@ -128,5 +134,34 @@ describe('stored grants after a boot', () => {
     expect(core.storeGrant([newer]).ok).toBe(true);
     expect(core.verifyStoredGrants()).toBe(0);
     expect([...store.loadGrants().values()].map((c) => Buffer.from(c[0]!).toString('hex'))).toEqual([Buffer.from(newer).toString('hex')]);
+  });
+
+  it('a FileStore whose grants file the card cannot read: a StoreError, so the owner still opens and stored codes are store-failure', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grants-eio-'));
+    const first = new FileStore(dir);
+    expect(coreOn(first).core.storeGrant([pin(1)]).ok).toBe(true);
+    first.close();
+    const grantFds = new Set<number>();
+    const storage: Storage = {
+      ...nodeStorage,
+      openSync: (path, flags, mode) => {
+        const fd = nodeStorage.openSync(path, flags, mode);
+        if (path.endsWith('/grants')) grantFds.add(fd);
+        return fd;
+      },
+      readSync: (fd, buffer, offset, length, position) => {
+        if (grantFds.has(fd)) throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+        return nodeStorage.readSync(fd, buffer, offset, length, position);
+      },
+    };
+    const store = new FileStore(dir, storage);
+    expect(() => store.loadGrants()).toThrow(StoreError);
+    const { core } = coreOn(store);
+    core.issueChallenge();
+    const own = mintGrant(owner, { aud: LOCK, cti: cti(7), role: 'owner', holderKey: phone.publicKey });
+    expect(core.decide(present([own], phone, LOCK, challenge, cti(7)))).toMatchObject({ allow: true });
+    expect(core.decideCredential(digest(1), 'pin')).toMatchObject({ allow: false, reason: 'store-failure' });
+    expect(core.faults).toBe(0);
+    store.close();
   });
 });
