@@ -186,6 +186,37 @@ describe.skipIf(missingTools)('MQTT sync with Mosquitto', () => {
     expect(seen.filter((t) => t.startsWith('locks/front-door/'))).toEqual([]);
   }, 60_000);
 
+  it('a backlog the card cannot read: publishing it is a counted fault, the lock keeps deciding, and once the read works every event goes out in order', async () => {
+    const offline = await lockOnLink('front-door', 'front-secret', { offline: true });
+    for (let i = 0; i < 1_000; i++) offline.outbox.append('battery', new Map([['n', i]])); // over 128 KiB: boot reads only its last 64 KiB
+    await offline.stop();
+    // Reads of the outbox's first 16 KiB fail (a bad sector there), until healed.
+    const sector = { bad: true };
+    const outboxFds = new Set<number>();
+    const storage = {
+      ...nodeStorage,
+      openSync: (path: string, flags: string, mode?: number) => {
+        const fd = nodeStorage.openSync(path, flags, mode);
+        if (path.endsWith('/outbox')) outboxFds.add(fd);
+        return fd;
+      },
+      readSync: (fd: number, buffer: Uint8Array, offset: number, length: number, position: number) => {
+        if (sector.bad && outboxFds.has(fd) && position < 16 * 1024) throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+        return nodeStorage.readSync(fd, buffer, offset, length, position);
+      },
+    };
+    const app = await ownerApp(offline.identity);
+    const lock = await lockOnLink('front-door', 'front-secret', { dir: offline.dir, storage });
+    await waitFor(() => lock.link.connected && lock.lock.faults.countOf('EIO') > 0, 'a counted read fault');
+    expect(lock.core.decide(new Uint8Array([0xa0]))).toMatchObject({ allow: false, reason: 'malformed' }); // still deciding
+    sector.bad = false;
+    lock.outbox.append('battery', new Map([['n', 1_000]])); // the next event: the link reads the backlog now
+    await waitFor(() => app.events.filter((e) => e.type === 'battery').length >= 1_001, 'every battery event', 60_000);
+    const seqs = app.events.filter((e) => e.type === 'battery').map((e) => e.seq);
+    expect(seqs.slice(0, 1_001)).toEqual([...seqs.slice(0, 1_001)].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(1_001);
+  }, 90_000);
+
   it('3,000 events queued offline, the broker killed with -9 mid-stream: the lock lets each go only on its acknowledgement, resumes after the restart, and the owner sees them in order', async () => {
     // Queued while the lock had no broker, then the lock restarts with one (the same state directory).
     const offline = await lockOnLink('front-door', 'front-secret', { offline: true });
