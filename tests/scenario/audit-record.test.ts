@@ -2,11 +2,12 @@
 // accesses name their grant and role whenever the lock knows them, and offline codes carry the id
 // of the documented form (docs/PROTOCOL.md §9, §11). Read from the lock's own signed outbox.
 import { createHmac } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { offlineCode, pinDigest } from '../../firmware/keypad/codes.js';
 import { handleHaCommand } from '../../firmware/sync/home-assistant.js';
 import { mintCommand, mintGrant, mintHeartbeat, mintRevocations, present, testKey } from '../../tools/lib/mint.js';
-import { outboxEvents, type SimLock, startSimLock } from '../helpers/sim-lock.js';
+import { outboxEvents, type SimLock } from '../helpers/sim-lock.js';
+import { frontDoor, locksClosedAfterEach } from '../helpers/sim-lock-each.js';
 
 const LOCK = 'front-door';
 const SECRET = new Uint8Array(32).fill(0x42);
@@ -16,18 +17,10 @@ const MON_1000 = Date.parse('2026-06-01T08:00:00Z');
 const S = Math.floor(MON_1000 / 1000);
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-let lock: SimLock | null = null;
-afterEach(async () => {
-  await lock?.close();
-  lock = null;
-});
+const startLock = locksClosedAfterEach();
 
 async function start() {
-  lock = await startSimLock({
-    startMs: MON_1000,
-    config: { autoRelockMs: 10_000 },
-    access: { lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey], keypadSecret: SECRET },
-  });
+  const lock = await startLock(frontDoor(owner.publicKey, SECRET));
   return { l: lock, sync: lock.running.inbound! };
 }
 

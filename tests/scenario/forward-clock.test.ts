@@ -2,10 +2,11 @@
 // wall clock that jumps ahead of the monotonic clock (a spoofed NTP) opens nothing the jump alone
 // would open, the owner is told in a signed event, a reboot does not launder the jump, and a signed
 // heartbeat confirming the new time restores it. A clock set back is reported too.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pinDigest } from '../../firmware/keypad/codes.js';
 import { mintGrant, mintHeartbeat, testKey } from '../../tools/lib/mint.js';
-import { outboxEvents, type SimLock, startSimLock } from '../helpers/sim-lock.js';
+import { outboxEvents, type SimLock } from '../helpers/sim-lock.js';
+import { frontDoor, locksClosedAfterEach } from '../helpers/sim-lock-each.js';
 
 const LOCK = 'front-door';
 const SECRET = new Uint8Array(32).fill(0x42);
@@ -16,18 +17,10 @@ const PIN_SAT = '606060';
 const PIN_ANY = '121212';
 const PIN_TUE = '343434'; // valid until Tuesday
 
-let lock: SimLock | null = null;
-afterEach(async () => {
-  await lock?.close();
-  lock = null;
-});
+const startLock = locksClosedAfterEach();
 
 async function start() {
-  lock = await startSimLock({
-    startMs: MON_1000,
-    config: { autoRelockMs: 10_000 },
-    access: { lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey], keypadSecret: SECRET },
-  });
+  const lock = await startLock(frontDoor(owner.publicKey, SECRET));
   expect(lock.core!.applyHeartbeat(mintHeartbeat(owner, { time: MON_1000 / 1000, seq: 0, aud: LOCK })).ok).toBe(true);
   grants(lock);
   return lock;

@@ -1,11 +1,12 @@
 // The adversarial review's keypad and remote findings (issue 13), on the simulated board: a guest's
 // own PIN resets no guess budget, Home Assistant has its own budget and answers every refused code
 // alike, and the remote paths honour the mode and report what the bolt really did.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pinDigest } from '../../firmware/keypad/codes.js';
 import { handleHaCommand } from '../../firmware/sync/home-assistant.js';
 import { type ClaimsInput, mintCommand, mintGrant, mintHeartbeat, testKey } from '../../tools/lib/mint.js';
-import { outboxEvents, type SimLock, startSimLock } from '../helpers/sim-lock.js';
+import { outboxEvents, type SimLock } from '../helpers/sim-lock.js';
+import { frontDoor, locksClosedAfterEach } from '../helpers/sim-lock-each.js';
 
 const LOCK = 'front-door';
 const SECRET = new Uint8Array(32).fill(0x42);
@@ -15,18 +16,10 @@ const PIN_OWNER = '731106';
 const MON_1000 = Date.parse('2026-06-01T08:00:00Z');
 const HA = { lockId: LOCK, name: 'Front door', unlockNeedsCode: true };
 
-let lock: SimLock | null = null;
-afterEach(async () => {
-  await lock?.close();
-  lock = null;
-});
+const startLock = locksClosedAfterEach();
 
 async function start() {
-  lock = await startSimLock({
-    startMs: MON_1000,
-    config: { autoRelockMs: 10_000 },
-    access: { lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey], keypadSecret: SECRET },
-  });
+  const lock = await startLock(frontDoor(owner.publicKey, SECRET));
   expect(lock.core!.applyHeartbeat(mintHeartbeat(owner, { time: Math.floor(MON_1000 / 1000), seq: 0, aud: LOCK })).ok).toBe(true);
   return lock;
 }

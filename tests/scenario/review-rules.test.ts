@@ -1,22 +1,19 @@
 // Rules the review found no test for (issue 13), on the simulated board: passage mode refuses a
 // supervised visit, and a use is committed durably before the bolt moves, so a storage fault
 // refuses (`store-failure`) instead of opening.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AccessCore } from '../../firmware/access/core.js';
 import { pinDigest } from '../../firmware/keypad/codes.js';
 import { type AccessStore, StoreError } from '../../firmware/store/store.js';
 import { mintCommand, mintGrant, mintHeartbeat } from '../../tools/lib/mint.js';
 import { DELIVERY_CONFIG, LOCK, MON_1000, owner, phone, SECRET, visit, watch, ZONE } from '../helpers/delivery.js';
-import { type SimLock, startSimLock } from '../helpers/sim-lock.js';
+import type { SimLock } from '../helpers/sim-lock.js';
+import { locksClosedAfterEach } from '../helpers/sim-lock-each.js';
 
-let lock: SimLock | null = null;
-afterEach(async () => {
-  await lock?.close();
-  lock = null;
-});
+const startLock = locksClosedAfterEach();
 
 async function start() {
-  lock = await startSimLock({
+  const lock = await startLock({
     startMs: MON_1000,
     config: { autoRelockMs: 30_000, delivery: DELIVERY_CONFIG },
     access: { lockId: LOCK, timeZone: ZONE, ownerKeys: [owner.publicKey], keypadSecret: SECRET },
