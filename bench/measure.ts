@@ -60,24 +60,27 @@ export interface Latency {
   otherThreads: number;
 }
 
+/** Per-sample clocks of each subject, written by `samplePass`. */
+interface Samples {
+  cpu: Float64Array[];
+  processCpu: Float64Array[];
+  wall: Float64Array[];
+  preempted: number[];
+  otherThreads: number[];
+}
+
+function newSamples(subjects: number, samples: number): Samples {
+  const arrays = () => Array.from({ length: subjects }, () => new Float64Array(samples));
+  return { cpu: arrays(), processCpu: arrays(), wall: arrays(), preempted: new Array<number>(subjects).fill(0), otherThreads: new Array<number>(subjects).fill(0) };
+}
+
 /**
- * Per-sample latency of each subject, alternating sample by sample (so machine load hits them
- * alike). `before` runs untimed before each sample (e.g. issuing a challenge). The setup's garbage
- * is collected first (when run with --expose-gc), so no sample pays for it.
+ * One pass of `into.cpu[0].length` samples of every subject, alternating sample by sample. The
+ * warm-up and the measurement run this same function, so the sampling loop and the clocks it
+ * calls (process.cpuUsage) are as warm as the subjects when the measured pass starts.
  */
-export function sampleLatencies(samples: number, subjects: readonly { run: () => void; before?: () => void }[], warmup = 200): Latency[] {
-  const cpu = subjects.map(() => new Float64Array(samples));
-  const processCpu = subjects.map(() => new Float64Array(samples));
-  const wall = subjects.map(() => new Float64Array(samples));
-  const preempted = subjects.map(() => 0);
-  const otherThreads = subjects.map(() => 0);
-  for (let i = 0; i < warmup; i++) {
-    for (const s of subjects) {
-      s.before?.();
-      s.run();
-    }
-  }
-  globalThis.gc?.();
+function samplePass(subjects: readonly Subject[], into: Samples): void {
+  const samples = into.cpu[0]!.length;
   for (let i = 0; i < samples; i++) {
     for (let k = 0; k < subjects.length; k++) {
       const s = subjects[k]!;
@@ -90,20 +93,47 @@ export function sampleLatencies(samples: number, subjects: readonly { run: () =>
       const c1 = process.cpuUsage(c0);
       const w = performance.now() - w0;
       const c = (c1.user + c1.system) / 1000;
-      cpu[k]![i] = Math.min(c, w);
-      processCpu[k]![i] = c;
-      wall[k]![i] = w;
-      if (w - c > 0.05) preempted[k]!++;
-      if (c > w) otherThreads[k]!++;
+      into.cpu[k]![i] = Math.min(c, w);
+      into.processCpu[k]![i] = c;
+      into.wall[k]![i] = w;
+      if (w - c > 0.05) into.preempted[k]!++;
+      if (c > w) into.otherThreads[k]!++;
     }
   }
+}
+
+export interface Subject {
+  run: () => void;
+  /** Runs untimed before each sample (e.g. issuing a challenge). */
+  before?: () => void;
+}
+
+/**
+ * Per-sample latency of each subject, alternating sample by sample (so machine load hits them
+ * alike). Every sample taken is kept and reported; the order before them only keeps what is not
+ * the code out of them:
+ * 1. the setup's garbage is collected first (when run with --expose-gc): a full collection moves
+ *    objects and leaves the caches cold, and the first dozens of samples after it ran 2-4x slower,
+ *    enough to set a p99 of 3,000 samples on their own;
+ * 2. then `warmup` samples of every subject through the same loop, thrown away: V8 tiers a
+ *    function up to optimised code only after thousands of calls, and with 200 calls of warm-up
+ *    (`node --trace-opt`) the decision's own functions (decideUnsafe, verifyChain, checkLinks)
+ *    and process.cpuUsage were still being compiled during the first 1,000 samples. A lock runs
+ *    for days: its steady state is what is measured;
+ * 3. then the `samples` that are measured and returned, all of them.
+ */
+export function sampleLatencies(samples: number, subjects: readonly Subject[], warmup = 5000): Latency[] {
+  globalThis.gc?.();
+  if (warmup > 0) samplePass(subjects, newSamples(subjects.length, warmup));
+  const measured = newSamples(subjects.length, samples);
+  samplePass(subjects, measured);
   const sorted = (xs: Float64Array) => Array.from(xs.sort());
   return subjects.map((_, k) => ({
-    cpu: sorted(cpu[k]!),
-    processCpu: sorted(processCpu[k]!),
-    wall: sorted(wall[k]!),
-    preempted: preempted[k]!,
-    otherThreads: otherThreads[k]!,
+    cpu: sorted(measured.cpu[k]!),
+    processCpu: sorted(measured.processCpu[k]!),
+    wall: sorted(measured.wall[k]!),
+    preempted: measured.preempted[k]!,
+    otherThreads: measured.otherThreads[k]!,
   }));
 }
 
