@@ -222,12 +222,8 @@ function scalarAt(bytes: Uint8Array, at: number): unknown {
       scalarEnd = start + arg;
       return bytes.subarray(start, scalarEnd);
     case 3: {
-      let text = '';
-      for (let i = start; i < start + arg; i++) {
-        const c = bytes[i]!;
-        if (c >= 0x80) return NOT_FLAT;
-        text += String.fromCharCode(c);
-      }
+      const text = asciiAt(bytes, start, arg);
+      if (text === null) return NOT_FLAT;
       scalarEnd = start + arg;
       return text;
     }
@@ -236,6 +232,31 @@ function scalarAt(bytes: Uint8Array, at: number): unknown {
     default:
       return NOT_FLAT;
   }
+}
+
+/**
+ * Short texts read before (a lock id, a message type), so the same text is the same string each
+ * time, built once, not a character at a time on every decision. Bounded: the first KNOWN_TEXTS
+ * texts stay; any other is built each time it is read.
+ */
+const knownTexts: string[] = [];
+const KNOWN_TEXTS = 32;
+const KNOWN_TEXT_MAX = 64;
+
+/** The text of the `n` bytes at `at` when all are ASCII, else null. */
+export function asciiAt(bytes: Uint8Array, at: number, n: number): string | null {
+  for (let i = at; i < at + n; i++) if (bytes[i]! >= 0x80) return null;
+  for (const known of knownTexts) if (known.length === n && sameAscii(known, bytes, at)) return known;
+  let text = '';
+  for (let i = at; i < at + n; i++) text += String.fromCharCode(bytes[i]!);
+  if (knownTexts.length < KNOWN_TEXTS && n <= KNOWN_TEXT_MAX) knownTexts.push(text);
+  return text;
+}
+
+/** Does `text` (ASCII) equal the bytes at `at`? */
+export function sameAscii(text: string, bytes: Uint8Array, at: number): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== bytes[at + i]) return false;
+  return true;
 }
 
 /**

@@ -2,9 +2,10 @@
 // each later link by the key its parent delegated to (the parent's cnf); every child may only
 // narrow its parent: time, schedule, roles, uses, depth, and obligations it must keep.
 import { checkTrustedKey, type Ed25519Verifier } from './ed25519.js';
-import { type Claims, parseClaims, type Obligations } from './grant.js';
+import { type Claims, NO_OBLIGATIONS, parseClaims, type Obligations } from './grant.js';
 import { openSigned, TYP } from './messages.js';
 import { scheduleWithin } from './schedule.js';
+import { sameBytes } from '../util/bytes.js';
 
 export interface Link {
   signer: Uint8Array;
@@ -13,7 +14,7 @@ export interface Link {
 
 export type ChainRefusal = 'malformed' | 'too-large' | 'bad-signature' | 'unsupported-alg' | 'unknown-issuer' | 'broken-chain' | 'delegation-widens' | 'not-a-grant' | 'bad-issuer-key';
 
-const equal = (a: Uint8Array | null, b: Uint8Array | null) => a !== null && b !== null && Buffer.compare(a, b) === 0;
+const equal = (a: Uint8Array | null, b: Uint8Array | null) => a !== null && b !== null && sameBytes(a, b);
 
 /**
  * Links already verified, by their exact bytes. Grants and delegations are presented again and
@@ -23,26 +24,27 @@ const equal = (a: Uint8Array | null, b: Uint8Array | null) => a !== null && b !=
  * a miss). Only successes are kept; bounded, oldest out first.
  */
 export class VerifiedLinks {
-  private readonly links = new Map<number, { bytes: Uint8Array; link: Link }>();
+  /** Each entry keeps the answer it gives (one object, shared by every hit: nothing allocated on a hit). */
+  private readonly links = new Map<number, { bytes: Uint8Array; hit: { ok: true; link: Link } }>();
   private readonly seed = (Math.random() * 0x1_0000_0000) >>> 0;
   constructor(private readonly capacity = 1024) {}
 
   open(bytes: Uint8Array, verifier: Ed25519Verifier): { ok: true; link: Link } | { ok: false; reason: ChainRefusal } {
     const id = this.capacity === 0 ? 0 : hashBytes(bytes, this.seed);
     const known = this.links.get(id);
-    if (known && Buffer.compare(known.bytes, bytes) === 0) return { ok: true, link: known.link };
+    if (known && sameBytes(known.bytes, bytes)) return known.hit;
     const opened = openSigned(bytes, TYP.grant, verifier);
     if (!opened.ok) return { ok: false, reason: opened.reason === 'wrong-type' ? 'malformed' : opened.reason };
     const claims = parseClaims(opened.value.payload);
     if (!claims.ok) return { ok: false, reason: 'malformed' };
     // A delegate becomes an issuer: its key is checked as an owner key is (canonical, not small-order, torsion-free).
     if (claims.value.delegation && checkTrustedKey(claims.value.holderKey!)) return { ok: false, reason: 'bad-issuer-key' };
-    const link = { signer: opened.value.signer, claims: claims.value };
-    if (this.capacity === 0) return { ok: true, link };
+    const hit = { ok: true as const, link: { signer: opened.value.signer, claims: claims.value } };
+    if (this.capacity === 0) return hit;
     this.links.delete(id);
     if (this.links.size >= this.capacity) this.links.delete(this.links.keys().next().value!);
-    this.links.set(id, { bytes: new Uint8Array(bytes), link });
-    return { ok: true, link };
+    this.links.set(id, { bytes: new Uint8Array(bytes), hit });
+    return hit;
   }
 }
 
@@ -127,5 +129,6 @@ export function effectiveObligations(links: readonly Link[]): Obligations {
     const r = claims.obligations.relockWithinS;
     if (r !== null) relock = relock === null ? r : Math.min(relock, r);
   }
-  return { record, relockWithinS: relock };
+  // None (most grants): the one shared value every refusal carries too, nothing allocated.
+  return record || relock !== null ? { record, relockWithinS: relock } : NO_OBLIGATIONS;
 }

@@ -7,6 +7,7 @@ import type { Clock } from '../../hal/ports/clock.js';
 import type { RandomSource } from '../../hal/ports/random.js';
 import { type AccessStore, StoreError } from '../store/store.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
+import { DEFAULT_LIMITS } from './cbor.js';
 import { ChallengeBook } from './challenges.js';
 import { effectiveObligations, type Link, VerifiedLinks, verifyChain } from './chain.js';
 import { GrantStore, linkId } from './grant-store.js';
@@ -17,6 +18,7 @@ import { type Command, type Heartbeat, openSigned, parsePresentation, parseProof
 import { inSchedule } from './schedule.js';
 import { SignedState } from './signed-state.js';
 import { TrustedTime } from './trusted-time.js';
+import { sameBytes } from '../util/bytes.js';
 import { toHex as hex } from '../util/hex.js';
 import { type CommandReason, type GrantStoreReason, KeyFault } from '../reasons.js';
 import {
@@ -43,7 +45,10 @@ export class AccessCore {
   private readonly verifier: Ed25519Verifier;
   private readonly owners: readonly Uint8Array[];
   /** Is `key` one of the owner keys? Byte compares, no strings: it runs on every decision. */
-  private readonly isOwner = (key: Uint8Array): boolean => this.owners.some((owner) => Buffer.compare(owner, key) === 0);
+  private readonly isOwner = (key: Uint8Array): boolean => {
+    for (const owner of this.owners) if (sameBytes(owner, key)) return true;
+    return false;
+  };
   private readonly time: TrustedTime;
   /** The revocation list and heartbeat in force, and remote-command checks (signed-state.ts). */
   private readonly signed: SignedState;
@@ -230,10 +235,11 @@ export class AccessCore {
     if (this.held.supersedes(links)) return deny('grant-superseded', grant);
 
     if (!leaf.holderKey) return deny('holder-proof-missing', grant);
-    const proof = openSigned(parsed.value.proof, TYP.proof, this.verifier);
-    if (!proof.ok || Buffer.compare(proof.value.signer, leaf.holderKey) !== 0) return deny('bad-proof', grant);
+    // Read at once, nothing of it kept: views into the presentation, not copies (openSigned `copy`).
+    const proof = openSigned(parsed.value.proof, TYP.proof, this.verifier, DEFAULT_LIMITS, false);
+    if (!proof.ok || !sameBytes(proof.value.signer, leaf.holderKey)) return deny('bad-proof', grant);
     const claims = parseProof(proof.value.payload);
-    if (!claims || claims.aud !== this.config.lockId || Buffer.compare(claims.cti, leaf.cti) !== 0) return deny('bad-proof', grant);
+    if (!claims || claims.aud !== this.config.lockId || !sameBytes(claims.cti, leaf.cti)) return deny('bad-proof', grant);
     const challenge = this.challenges.take(claims.challenge);
     if (challenge) return deny(challenge, grant);
 

@@ -1,7 +1,7 @@
 // COSE_Sign1 (RFC 9052 §4.2) with EdDSA (alg -8) only: decoding under bounds, the Sig_structure
 // that is signed, and encoding for the tools that mint messages.
 import { Tag } from 'cbor-x';
-import { type CborLimits, DEFAULT_LIMITS, decodeScanned, encodeDeterministic, headArg, headEnd, readHead, scanCbor } from './cbor.js';
+import { asciiAt, type CborLimits, DEFAULT_LIMITS, decodeScanned, encodeDeterministic, headArg, headEnd, readHead, sameAscii, scanCbor } from './cbor.js';
 
 export const ALG_EDDSA = -8;
 export const HEADER_ALG = 1;
@@ -27,18 +27,31 @@ export type Decoded<T, R> = { ok: true; value: T } | { ok: false; reason: R };
 /**
  * Decode a tagged COSE_Sign1. Structure only: no policy, no signature check. Never throws. The
  * message is copied once; the byte strings returned are views into that copy (nothing the caller
- * does to `bytes` afterwards reaches them).
+ * does to `bytes` afterwards reaches them). With `copy` false they are views into `bytes` itself:
+ * for a caller that reads the message at once and keeps nothing of it (the holder proof of a
+ * decision), so that nothing is copied on every decision.
  */
-export function decodeSign1(bytes: Uint8Array, limits: CborLimits = DEFAULT_LIMITS): Decoded<Sign1, CoseRefusal> {
+export function decodeSign1(bytes: Uint8Array, limits: CborLimits = DEFAULT_LIMITS, copy = true): Decoded<Sign1, CoseRefusal> {
   // A tag other than 18 up front (COSE_Sign is 98, COSE_Mac0 17...) is another COSE message.
   if (bytes.length > 0 && bytes[0]! >> 5 === 6 && bytes[0] !== 0xc0 + TAG_COSE_SIGN1) return { ok: false, reason: 'not-sign1' };
   const scan = scanCbor(bytes, limits);
   if (scan === 'too-large') return { ok: false, reason: 'too-large' };
   if (scan) return { ok: false, reason: 'malformed' };
-  const own = privateCopy(bytes);
-  const parts = readParts(own) ?? decodeParts(own);
-  if (typeof parts === 'string') return { ok: false, reason: parts };
-  const [protectedBytes, unprotectedHeader, payload, signature] = parts;
+  const own = copy ? privateCopy(bytes) : bytes;
+  let protectedBytes: Uint8Array;
+  let unprotectedHeader: ReadonlyMap<unknown, unknown>;
+  let payload: Uint8Array;
+  let signature: Uint8Array;
+  if (readParts(own)) {
+    protectedBytes = own.subarray(partAt[0], partAt[1]);
+    unprotectedHeader = NO_HEADERS;
+    payload = own.subarray(partAt[2], partAt[3]);
+    signature = own.subarray(partAt[4], partAt[5]);
+  } else {
+    const parts = decodeParts(own);
+    if (typeof parts === 'string') return { ok: false, reason: parts };
+    [protectedBytes, unprotectedHeader, payload, signature] = parts;
+  }
   // Our profile's header is read in place; any other goes through the scan and the decoder.
   let protectedHeader: unknown = ourHeader(protectedBytes);
   if (protectedHeader === null) {
@@ -67,25 +80,27 @@ type Parts = [protectedBytes: Uint8Array, unprotectedHeader: ReadonlyMap<unknown
 /** The empty unprotected header every message of ours has, shared (read-only). */
 const NO_HEADERS: ReadonlyMap<unknown, unknown> = new Map();
 
+/** Where `readParts` found the parts last: [start, end) of the protected header, the payload, the signature. */
+const partAt = [0, 0, 0, 0, 0, 0];
+
 /**
- * The four parts of scanned bytes in the shape every message of ours has, 18([bytes, {}, bytes,
- * bytes]), read from their heads without a decoder; null for any other shape (decodeParts then
- * judges it).
+ * Is `own` (scanned bytes) in the shape every message of ours has, 18([bytes, {}, bytes, bytes])?
+ * Read from the heads without a decoder, the parts' offsets left in `partAt`; false for any other
+ * shape (decodeParts then judges it).
  */
-function readParts(own: Uint8Array): Parts | null {
-  if (readHead(own, 0) !== 6 || readHead(own, headEnd()) !== 4 || headArg() !== 4) return null;
-  let at = headEnd();
-  const bytesAt = (): Uint8Array | null => {
-    if (readHead(own, at) !== 2) return null;
-    at = headEnd() + headArg();
-    return own.subarray(headEnd(), at);
-  };
-  const protectedBytes = bytesAt();
-  if (protectedBytes === null || readHead(own, at) !== 5 || headArg() !== 0) return null;
-  at = headEnd();
-  const payload = bytesAt();
-  const signature = payload && bytesAt();
-  return payload && signature ? [protectedBytes, NO_HEADERS, payload, signature] : null;
+function readParts(own: Uint8Array): boolean {
+  if (readHead(own, 0) !== 6 || readHead(own, headEnd()) !== 4 || headArg() !== 4) return false;
+  const afterProtected = bytesAt(own, headEnd(), 0);
+  if (afterProtected < 0 || readHead(own, afterProtected) !== 5 || headArg() !== 0) return false;
+  const afterPayload = bytesAt(own, headEnd(), 2);
+  return afterPayload >= 0 && bytesAt(own, afterPayload, 4) >= 0;
+}
+
+/** The byte string at `at`: its content's offsets into partAt[slot], partAt[slot + 1]; returns its end, or -1 if it is not one. */
+function bytesAt(own: Uint8Array, at: number, slot: number): number {
+  if (readHead(own, at) !== 2) return -1;
+  partAt[slot] = headEnd();
+  return (partAt[slot + 1] = headEnd() + headArg());
 }
 
 /** The four parts through the decoder (a non-empty unprotected header), or why it is not a COSE_Sign1. */
@@ -107,14 +122,15 @@ function decodeParts(own: Uint8Array): Parts | 'malformed' | 'not-sign1' {
 /**
  * Our profile: alg EdDSA and a 32-byte kid (the signer's public key), both protected. The protected
  * header holds exactly alg, kid and typ, deterministically encoded (so no `crit`, no parameter we
- * would ignore); the unprotected header is empty.
+ * would ignore); the unprotected header is empty. The key is a copy, or with `copy` false the kid
+ * itself (a view into the message, for a caller that keeps nothing of it).
  */
-export function signerOf(message: Sign1): Decoded<Uint8Array, 'unsupported-alg' | 'no-kid' | 'bad-header'> {
+export function signerOf(message: Sign1, copy = true): Decoded<Uint8Array, 'unsupported-alg' | 'no-kid' | 'bad-header'> {
   if (message.protectedHeader.get(HEADER_ALG) !== ALG_EDDSA) return { ok: false, reason: 'unsupported-alg' };
   const kid = message.protectedHeader.get(HEADER_KID);
   if (!isBytes(kid) || kid.length !== 32) return { ok: false, reason: 'no-kid' };
   if (!strictHeaders(message, kid)) return { ok: false, reason: 'bad-header' };
-  return { ok: true, value: new Uint8Array(kid) };
+  return { ok: true, value: copy ? new Uint8Array(kid) : kid };
 }
 
 /** The fixed start of our protected header: a map of 3; 1 (alg): -8 (EdDSA); 4 (kid): a 32-byte string. */
@@ -145,27 +161,11 @@ function ourHeaderTypLength(bytes: Uint8Array): number {
 function ourHeader(bytes: Uint8Array): Map<unknown, unknown> | null {
   const n = ourHeaderTypLength(bytes);
   if (n < 0) return null;
-  const typ = typAt(bytes, TYP_LABEL_AT + 2, n);
+  // ASCII (ourHeaderTypLength checked it): the same type is the same string each time, no text built.
+  const typ = asciiAt(bytes, TYP_LABEL_AT + 2, n)!;
   return new Map<unknown, unknown>().set(HEADER_ALG, ALG_EDDSA).set(HEADER_KID, bytes.subarray(OUR_HEAD.length, TYP_LABEL_AT)).set(HEADER_TYP, typ);
 }
 
-/** Types read before, so the same type is the same string each time (no text built); bounded. */
-const knownTyps: string[] = [];
-const KNOWN_TYPS = 16;
-
-/** The ASCII text of `n` bytes at `at`. */
-function typAt(bytes: Uint8Array, at: number, n: number): string {
-  for (const known of knownTyps) if (known.length === n && sameAscii(known, bytes, at)) return known;
-  let typ = '';
-  for (let i = at; i < at + n; i++) typ += String.fromCharCode(bytes[i]!);
-  if (knownTyps.length < KNOWN_TYPS) knownTyps.push(typ);
-  return typ;
-}
-
-function sameAscii(text: string, bytes: Uint8Array, at: number): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== bytes[at + i]) return false;
-  return true;
-}
 
 /**
  * Exactly {1: -8, 4: kid, 16: typ} in its deterministic encoding, byte for byte (so no duplicate,
@@ -209,6 +209,7 @@ export function sigStructure(protectedBytes: Uint8Array, payload: Uint8Array, ex
 
 /** Reused by `sigStructureToVerify`: a verification reads the Sig_structure at once and lets it go. */
 let scratch = new Uint8Array(1024);
+let scratchView = scratch.subarray(0, 0);
 /** The largest Sig_structure written into `scratch` (a revocation list's is allocated for itself). */
 const SCRATCH_MAX = 16 * 1024;
 
@@ -225,7 +226,9 @@ export function sigStructureToVerify(protectedBytes: Uint8Array, payload: Uint8A
   let at = putBytes(scratch, SIG1_PREFIX.length, protectedBytes);
   at = putBytes(scratch, at, EMPTY);
   putBytes(scratch, at, payload);
-  return scratch.subarray(0, length);
+  // The same messages come again and again (holder proofs): the view of the last length is reused.
+  if (scratchView.buffer !== scratch.buffer || scratchView.length !== length) scratchView = scratch.subarray(0, length);
+  return scratchView;
 }
 
 /** Length of the shortest CBOR head of a byte string of `n` bytes. */

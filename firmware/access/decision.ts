@@ -6,6 +6,7 @@ import type { Ed25519Provider, SodiumLoader } from './ed25519.js';
 import { NO_OBLIGATIONS, type Obligations, type Role } from './grant.js';
 import { linkIdHex } from './grant-store.js';
 import { MAX_REVOCATION_ENTRIES } from './revocation-limits.js';
+import { sameBytes } from '../util/bytes.js';
 import { toHex as hex } from '../util/hex.js';
 import type { DecisionReason, GrantStoreReason, UpdateReason } from '../reasons.js';
 
@@ -122,7 +123,7 @@ function issuerHex(link: Link): string {
   const key = link.signer;
   const slot = (key[0]! | (key[1]! << 8) | (key[2]! << 16) | (key[3]! << 24)) & 0x3fffffff; // a small integer: no heap number
   const known = issuerNames.get(slot);
-  if (known !== undefined && Buffer.compare(known.key, key) === 0) return known.hex;
+  if (known !== undefined && sameBytes(known.key, key)) return known.hex;
   const text = hex(key);
   if (known === undefined && issuerNames.size >= ISSUER_NAMES) issuerNames.delete(issuerNames.keys().next().value!);
   issuerNames.set(slot, { key: new Uint8Array(key), hex: text });

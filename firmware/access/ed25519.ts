@@ -6,6 +6,7 @@
 import { createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { ed25519, ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25519.js';
 import { createRequire } from 'node:module';
+import { sameBytes } from '../util/bytes.js';
 
 export type Ed25519Provider = 'sodium' | 'node' | 'tweetnacl';
 export const ED25519_PROVIDERS = ['sodium', 'node', 'tweetnacl'] as const satisfies readonly Ed25519Provider[];
@@ -137,7 +138,7 @@ export function nodeVerifier(cacheSize = 4096): Ed25519Verifier {
   let lastKey: KeyObject | null = null;
   const keyObject = (publicKey: Uint8Array): KeyObject | null => {
     // The same key object is asked for again and again (one owner, one courier): try it first.
-    if (lastBytes && lastBytes.length === 32 && Buffer.compare(lastBytes, publicKey) === 0) return lastKey;
+    if (lastBytes && lastBytes.length === 32 && sameBytes(lastBytes, publicKey)) return lastKey;
     const id = Buffer.from(publicKey).toString('base64url');
     let key = keys.get(id);
     if (key === undefined) {

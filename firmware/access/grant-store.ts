@@ -7,6 +7,7 @@ import { DEFAULT_LIMITS, decodeScanned, scanCbor } from './cbor.js';
 import type { Link } from './chain.js';
 import { decodeSign1, signerOf } from './cose.js';
 import { parseClaims } from './grant.js';
+import { sameBytes } from '../util/bytes.js';
 import { toHex as hex } from '../util/hex.js';
 
 export interface StoredGrant {
@@ -57,7 +58,7 @@ function delegatedMemo(links: readonly Link[], i: number): IdMemo {
   return memo;
 }
 
-const sameRoot = (a: Uint8Array, b: Uint8Array): boolean => a === b || Buffer.compare(a, b) === 0;
+const sameRoot = (a: Uint8Array, b: Uint8Array): boolean => a === b || sameBytes(a, b);
 
 /** The id of a grant signed by a delegated issuer under the owner key `root` (tools compute it to revoke one). */
 export function delegatedGrantId(root: Uint8Array, issuer: Uint8Array, cti: Uint8Array): Uint8Array {

@@ -78,7 +78,7 @@ export interface Claims {
   label: string | null;
 }
 
-export const NO_OBLIGATIONS: Obligations = { record: false, relockWithinS: null };
+export const NO_OBLIGATIONS: Obligations = Object.freeze({ record: false, relockWithinS: null });
 const MAX_ARRAY = 64;
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; detail: string };

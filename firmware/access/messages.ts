@@ -29,15 +29,23 @@ export interface Opened {
 /**
  * Decode, check the type and profile, verify the signature with the key named in `kid`, then
  * decode the payload. Whether that signer is trusted is the caller's question. Never throws.
+ * `copy` false (decodeSign1): the signer and the payload's byte strings are views into `bytes`,
+ * for a caller that uses them at once and keeps none of them.
  */
-export function openSigned(bytes: Uint8Array, typ: Typ, verifier: Ed25519Verifier, limits: CborLimits = DEFAULT_LIMITS): { ok: true; value: Opened } | { ok: false; reason: OpenRefusal } {
-  const decoded = decodeSign1(bytes, limits);
+export function openSigned(
+  bytes: Uint8Array,
+  typ: Typ,
+  verifier: Ed25519Verifier,
+  limits: CborLimits = DEFAULT_LIMITS,
+  copy = true,
+): { ok: true; value: Opened } | { ok: false; reason: OpenRefusal } {
+  const decoded = decodeSign1(bytes, limits, copy);
   if (!decoded.ok) return { ok: false, reason: decoded.reason === 'too-large' ? 'too-large' : 'malformed' };
   const message = decoded.value;
   if (message.protectedHeader.get(HEADER_TYP) !== typ) return { ok: false, reason: 'wrong-type' };
-  const signer = signerOf(message);
+  const signer = signerOf(message, copy);
   if (!signer.ok) return { ok: false, reason: signer.reason === 'unsupported-alg' ? 'unsupported-alg' : 'malformed' };
-  // The key as received, a view into the decoded copy (off the V8 heap already: a native verifier
+  // The key as received, a view into the decoded bytes (off the V8 heap already: a native verifier
   // reads it in place, where a fresh 32-byte copy would first be moved); signer.value is the caller's.
   const kid = message.protectedHeader.get(HEADER_KID) as Uint8Array;
   if (verifier.verify(kid, sigStructureToVerify(message.protectedBytes, message.payload), message.signature)) {
@@ -126,7 +134,7 @@ export function parseProof(payload: unknown): Proof | null {
   const challenge = payload.get(2);
   const cti = payload.get(3);
   if (typeof aud !== 'string' || !isBytes(challenge) || challenge.length !== 32 || !isBytes(cti) || cti.length !== 16) return null;
-  return { aud, challenge, cti }; // views into the payload, which openSigned's decode already copied
+  return { aud, challenge, cti }; // views into the payload (openSigned's copy, or with `copy` false the caller's bytes)
 }
 
 // ---- remote command: {1: aud, 2: nonce (16 B), 3: iat, 4: exp, 5: action, 6?: mode} ----
@@ -166,6 +174,7 @@ export const PRESENTATION_LIMITS: CborLimits = { maxBytes: 8192, maxDepth: 3, ma
 export const MAX_CHAIN = 3;
 
 export type PresentationRefusal = 'too-large' | 'malformed' | 'chain-too-long';
+const MALFORMED = Object.freeze({ ok: false, reason: 'malformed' } as const);
 
 export function parsePresentation(bytes: Uint8Array): { ok: true; value: Presentation } | { ok: false; reason: PresentationRefusal } {
   const scan = scanCbor(bytes, PRESENTATION_LIMITS, []);
@@ -173,7 +182,7 @@ export function parsePresentation(bytes: Uint8Array): { ok: true; value: Present
   if (scan) return { ok: false, reason: 'malformed' };
   // The shape [1, [bytes, ...], bytes], read from the heads of the scanned bytes: the decoder
   // would build the same views and more, on every decision.
-  const malformed = { ok: false, reason: 'malformed' } as const;
+  const malformed = MALFORMED;
   if (readHead(bytes, 0) !== 4 || headArg() !== 3) return malformed;
   if (readHead(bytes, headEnd()) !== 0 || headArg() !== 1) return malformed;
   if (readHead(bytes, headEnd()) !== 4) return malformed;

@@ -113,6 +113,12 @@ function offsetSpanIntl(from: number, zone: string): OffsetSpan {
 
 /** Day of week (0 = Monday) and minute of the day of instant `ms` in `zone`. */
 export function localWeekMinute(ms: number, zone: string): { day: number; minute: number } {
+  const weekMinute = minuteOfWeek(ms, zone);
+  return { day: Math.floor(weekMinute / 1440), minute: weekMinute % 1440 };
+}
+
+/** `localWeekMinute` as one number, day * 1440 + minute (no object built: it runs on every decision). */
+function minuteOfWeek(ms: number, zone: string): number {
   let span = spans.get(zone);
   if (!span || ms < span.from || ms >= span.until) {
     span = offsetSpan(ms, zone);
@@ -121,11 +127,13 @@ export function localWeekMinute(ms: number, zone: string): { day: number; minute
   const local = ms + span.offset;
   const days = Math.floor(local / DAY_MS);
   // 1970-01-01 was a Thursday (3, counting from Monday = 0).
-  return { day: (((days + 3) % 7) + 7) % 7, minute: Math.floor((local - days * DAY_MS) / 60_000) };
+  return ((((days + 3) % 7) + 7) % 7) * 1440 + Math.floor((local - days * DAY_MS) / 60_000);
 }
 
 export function inSchedule(windows: readonly Window[], ms: number, zone: string): boolean {
-  const { day, minute } = localWeekMinute(ms, zone);
+  const weekMinute = minuteOfWeek(ms, zone);
+  const day = Math.floor(weekMinute / 1440);
+  const minute = weekMinute - day * 1440;
   const bit = 1 << day;
   for (const w of windows) if ((w.days & bit) !== 0 && minute >= w.start && minute < w.end) return true;
   return false;
