@@ -7,14 +7,15 @@ import type { Clock } from '../../hal/ports/clock.js';
 import type { RandomSource } from '../../hal/ports/random.js';
 import { type AccessStore, StoreError } from '../store/store.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
-import { DEFAULT_LIMITS } from './cbor.js';
 import { ChallengeBook } from './challenges.js';
 import { effectiveObligations, type Link, VerifiedLinks, verifyChain } from './chain.js';
 import { GrantStore, linkId } from './grant-store.js';
 import { type FiledChain, UnverifiedGrants } from './unverified-grants.js';
 import { checkTrustedKey, createVerifier, type Ed25519Provider, type Ed25519Verifier } from './ed25519.js';
 import type { Claims, Role } from './grant.js';
-import { type Command, type Heartbeat, openSigned, parsePresentation, parseProof, TYP } from './messages.js';
+import type { Command, Heartbeat } from './messages.js';
+import { parsePresentation } from './messages.js';
+import { type ProofAudience, proofAudience, provenChallenge } from './proof.js';
 import { inSchedule } from './schedule.js';
 import { SignedState } from './signed-state.js';
 import { TrustedTime } from './trusted-time.js';
@@ -53,6 +54,8 @@ export class AccessCore {
   /** The revocation list and heartbeat in force, and remote-command checks (signed-state.ts). */
   private readonly signed: SignedState;
   private readonly verified = new VerifiedLinks();
+  /** The lock id a holder proof must name, as text and bytes (proof.ts). */
+  private readonly audience: ProofAudience;
   /** Exceptions caught at the boundary: a decoder bug on hostile bytes. Tests hold this at zero. */
   faults = 0;
 
@@ -65,6 +68,7 @@ export class AccessCore {
       if (refusal) throw new KeyFault(`owner key ${hex(key)} refused: ${refusal}`);
     }
     this.owners = config.ownerKeys.map((k) => Uint8Array.from(k));
+    this.audience = proofAudience(config.lockId);
     this.verifier = createVerifier(config.provider, config.loadSodium);
     this.challenges = new ChallengeBook(deps.clock, deps.random);
     this.time = new TrustedTime(
@@ -235,12 +239,10 @@ export class AccessCore {
     if (this.held.supersedes(links)) return deny('grant-superseded', grant);
 
     if (!leaf.holderKey) return deny('holder-proof-missing', grant);
-    // Read at once, nothing of it kept: views into the presentation, not copies (openSigned `copy`).
-    const proof = openSigned(parsed.value.proof, TYP.proof, this.verifier, DEFAULT_LIMITS, false);
-    if (!proof.ok || !sameBytes(proof.value.signer, leaf.holderKey)) return deny('bad-proof', grant);
-    const claims = parseProof(proof.value.payload);
-    if (!claims || claims.aud !== this.config.lockId || !sameBytes(claims.cti, leaf.cti)) return deny('bad-proof', grant);
-    const challenge = this.challenges.take(claims.challenge);
+    // Signed by the leaf's holder key, for this lock, naming the leaf (proof.ts).
+    const proven = provenChallenge(parsed.value.proof, this.verifier, leaf.holderKey, leaf.cti, this.audience);
+    if (!proven) return deny('bad-proof', grant);
+    const challenge = this.challenges.take(proven);
     if (challenge) return deny(challenge, grant);
 
     const id = linkId(links);

@@ -84,6 +84,15 @@ const NO_HEADERS: ReadonlyMap<unknown, unknown> = new Map();
 const partAt = [0, 0, 0, 0, 0, 0];
 
 /**
+ * The offsets of the parts of scanned bytes in our messages' shape 18([bytes, {}, bytes, bytes]):
+ * [start, end) of the protected header, the payload and the signature, in one shared array valid
+ * until the next call; null for any other shape.
+ */
+export function sign1PartsAt(scanned: Uint8Array): readonly number[] | null {
+  return readParts(scanned) ? partAt : null;
+}
+
+/**
  * Is `own` (scanned bytes) in the shape every message of ours has, 18([bytes, {}, bytes, bytes])?
  * Read from the heads without a decoder, the parts' offsets left in `partAt`; false for any other
  * shape (decodeParts then judges it).
@@ -135,21 +144,25 @@ export function signerOf(message: Sign1, copy = true): Decoded<Uint8Array, 'unsu
 
 /** The fixed start of our protected header: a map of 3; 1 (alg): -8 (EdDSA); 4 (kid): a 32-byte string. */
 const OUR_HEAD = [0xa3, 0x01, 0x27, 0x04, 0x58, 0x20] as const;
+/** Offset of the kid's bytes in our protected header. */
+export const KID_AT = OUR_HEAD.length;
 /** Offset of the typ label (16) after the head and the kid, and of typ's text head after it. */
 const TYP_LABEL_AT = OUR_HEAD.length + 32;
+/** Offset of the typ text in our protected header. */
+export const TYP_AT = TYP_LABEL_AT + 2;
 
 /**
- * The length of the ASCII typ text when `bytes` is exactly our profile's protected header in its
- * deterministic encoding ({1: -8, 4: kid, 16: typ}, typ a short ASCII text), else -1. Read in
- * place, without a decoder: every verification meets this header.
+ * The length of the ASCII typ text when `bytes[start, end)` is exactly our profile's protected
+ * header in its deterministic encoding ({1: -8, 4: kid, 16: typ}, typ a short ASCII text), else
+ * -1. Read in place, without a decoder: every verification meets this header.
  */
-function ourHeaderTypLength(bytes: Uint8Array): number {
-  if (bytes.length < TYP_LABEL_AT + 2) return -1;
-  for (let i = 0; i < OUR_HEAD.length; i++) if (bytes[i] !== OUR_HEAD[i]) return -1;
-  const head = bytes[TYP_LABEL_AT + 1]!;
+export function ourHeaderTypLength(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  if (end - start < TYP_LABEL_AT + 2) return -1;
+  for (let i = 0; i < OUR_HEAD.length; i++) if (bytes[start + i] !== OUR_HEAD[i]) return -1;
+  const head = bytes[start + TYP_LABEL_AT + 1]!;
   const n = head & 0x1f;
-  if (bytes[TYP_LABEL_AT] !== HEADER_TYP || head >> 5 !== 3 || n >= 24 || bytes.length !== TYP_LABEL_AT + 2 + n) return -1;
-  for (let i = TYP_LABEL_AT + 2; i < bytes.length; i++) if (bytes[i]! >= 0x80) return -1;
+  if (bytes[start + TYP_LABEL_AT] !== HEADER_TYP || head >> 5 !== 3 || n >= 24 || end - start !== TYP_LABEL_AT + 2 + n) return -1;
+  for (let i = start + TYP_LABEL_AT + 2; i < end; i++) if (bytes[i]! >= 0x80) return -1;
   return n;
 }
 
@@ -231,6 +244,24 @@ export function sigStructureToVerify(protectedBytes: Uint8Array, payload: Uint8A
   return scratchView;
 }
 
+/**
+ * `sigStructureToVerify` of the protected header at bytes[p0, p1) and the payload at bytes[q0, q1)
+ * (the parts of one message, read in place). Same bytes, same reuse rule.
+ */
+export function sigStructureToVerifyAt(bytes: Uint8Array, p0: number, p1: number, q0: number, q1: number): Uint8Array {
+  const length = SIG1_PREFIX.length + headLength(p1 - p0) + (p1 - p0) + 1 + headLength(q1 - q0) + (q1 - q0);
+  if (length > SCRATCH_MAX) return sigStructure(bytes.subarray(p0, p1), bytes.subarray(q0, q1));
+  if (length > scratch.length) scratch = new Uint8Array(SCRATCH_MAX);
+  scratch.set(SIG1_PREFIX, 0);
+  let at = putHead(scratch, SIG1_PREFIX.length, p1 - p0);
+  for (let i = p0; i < p1; i++) scratch[at++] = bytes[i]!;
+  at = putHead(scratch, at, 0);
+  at = putHead(scratch, at, q1 - q0);
+  for (let i = q0; i < q1; i++) scratch[at++] = bytes[i]!;
+  if (scratchView.buffer !== scratch.buffer || scratchView.length !== length) scratchView = scratch.subarray(0, length);
+  return scratchView;
+}
+
 /** Length of the shortest CBOR head of a byte string of `n` bytes. */
 function headLength(n: number): number {
   return n < 24 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
@@ -238,7 +269,13 @@ function headLength(n: number): number {
 
 /** Write a byte string (shortest head, then the bytes) at `at`; returns the offset after it. */
 function putBytes(out: Uint8Array, at: number, bytes: Uint8Array): number {
-  const n = bytes.length;
+  at = putHead(out, at, bytes.length);
+  out.set(bytes, at);
+  return at + bytes.length;
+}
+
+/** Write the shortest head of a byte string of `n` bytes at `at`; returns the offset after it. */
+function putHead(out: Uint8Array, at: number, n: number): number {
   if (n < 24) out[at++] = 0x40 | n;
   else if (n < 0x100) {
     out[at++] = 0x58;
@@ -254,8 +291,7 @@ function putBytes(out: Uint8Array, at: number, bytes: Uint8Array): number {
     out[at++] = (n >>> 8) & 0xff;
     out[at++] = n & 0xff;
   }
-  out.set(bytes, at);
-  return at + n;
+  return at;
 }
 
 /** Build a tagged COSE_Sign1 signed by `sign` (tools and tests; the lock only signs with its device key). */

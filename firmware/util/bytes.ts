@@ -13,3 +13,12 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < n; i++) diff |= a[i]! ^ b[i]!;
   return diff === 0;
 }
+
+/** True when `bytes[at, at + expected.length)` holds `expected`: `sameBytes` on a part read in place (false if it runs past the end). */
+export function sameBytesAt(bytes: Uint8Array, at: number, expected: Uint8Array): boolean {
+  const n = expected.length;
+  if (at < 0 || at + n > bytes.length) return false;
+  let diff = 0;
+  for (let i = 0; i < n; i++) diff |= bytes[at + i]! ^ expected[i]!;
+  return diff === 0;
+}

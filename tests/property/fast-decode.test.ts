@@ -2,11 +2,13 @@
 // header) from their CBOR heads instead of through the general decoder. These properties hold the
 // fast readers to the general decoder's answer, byte for byte, on valid and mutated messages.
 import fc from 'fast-check';
-import { Decoder, Tag } from 'cbor-x';
+import { Decoder, Encoder, Tag } from 'cbor-x';
 import { describe, expect, it } from 'vitest';
 import { decodeScanned, encodeDeterministic, scanCbor } from '../../firmware/access/cbor.js';
-import { decodeSign1, signerOf } from '../../firmware/access/cose.js';
-import { MAX_CHAIN, PRESENTATION_LIMITS, parsePresentation } from '../../firmware/access/messages.js';
+import { decodeSign1, encodeSign1, signerOf } from '../../firmware/access/cose.js';
+import { nodeVerifier } from '../../firmware/access/ed25519.js';
+import { MAX_CHAIN, openSigned, PRESENTATION_LIMITS, parsePresentation, parseProof, TYP } from '../../firmware/access/messages.js';
+import { proofAudience, provenChallenge } from '../../firmware/access/proof.js';
 import { mintGrant, mintProof, present, testKey } from '../../tools/lib/mint.js';
 
 const owner = testKey('owner');
@@ -111,6 +113,17 @@ describe('fast readers give what the general decoder gives', () => {
     );
   });
 
+  it('COSE_Sign1 decoded without a copy reads the same as with one', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.constant(grant), fc.constant(proof), mutated(grant), mutated(proof), mutated(unprotectedInt)), (bytes) => {
+        const viewed = decodeSign1(bytes, undefined, false);
+        expect(plain(viewed)).toEqual(plain(decodeSign1(bytes)));
+        if (viewed.ok) expect(plain(signerOf(viewed.value, false))).toEqual(plain(signerOf(viewed.value)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('a protected header with a non-ASCII typ still goes through the general path', () => {
     const header = encodeDeterministic(new Map<number, unknown>([[1, -8], [4, phone.publicKey], [16, 'lock-pröof']]));
     const message = encodeDeterministic(new Tag([header, new Map(), new Uint8Array(1), new Uint8Array(64)], 18));
@@ -132,3 +145,66 @@ function referenceSigner(message: { protectedBytes: Uint8Array; protectedHeader:
   const expected = Uint8Array.from([0xa3, 0x01, 0x27, 0x04, 0x58, 0x20, ...kid, 0x10, 0x60 | text.length, ...text]);
   return Buffer.compare(expected, message.protectedBytes) === 0 ? { ok: true, value: kid } : { ok: false, reason: 'bad-header' };
 }
+
+/** The holder-proof check as first written: openSigned, parseProof, then the decision's comparisons. */
+function referenceProof(bytes: Uint8Array, holderKey: Uint8Array, cti: Uint8Array, lockId: string): Uint8Array | null {
+  const opened = openSigned(bytes, TYP.proof, verifier);
+  if (!opened.ok || Buffer.compare(opened.value.signer, holderKey) !== 0) return null;
+  const claims = parseProof(opened.value.payload);
+  if (!claims || claims.aud !== lockId || Buffer.compare(claims.cti, cti) !== 0) return null;
+  return claims.challenge;
+}
+
+const verifier = nodeVerifier();
+const proofCti = new Uint8Array(16).fill(1);
+/** A payload signed by the phone in our profile, whatever its bytes: the signature holds, so the payload rules decide. */
+const signedPayload = (payload: Uint8Array) => encodeSign1(phone.publicKey, TYP.proof, payload, phone.sign);
+
+describe('the holder proof read in place answers as the general path does', () => {
+  const check = (bytes: Uint8Array, lockId = LOCK, cti = proofCti, holder = phone.publicKey) => {
+    const fast = provenChallenge(bytes, verifier, holder, cti, proofAudience(lockId));
+    expect(plain(fast)).toEqual(plain(referenceProof(bytes, holder, cti, lockId)));
+    return fast;
+  };
+
+  it('a good proof gives its challenge; another lock, leaf or holder gets null', () => {
+    expect(check(proof)).toEqual(new Uint8Array(32).fill(2));
+    expect(check(proof, 'back-door')).toBeNull();
+    expect(check(proof, LOCK, new Uint8Array(16).fill(9))).toBeNull();
+    expect(check(proof, LOCK, proofCti, owner.publicKey)).toBeNull();
+    expect(check(proof, 'front-dööр')).toBeNull();
+    expect(check(unprotectedInt)).toBeNull();
+    expect(check(grant)).toBeNull();
+  });
+
+  it('refuses a proof signed by the holder under another kid, and negative keys in place of 1, 2, 3', () => {
+    const payload = (entries: [number, unknown][]) => encodeDeterministic(new Map(entries));
+    const good = payload([[1, LOCK], [2, new Uint8Array(32).fill(2)], [3, proofCti]]);
+    expect(check(signedPayload(good))).toEqual(new Uint8Array(32).fill(2));
+    // The phone's signature, the owner's key named as kid: the signer is not the holder.
+    expect(check(encodeSign1(owner.publicKey, TYP.proof, good, phone.sign))).toBeNull();
+    expect(check(encodeSign1(owner.publicKey, TYP.proof, good, phone.sign), LOCK, proofCti, owner.publicKey)).toBeNull();
+    for (const [i, negative] of [[0, -2], [1, -3], [2, -4]] as const) {
+      const entries: [number, unknown][] = [[1, LOCK], [2, new Uint8Array(32).fill(2)], [3, proofCti]];
+      entries[i] = [negative, entries[i]![1]];
+      expect(check(signedPayload(payload(entries))), `key ${negative}`).toBeNull();
+    }
+  });
+
+  it('payloads of every shape, signed (key order, head lengths, extra or missing keys, other types)', () => {
+    const value = fc.oneof(fc.constant(LOCK), fc.constant('front-doo'), fc.constant(new Uint8Array(32).fill(2)), fc.constant(proofCti), fc.uint8Array({ maxLength: 40 }), fc.integer({ min: -5, max: 500 }), fc.constant(null), fc.constant([LOCK]));
+    const key = fc.oneof(fc.constantFrom(1, 2, 3), fc.integer({ min: -3, max: 6 }), fc.constant('1'));
+    const entries = fc.oneof(
+      fc.shuffledSubarray([[1, LOCK], [2, new Uint8Array(32).fill(2)], [3, proofCti]] as [number, unknown][], { minLength: 2, maxLength: 3 }),
+      fc.array(fc.tuple(key, value), { maxLength: 4 }),
+    );
+    // cbor-x keeps insertion order (no sorting): any key order reaches the reader.
+    const encoder = new Encoder({ useRecords: false, mapsAsObjects: false, variableMapSize: true, tagUint8Array: false });
+    const payload = fc.oneof(entries.map((e) => new Uint8Array(encoder.encode(new Map(e)))), mutated(new Uint8Array(encoder.encode(new Map<number, unknown>([[3, proofCti], [1, LOCK], [2, new Uint8Array(32).fill(2)]])))));
+    fc.assert(fc.property(payload, (bytes) => void check(signedPayload(bytes))), { numRuns: 600 });
+  });
+
+  it('mutated proofs (bytes changed or inserted anywhere)', () => {
+    fc.assert(fc.property(fc.oneof(mutated(proof), mutated(unprotectedInt)), (bytes) => void check(bytes)), { numRuns: 3000 });
+  });
+});
