@@ -2,6 +2,7 @@
 // per CPU second (libsodium, node:crypto, tweetnacl; ours with pre-checks and raw), the decision
 // against one raw verify of the same provider (per-sample CPU time, GC scavenges per 10k), and
 // the memory of a 1,000,000-entry revocation set.
+import { execFileSync } from 'node:child_process';
 import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { AccessCore, DEFAULT_ACCESS } from '../firmware/access/core.js';
@@ -15,7 +16,8 @@ import { seededRandom } from '../hal/node/random.js';
 import type { RandomSource } from '../hal/ports/random.js';
 import { type KeyPair, mintGrant, mintHeartbeat, mintRevocations, present, testKey } from '../tools/lib/mint.js';
 import { atLeast, atMost, type Figure, percentile } from './figures.js';
-import { countScavenges, interleavedRates, sampleLatencies } from './measure.js';
+import { countScavenges, interleavedRates, sampleLatencies, type Subject } from './measure.js';
+import { shippedCommand } from './rss.js';
 import { ManualClock } from '../tests/helpers/manual-clock.js';
 
 const LOCK = 'front-door';
@@ -85,41 +87,78 @@ export function loadedCore(provider: 'sodium' | 'node', owner: KeyPair, challeng
   return core;
 }
 
-export async function benchDecision(full: boolean): Promise<Figure[]> {
+/** The decision measured, as a subject for sampleLatencies, and one raw verify of its proof by the same provider. */
+export interface DecisionWorld {
+  decision: Subject & { before: () => void };
+  raw: Subject;
+}
+
+/**
+ * The realistic worst case: a lock holding 100,000 revocations and 10,000 grants decides on a
+ * two-link delivery chain with a weekly window and a holder proof. The raw verify checks what one
+ * verify of the decision checks: the proof's Sig_structure, as the core builds it.
+ */
+export function decisionWorld(provider: 'sodium' | 'node'): DecisionWorld {
   const owner = fastKey('owner');
   const carrier = fastKey('carrier');
   const courier = fastKey('courier');
   const challenge = new Uint8Array(32).fill(3);
   const random = seededRandom(6);
-  // The realistic worst case: a two-link delivery chain with a weekly window, a holder proof.
   const deleg = mintGrant(owner, { aud: LOCK, cti: random.bytes(16), holderKey: carrier.publicKey, delegation: { roles: ['delivery'], maxUses: null, maxDepth: 0 }, exp: NOW / 1000 + 86_400 });
   const cti = random.bytes(16);
   const leaf = mintGrant(carrier, { aud: LOCK, cti, role: 'delivery', holderKey: courier.publicKey, exp: NOW / 1000 + 3600, schedule: [{ days: 1, start: 8 * 60, end: 18 * 60 }] });
   const presentation = present([deleg, leaf], courier, LOCK, challenge, cti);
-  // What one raw verify of the decision checks: the proof's Sig_structure, as the core builds it.
   const parsed = parsePresentation(presentation);
   const proof = parsed.ok ? decodeSign1(parsed.value.proof) : null;
   if (!proof?.ok) throw new Error('bench presentation');
   const toBeSigned = sigStructure(proof.value.protectedBytes, proof.value.payload);
   const proofSignature = proof.value.signature;
-  const sodium = loadSodiumNative();
-  const keyObject = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(courier.publicKey).toString('base64url') }, format: 'jwk' });
-  const raw = {
-    sodium: () => sodium.crypto_sign_verify_detached(proofSignature, toBeSigned, courier.publicKey),
-    node: () => nodeVerify(null, toBeSigned, keyObject, proofSignature),
+  let raw: () => void;
+  if (provider === 'sodium') {
+    const sodium = loadSodiumNative();
+    raw = () => sodium.crypto_sign_verify_detached(proofSignature, toBeSigned, courier.publicKey);
+  } else {
+    const keyObject = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(courier.publicKey).toString('base64url') }, format: 'jwk' });
+    raw = () => nodeVerify(null, toBeSigned, keyObject, proofSignature);
+  }
+  const core = loadedCore(provider, owner, challenge);
+  const decide = () => {
+    const d = core.decide(presentation);
+    if (!d.allow) throw new Error(`bench decision refused: ${d.reason}`);
   };
+  return { decision: { run: decide, before: () => core.issueChallenge() }, raw: { run: raw } };
+}
+
+/** What bench/decision-probe.ts reports from a child started with lockd's node flags. */
+export interface ProbeReport {
+  flags: string[];
+  scavenges: number;
+  youngBytes: number;
+  p50: number;
+  p99: number;
+  verifyP50: number;
+  verifyP99: number;
+}
+
+/** Run the decision probe in a child started with the node flags packaging/deb/lockd gives the lock (bench/rss.ts `shippedCommand`). */
+function probeUnderLockdFlags(probe: string, provider: 'sodium' | 'node', samples: number): ProbeReport {
+  const { flags } = shippedCommand(process.cwd());
+  const out = execFileSync(process.execPath, [...flags, probe, provider, String(samples)], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = out.split('\n').find((l) => l.startsWith('{'));
+  if (!line) throw new Error(`decision probe (${provider}) printed no report`);
+  return { ...(JSON.parse(line) as Omit<ProbeReport, 'flags'>), flags };
+}
+
+export async function benchDecision(full: boolean, probe: string | null = null): Promise<Figure[]> {
   const samples = full ? 20_000 : 3_000;
   const figures: Figure[] = [];
   for (const provider of ['sodium', 'node'] as const) {
-    const core = loadedCore(provider, owner, challenge);
-    const decide = () => {
-      const d = core.decide(presentation);
-      if (!d.allow) throw new Error(`bench decision refused: ${d.reason}`);
-    };
+    const world = decisionWorld(provider);
+    const decide = world.decision.run;
     // Per-sample CPU of the deciding thread, bounded by process CPU and wall time (measure.ts
     // `Latency.cpu` says why), for the decision and, interleaved, one raw verify: constant-time
     // work of about the same size, whose own p99/p50 is what this machine adds to any code.
-    const [decision, verify] = sampleLatencies(samples, [{ run: decide, before: () => core.issueChallenge() }, { run: raw[provider] }]);
+    const [decision, verify] = sampleLatencies(samples, [world.decision, world.raw]);
     const p50 = percentile(decision!.cpu, 50);
     const p99 = percentile(decision!.cpu, 99);
     const verifyP50 = percentile(verify!.cpu, 50);
@@ -128,7 +167,7 @@ export async function benchDecision(full: boolean): Promise<Figure[]> {
     globalThis.gc?.();
     const scavenges = await countScavenges(() => {
       for (let i = 0; i < 10_000; i++) {
-        core.issueChallenge();
+        world.decision.before();
         decide();
       }
     });
@@ -149,8 +188,24 @@ export async function benchDecision(full: boolean): Promise<Figure[]> {
       ),
       { name: `[${label}] one raw verify CPU p99 / CPU p50 (the machine's floor)`, value: verifyP99 / verifyP50, unit: 'x', note: `same measure, interleaved; p99 ${ms(verifyP99)}` },
       { name: `[${label}] decision, wall p50`, value: percentile(decision!.wall, 50) * 1000, unit: 'us', note: `p99 ${ms(percentile(decision!.wall, 99))}; ${decision!.preempted} of ${samples} samples preempted` },
-      { name: `[${label}] GC scavenges per 10,000 decisions`, value: scavenges, unit: '' },
+      { name: `[${label}] GC scavenges per 10,000 decisions (node's default heap)`, value: scavenges, unit: '', note: 'this process: --expose-gc, no heap flags' },
     );
+    if (probe) {
+      // The shipped lock runs with a 1 MiB semi-space: every young byte a decision allocates
+      // shows there as scavenges. Measured in a child started with exactly lockd's node flags.
+      const child = probeUnderLockdFlags(probe, provider, samples);
+      const flags = child.flags.join(' ');
+      figures.push(
+        { name: `[${label}] GC scavenges per 10,000 decisions under lockd's node flags`, value: child.scavenges, unit: '', note: `child process: node ${flags}` },
+        { name: `[${label}] young-generation bytes allocated per decision`, value: child.youngBytes, unit: 'B', note: 'the challenge issued with it included; new-space growth over batches without a scavenge' },
+        {
+          name: `[${label}] decision CPU p99 / CPU p50 under lockd's node flags`,
+          value: child.p99 / child.p50,
+          unit: 'x',
+          note: `same measure, all ${samples} samples, child process; p50 ${ms(child.p50)}, p99 ${ms(child.p99)}; one raw verify there ${(child.verifyP99 / child.verifyP50).toFixed(2)}x`,
+        },
+      );
+    }
   }
   return figures;
 }

@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 
 execFileSync(process.execPath, ['tools/bundle.mjs'], { stdio: 'inherit' });
 await build({
-  entryPoints: { run: 'bench/run.ts', 'rss-probe': 'bench/rss-probe.ts' },
+  entryPoints: { run: 'bench/run.ts', 'rss-probe': 'bench/rss-probe.ts', 'decision-probe': 'bench/decision-probe.ts' },
   outdir: 'dist/bench',
   outExtension: { '.js': '.cjs' },
   bundle: true,
