@@ -76,7 +76,7 @@ export function verifyChain(
   verifier: Ed25519Verifier,
   cache: VerifiedLinks = new VerifiedLinks(0),
 ): { ok: true; links: Link[] } | { ok: false; reason: ChainRefusal } {
-  const links: Link[] = [];
+  const links = new Array<Link>(chain.length); // its size known: no growing as it fills
   for (let i = 0; i < chain.length; i++) {
     const opened = cache.open(chain[i]!, verifier);
     if (!opened.ok) return opened;
@@ -88,7 +88,7 @@ export function verifyChain(
       if (!parent.claims.delegation || !equal(parent.claims.holderKey, link.signer)) return { ok: false, reason: 'broken-chain' };
       if (!narrows(link.claims, parent.claims)) return { ok: false, reason: 'delegation-widens' };
     }
-    links.push(link);
+    links[i] = link;
   }
   const leaf = links.at(-1)!.claims;
   if (leaf.delegation) return { ok: false, reason: 'not-a-grant' };

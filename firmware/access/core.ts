@@ -33,6 +33,9 @@ export {
   type GrantSummary, type UpdateRefusal, type UpdateResult, type UseClaim,
 } from './decision.js';
 
+/** The options of a decision called without any (shared: a default `{}` is an object per decision). */
+const NO_OPTIONS: DecideOptions = Object.freeze({});
+
 /** What the link checks can refuse when a grant is stored (its start and schedule are judged at use). */
 type StoreRefusal = Exclude<LinkRefusal, 'outside-schedule' | 'not-yet-valid'>;
 
@@ -174,7 +177,7 @@ export class AccessCore {
    * is keyed by the digest (an HMAC: its timing says nothing about the code) and confirmed with a
    * constant-time comparison. Never throws.
    */
-  decideCredential(digest: Uint8Array, kind: 'pin' | 'tracking', options: DecideOptions = {}): Decision {
+  decideCredential(digest: Uint8Array, kind: 'pin' | 'tracking', options: DecideOptions = NO_OPTIONS): Decision {
     try {
       this.verifyWaiting(null, [digest]);
       const stored = this.held.findByDigest(digest);
@@ -207,7 +210,7 @@ export class AccessCore {
   }
 
   /** Decide on a presentation (chain + holder proof). Never throws. */
-  decide(presentation: Uint8Array, options: DecideOptions = {}): Decision {
+  decide(presentation: Uint8Array, options: DecideOptions = NO_OPTIONS): Decision {
     try {
       return this.decideUnsafe(presentation, options);
     } catch (error) {

@@ -188,13 +188,13 @@ export function parsePresentation(bytes: Uint8Array): { ok: true; value: Present
   if (readHead(bytes, headEnd()) !== 4) return malformed;
   const count = headArg();
   let at = headEnd();
-  const chain: Uint8Array[] = [];
+  const chain = new Array<Uint8Array>(count); // its size known: no growing as it fills
   let allBytes = true;
   for (let i = 0; i < count; i++) {
     const major = readHead(bytes, at);
     if (major >= 4 && major <= 6) return malformed; // (nesting this deep is already refused by the limits)
     const end = major === 2 || major === 3 ? headEnd() + headArg() : headEnd();
-    if (major === 2) chain.push(bytes.subarray(headEnd(), end));
+    if (major === 2) chain[i] = bytes.subarray(headEnd(), end);
     else allBytes = false;
     at = end;
   }
