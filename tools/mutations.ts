@@ -88,4 +88,11 @@ export const MUTATIONS: Mutation[] = [
   { id: 'compaction-forgets-next', file: 'firmware/sync/outbox.ts', find: `    if (records.length > 1) records.push({ type: NEXT, payload: u32(this.nextSeq) });`, replace: ``, tests: ['tests/unit/outbox-resume.test.ts'] },
   { id: 'ack-forgets-next', file: 'firmware/sync/outbox.ts', find: `    else if ((type === ACK || type === DROP) && body.length === 8) this.nextSeq = body.readUInt32BE(4);`, replace: ``, tests: ['tests/unit/outbox-resume.test.ts'] },
   { id: 'nbf-judged-at-store', file: 'firmware/access/core.ts', find: `      if (atUse && claims.nbf !== null`, replace: `      if (claims.nbf !== null`, tests: ['tests/unit/access-parts.test.ts'] },
+  // ---- the decision's fast paths: the holder proof read in place, challenges in fixed slots (issue 17, decision CPU)
+  { id: 'proof-kid-not-holder', file: 'firmware/access/proof.ts', find: `  if (!sameBytesAt(bytes, p0 + KID_AT, holderKey) || s1 - s0 !== SIGNATURE.length) return null;`, replace: `  if (s1 - s0 !== SIGNATURE.length) return null;`, tests: ['tests/property/fast-decode.test.ts'] },
+  { id: 'proof-cti-not-compared', file: 'firmware/access/proof.ts', find: `      if (major !== 2 || length !== cti.length || !sameBytesAt(payload, start, cti)) return -1;`, replace: `      if (major !== 2 || length !== cti.length) return -1;`, tests: ['tests/property/fast-decode.test.ts'] },
+  { id: 'proof-aud-not-compared', file: 'firmware/access/proof.ts', find: `      if (major !== 3 || length !== audience.length || !sameBytesAt(payload, start, audience)) return -1;`, replace: `      if (major !== 3) return -1;`, tests: ['tests/property/fast-decode.test.ts'] },
+  { id: 'challenge-key-bits-only', file: 'firmware/access/challenges.ts', find: `    if (slot < 0 || !sameBytes(this.bytes[slot]!, challenge))`, replace: `    if (slot < 0)`, tests: ['tests/unit/challenges.test.ts'] },
+  { id: 'challenge-reusable', file: 'firmware/access/challenges.ts', find: `    const expires = this.expires[slot]!;\n    this.free(slot);`, replace: `    const expires = this.expires[slot]!;`, tests: ['tests/unit/challenges.test.ts'] },
+  { id: 'byte-compare-first-byte', file: 'firmware/util/bytes.ts', find: `  for (let i = 0; i < n; i++) diff |= a[i]! ^ b[i]!;`, replace: `  if (n > 0) diff |= a[0]! ^ b[0]!;`, tests: ['tests/unit/bytes.test.ts'] },
 ];
