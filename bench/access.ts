@@ -1,6 +1,7 @@
 // Access core figures, every bar a ratio to peers measured in the same run: Ed25519 verification
 // per CPU second (libsodium, node:crypto, tweetnacl; ours with pre-checks and raw), the decision
-// against one raw verify of the same provider (per-sample CPU time, GC scavenges per 10k), and
+// against one raw verify of the same provider (per-sample CPU time, GC scavenges per 10k, again in
+// a child with lockd's node flags: bench/decision-probe.ts), and
 // the memory of a 1,000,000-entry revocation set.
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
