@@ -92,6 +92,7 @@ export class LocalAccess {
       } catch {
         return { ok: false, reason: 'store-failure' };
       }
+      this.lockoutsOver();
       return { ok: true, action };
     }
     if (action === 'unlock' && !modeAllows(this.current, 'remote-unlock', 'owner')) {
@@ -233,6 +234,15 @@ export class LocalAccess {
         this.events.emit('lockout', { active: false, forMs: 0, via });
       }),
     );
+  }
+
+  /** The owner's reset ended every lockout under way: say so now (PROTOCOL.md §9), not when its timer would have. */
+  private lockoutsOver(): void {
+    for (const [via, timer] of [...this.lockoutEnds]) {
+      timer.cancel();
+      this.lockoutEnds.delete(via);
+      this.events.emit('lockout', { active: false, forMs: 0, via });
+    }
   }
 
   // ---- parcel box: tracking numbers from the barcode reader ----

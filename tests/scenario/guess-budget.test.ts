@@ -89,6 +89,21 @@ describe('finding: a guest could guess the owner\'s PIN at full speed', () => {
     expect(lengths().at(-1)).toBe(60_000);
   });
 
+  it('the owner\'s reset ends a lockout under way at once, and says so once (PROTOCOL.md §9)', async () => {
+    const l = await start();
+    pinGrant(l, PIN_GUEST);
+    for (let i = 0; i < 5; i++) type(l, `66660${i}`);
+    const lockouts = () => l.localEvents.filter((e) => e.type === 'lockout');
+    expect(lockouts()).toEqual([{ type: 'lockout', active: true, forMs: 60_000, via: 'keypad' }]);
+    expect(command(l, 'reset-lockout')).toEqual({ ok: true, action: 'reset-lockout' });
+    expect(lockouts().at(-1)).toEqual({ type: 'lockout', active: false, forMs: 0, via: 'keypad' });
+    expect(l.app.local!.lockout.remaining(l.core!.now())).toBe(0);
+    type(l, PIN_GUEST);
+    expect(lastAccess(l)).toMatchObject({ allow: true });
+    l.time.advance(120_000); // the old lockout's end does not come again
+    expect(lockouts()).toHaveLength(2);
+  });
+
   it('time forgets: after a quiet day the lockout steps back down', async () => {
     const l = await start();
     for (let i = 0; i < 5; i++) type(l, `77770${i}`);
