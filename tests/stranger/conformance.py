@@ -1,0 +1,320 @@
+# An owner's app written from docs/PROTOCOL.md alone, run against a real lock: it pairs the lock over
+# the serial line, then mints and pushes everything the document describes over MQTT and checks what
+# the lock answers, as signed events verified against the device key the pairing attested.
+"""Usage: python3 conformance.py CONFIG.json  -> one line per check; exit 1 if any failed."""
+import json
+import os
+import sys
+import time
+import traceback
+
+import cbor
+import lockproto as lp
+from session import Api, Owner, Serial
+
+failures = []
+EVENT_TYPES = {"access", "keypad-lockout", "mode", "delivery", "alarm", "bolt", "operation", "manual", "door", "battery",
+               "revocations", "heartbeat", "grant-stored", "grant-dropped", "command", "ha-command", "ha-mode",
+               "events-dropped", "state-damaged", "clock-set-back", "clock-jumped-forward", "clock-confirmed"}
+
+
+def step(name):
+    def run(fn):
+        t = time.time()
+        try:
+            fn()
+            print(f"ok   {name} ({time.time() - t:.1f} s)", flush=True)
+        except Exception as e:  # noqa: BLE001 - every failure is reported, then the next step runs
+            failures.append(name)
+            print(f"FAIL {name}: {e}", flush=True)
+            traceback.print_exc(file=sys.stdout)
+        return fn
+    return run
+
+
+def expect(got, want, what):
+    for k, v in want.items():
+        if got.get(k) != v:
+            raise AssertionError(f"{what}: {k} is {got.get(k)!r}, want {v!r} (whole: {got})")
+
+
+def main():
+    cfg = json.load(open(sys.argv[1]))
+    lock_id = cfg["lockId"]
+    owner = lp.Key(os.urandom(32))
+    secret = os.urandom(32)
+    now = lambda: int(time.time())  # noqa: E731
+    hx = lambda b: b.hex()  # noqa: E731
+    app = Owner("127.0.0.1", cfg["brokerPort"], cfg["caFile"], "owner", cfg["ownerPassword"], lock_id)
+    api = Api(cfg["apiBase"], cfg["apiToken"])
+    ctx = {}
+
+    @step("pairing over the serial line: info, pair, attestation (§14)")
+    def _():
+        line = Serial(cfg["tty"])
+        info = line.request("info", tries=3)
+        assert info["ok"] is True and info["v"] == 1, info
+        body = info["body"]
+        assert body["paired"] is False and len(body["devicePublicKey"]) == 32, body
+        # The owner's app subscribes (persistent session) before the lock first connects: it then sees
+        # every event from sequence 1 on.
+        app.device = body["devicePublicKey"]
+        app.connect()
+        sent = now()
+        reply = line.request("pair", {
+            "lockId": lock_id, "timeZone": "Europe/Berlin", "time": sent, "ownerKeys": [owner.public], "keypadSecret": secret,
+            "mqtt": {"url": f"mqtts://127.0.0.1:{cfg['brokerPort']}", "username": lock_id, "password": cfg["lockPassword"],
+                     "ca": open(cfg["caFile"]).read(), "protocolVersion": 5}}, wait=15)
+        assert reply["ok"] is True, reply
+        got = reply["body"]
+        att = lp.read_attestation(got["attestation"], got["devicePublicKey"])
+        assert got["devicePublicKey"] == body["devicePublicKey"], "the device key is the one info gave"
+        assert att["lockId"] == lock_id and att["ownerKeys"] == [owner.public], att
+        assert abs(att["time"] - sent) <= 120, att
+        app.device = got["devicePublicKey"]
+
+    @step("status online, retained state (§11)")
+    def _():
+        app.wait(lambda: app.latest("status") == b"online", "status online")
+        state = app.wait(app.state, "a retained state")
+        for k in ("lock", "bolt", "door", "mode", "battery", "alarms", "keypad_lockout", "last_access"):
+            assert k in state, f"state has no {k}: {state}"
+        # A client that comes later gets status and state as retained messages.
+        late = Owner("127.0.0.1", cfg["brokerPort"], cfg["caFile"], "owner", cfg["ownerPassword"], lock_id, client_id="owner-late", v5=True)
+        late.connect()
+        late.wait(lambda: {t for t, _, r in late.messages if r} >= {f"locks/{lock_id}/status", f"locks/{lock_id}/state"}, "retained status and state")
+        late.disconnect()
+
+    def lock_bolt():
+        after = app.last_seq()
+        app.publish("commands", lp.command(owner, lock_id, os.urandom(16), now(), "lock"))
+        expect(app.wait_event(lambda t, d: t == "command", "command event", after)["details"], {"ok": True, "action": "lock"}, "lock")
+        app.wait(lambda: (app.state() or {}).get("lock") == "LOCKED", "state LOCKED")
+
+    def unlocked():
+        app.wait(lambda: (app.state() or {}).get("lock") == "UNLOCKED", "state UNLOCKED")
+
+    @step("revocation list seq 1 and heartbeat, retained (§6)")
+    def _():
+        after = app.last_seq()
+        app.publish("revocations", lp.revocations(owner, lock_id, 1, now()), retain=True)
+        expect(app.wait_event(lambda t, d: t == "revocations", "revocations", after)["details"], {"ok": True, "seq": 1}, "revocations")
+        t = now()
+        app.publish("heartbeat", lp.heartbeat(owner, lock_id, t, 1), retain=True)
+        expect(app.wait_event(lambda t, d: t == "heartbeat", "heartbeat", after)["details"],
+               {"ok": True, "seq": 1, "time": t, "revocationSeq": 1}, "heartbeat")
+        lock_bolt()
+
+    pin_cti = os.urandom(16)
+    pin_iat = now()
+    pin_grant = lp.grant(owner, lock_id, pin_cti, role="resident", iat=pin_iat, exp=now() + 86400, label="Anna",
+                         credential=("pin", [lp.pin_digest(secret, "4711")]))
+
+    @step("PIN grant pushed on grants, then typed at the keypad (§9, §8.4)")
+    def _():
+        after = app.last_seq()
+        app.publish("grants", pin_grant)
+        expect(app.wait_event(lambda t, d: t == "grant-stored", "grant-stored", after)["details"], {"ok": True, "id": hx(pin_cti)}, "grant-stored")
+        assert api.post("keypad/type", {"keys": "4711#"})[0] == 200
+        ev = app.wait_event(lambda t, d: t == "access", "access", after)
+        expect(ev["details"], {"via": "keypad", "kind": "pin", "allow": True, "reason": "ok", "grant": hx(pin_cti), "role": "resident"}, "access")
+        unlocked()
+        st = app.state()
+        assert st["last_access"] and st["last_access"]["label"] == "Anna" and st["last_access"]["method"] == "keypad", st
+        lock_bolt()
+
+    @step("grant replacement: same bytes no-op, same iat superseded, newer iat ok, PIN taken (§3)")
+    def _():
+        def stored(msg):
+            after = app.last_seq()
+            app.publish("grants", msg)
+            return app.wait_event(lambda t, d: t == "grant-stored", "grant-stored", after)["details"]
+        expect(stored(pin_grant), {"ok": True, "id": hx(pin_cti)}, "same bytes")
+        other = lp.grant(owner, lock_id, pin_cti, role="guest", iat=pin_iat, exp=now() + 86400, credential=("pin", [lp.pin_digest(secret, "4711")]))
+        expect(stored(other), {"ok": False, "reason": "grant-superseded"}, "same iat")
+        newer = lp.grant(owner, lock_id, pin_cti, role="resident", iat=pin_iat + 1, exp=now() + 86400, label="Anna",
+                         credential=("pin", [lp.pin_digest(secret, "4711")]))
+        expect(stored(newer), {"ok": True, "id": hx(pin_cti)}, "newer iat")
+        taken = lp.grant(owner, lock_id, os.urandom(16), role="guest", iat=now(), exp=now() + 86400, credential=("pin", [lp.pin_digest(secret, "4711")]))
+        expect(stored(taken), {"ok": False, "reason": "credential-taken"}, "PIN taken")
+
+    @step("offline code, class 0, this hour (§9)")
+    def _():
+        after = app.last_seq()
+        code = lp.offline_code(secret, lock_id, now() // 3600, 0)
+        assert api.post("keypad/type", {"keys": code + "#"})[0] == 200
+        ev = app.wait_event(lambda t, d: t == "access", "access", after)
+        expect(ev["details"], {"via": "keypad", "kind": "offline-code", "allow": True, "reason": "ok",
+                               "grant": hx(lp.offline_use_id(secret, code)), "role": "guest"}, "offline code")
+        unlocked()
+        lock_bolt()
+
+    phone = lp.Key(os.urandom(32))
+
+    @step("owner's phone at the reader: challenge, presentation, proof (§4)")
+    def _():
+        cti = os.urandom(16)
+        g = lp.grant(owner, lock_id, cti, role="owner", holder=phone.public, iat=now())
+        access = api.present(lambda ch: lp.presentation([g], phone, lock_id, ch, cti))
+        expect(access, {"allow": True, "reason": "ok", "grant": hx(cti), "role": "owner"}, "owner phone")
+        unlocked()
+        lock_bolt()
+        access = api.present(lambda ch: lp.presentation([g], phone, lock_id, os.urandom(32), cti))
+        expect(access, {"allow": False, "reason": "challenge-unknown"}, "unissued challenge")
+        thief = lp.Key(os.urandom(32))
+        access = api.present(lambda ch: lp.presentation([g], thief, lock_id, ch, cti))
+        expect(access, {"allow": False, "reason": "bad-proof"}, "copied grant")
+        ctx["replay"] = None
+
+        def keep(ch):
+            ctx["replay"] = lp.presentation([g], phone, lock_id, ch, cti)
+            return ctx["replay"]
+        expect(api.present(keep), {"allow": True}, "again")
+        unlocked()
+        lock_bolt()
+        expect(api.present(lambda ch: ctx["replay"]), {"allow": False, "reason": "challenge-replayed"}, "replayed proof")
+
+    manager, guest_phone = lp.Key(os.urandom(32)), lp.Key(os.urandom(32))
+    guest_cti = os.urandom(16)
+    deleg = lp.grant(owner, lock_id, os.urandom(16), holder=manager.public, iat=now(), exp=now() + 86400,
+                     delegation=(["resident", "guest"], None, 0))
+    guest = lp.grant(manager, lock_id, guest_cti, role="guest", holder=guest_phone.public, iat=now(), exp=now() + 3600,
+                     schedule=[[127, 0, 1440]], label="dog walker")
+    guest_id = lp.delegated_grant_id(owner.public, manager.public, guest_cti)
+
+    @step("delegation chain: pushed on grants, presented at the reader; its grant id (§3)")
+    def _():
+        after = app.last_seq()
+        app.publish("grants", cbor.encode([deleg, guest]))
+        expect(app.wait_event(lambda t, d: t == "grant-stored", "grant-stored", after)["details"], {"ok": True, "id": hx(guest_id)}, "chain stored")
+        access = api.present(lambda ch: lp.presentation([deleg, guest], guest_phone, lock_id, ch, guest_cti))
+        expect(access, {"allow": True, "reason": "ok", "grant": hx(guest_id), "role": "guest"}, "delegated guest")
+        unlocked()
+        lock_bolt()
+        wide = lp.grant(manager, lock_id, os.urandom(16), role="guest", holder=guest_phone.public, iat=now(), exp=now() + 2 * 86400)
+        expect(api.present(lambda ch: lp.presentation([deleg, wide], guest_phone, lock_id, ch, cbor.decode(cbor.decode(wide).value[2])[7])),
+               {"allow": False, "reason": "delegation-widens"}, "wider than its delegation")
+
+    @step("revocation seq 2 revokes the delegated grant by its id; rollback refused (§6)")
+    def _():
+        after = app.last_seq()
+        app.publish("revocations", lp.revocations(owner, lock_id, 2, now(), grants=[guest_id]), retain=True)
+        expect(app.wait_event(lambda t, d: t == "revocations", "revocations", after)["details"], {"ok": True, "seq": 2}, "seq 2")
+        app.publish("heartbeat", lp.heartbeat(owner, lock_id, now(), 2), retain=True)
+        app.wait_event(lambda t, d: t == "heartbeat" and d.get("ok") and d.get("seq") == 2, "heartbeat seq 2", after)
+        access = api.present(lambda ch: lp.presentation([deleg, guest], guest_phone, lock_id, ch, guest_cti))
+        expect(access, {"allow": False, "reason": "revoked-grant", "grant": hx(guest_id)}, "revoked")
+        after = app.last_seq()
+        app.publish("revocations", lp.revocations(owner, lock_id, 1, now()))
+        expect(app.wait_event(lambda t, d: t == "revocations", "rollback", after)["details"], {"ok": False, "reason": "rollback"}, "rollback")
+
+    @step("withheld list: a heartbeat naming seq 3 makes guests stale until seq 3 arrives (§6)")
+    def _():
+        after = app.last_seq()
+        g_phone, cti = lp.Key(os.urandom(32)), os.urandom(16)
+        g = lp.grant(owner, lock_id, cti, role="guest", holder=g_phone.public, iat=now(), exp=now() + 3600)
+        app.publish("heartbeat", lp.heartbeat(owner, lock_id, now() + 1, 3), retain=True)
+        expect(app.wait_event(lambda t, d: t == "heartbeat", "heartbeat", after)["details"], {"ok": True, "seq": 3, "revocationSeq": 2}, "withheld")
+        expect(api.present(lambda ch: lp.presentation([g], g_phone, lock_id, ch, cti)), {"allow": False, "reason": "revocations-stale"}, "stale")
+        app.publish("revocations", lp.revocations(owner, lock_id, 3, now(), grants=[guest_id]), retain=True)
+        app.wait_event(lambda t, d: t == "revocations" and d.get("seq") == 3, "seq 3", after)
+        expect(api.present(lambda ch: lp.presentation([g], g_phone, lock_id, ch, cti)), {"allow": True, "reason": "ok"}, "fresh again")
+        unlocked()
+        lock_bolt()
+
+    @step("remote commands: unlock, replay, expiry, bounds, signer, audience (§7, §8.5)")
+    def _():
+        def send(msg):
+            after = app.last_seq()
+            app.publish("commands", msg)
+            return app.wait_event(lambda t, d: t == "command", "command event", after)["details"]
+        unlock = lp.command(owner, lock_id, os.urandom(16), now(), "unlock")
+        after = app.last_seq()
+        expect(send(unlock), {"ok": True, "action": "unlock"}, "unlock")
+        expect(app.wait_event(lambda t, d: t == "access", "access", after)["details"],
+               {"via": "remote", "kind": "command", "allow": True, "reason": "ok", "role": "owner"}, "remote access")
+        unlocked()
+        expect(send(unlock), {"ok": False, "reason": "replayed"}, "replayed")
+        expect(send(lp.command(owner, lock_id, os.urandom(16), now() - 200, "lock", exp=now() - 100)), {"ok": False, "reason": "expired"}, "expired")
+        expect(send(lp.command(owner, lock_id, os.urandom(16), now() + 120, "lock", exp=now() + 180)), {"ok": False, "reason": "not-yet-valid"}, "early")
+        expect(send(lp.command(owner, lock_id, os.urandom(16), now(), "lock", exp=now() + 301)), {"ok": False, "reason": "malformed"}, "too long")
+        expect(send(lp.command(owner, "back-door", os.urandom(16), now(), "lock")), {"ok": False, "reason": "wrong-lock"}, "other lock")
+        expect(send(lp.command(lp.Key(os.urandom(32)), lock_id, os.urandom(16), now(), "lock")), {"ok": False, "reason": "not-owner"}, "stranger")
+        expect(send(lp.command(owner, lock_id, os.urandom(16), now(), "set-mode", mode="party")), {"ok": False, "reason": "unknown-mode"}, "mode")
+        expect(send(lp.heartbeat(owner, lock_id, now(), 3)), {"ok": False, "reason": "wrong-type"}, "a heartbeat as a command")
+        lock_bolt()
+
+    @step("modes: vacation refuses a resident PIN, normal again (§7)")
+    def _():
+        after = app.last_seq()
+        app.publish("commands", lp.command(owner, lock_id, os.urandom(16), now(), "set-mode", mode="vacation"))
+        expect(app.wait_event(lambda t, d: t == "mode", "mode event", after)["details"], {"mode": "vacation"}, "mode")
+        app.wait(lambda: (app.state() or {}).get("mode") == "vacation", "state mode vacation")
+        assert api.post("keypad/type", {"keys": "4711#"})[0] == 200
+        expect(app.wait_event(lambda t, d: t == "access", "access", after)["details"], {"allow": False, "reason": "refused-by-mode"}, "vacation")
+        app.publish("commands", lp.command(owner, lock_id, os.urandom(16), now(), "set-mode", mode="normal"))
+        app.wait(lambda: (app.state() or {}).get("mode") == "normal", "state mode normal")
+
+    @step("keypad lockout after 5 wrong codes; reset-lockout (§9)")
+    def _():
+        after = app.last_seq()
+        for i in range(5):
+            # keypad/type answers once the keys are queued, not typed (docs/SIM.md): wait for each decision.
+            mark = app.last_seq()
+            assert api.post("keypad/type", {"keys": "0000#", "gapMs": 100})[0] == 200
+            app.wait_event(lambda t, d: t == "access", f"wrong code {i + 1}", mark)
+        ev = app.wait_event(lambda t, d: t == "keypad-lockout", "keypad-lockout", after)
+        expect(ev["details"], {"active": True, "forMs": 60000, "via": "keypad"}, "lockout")
+        app.wait(lambda: (app.state() or {}).get("keypad_lockout") is True, "state keypad_lockout")
+        refused = [e["details"] for s, e in sorted(app.events.items()) if s > after and e["type"] == "access"]
+        assert [d["reason"] for d in refused] == ["unknown-code"] * 5, refused
+        mark = app.last_seq()
+        app.publish("commands", lp.command(owner, lock_id, os.urandom(16), now(), "reset-lockout"))
+        ctx["reset"] = app.wait_event(lambda t, d: t == "command", "command event", mark)["details"]
+        expect(ctx["reset"], {"ok": True, "action": "reset-lockout"}, "reset-lockout")
+        # The reset ends the lockout under way: its end is a signed event too, and the state says so.
+        expect(app.wait_event(lambda t, d: t == "keypad-lockout", "the lockout's end", mark)["details"],
+               {"active": False, "forMs": 0, "via": "keypad"}, "lockout over")
+        app.wait(lambda: (app.state() or {}).get("keypad_lockout") is False, "state keypad_lockout false")
+        assert api.post("keypad/type", {"keys": "4711#"})[0] == 200
+        expect(app.wait_event(lambda t, d: t == "access", "access", mark)["details"], {"allow": True}, "PIN after reset")
+        unlocked()
+        lock_bolt()
+
+    @step("persistent session: events while the owner's app is away arrive on reconnect, none missing (§11)")
+    def _():
+        app.disconnect()
+        before = app.last_seq()
+        # Act through the world while the app is away: the door opens and shuts.
+        app2 = Owner("127.0.0.1", cfg["brokerPort"], cfg["caFile"], "owner", cfg["ownerPassword"], lock_id, client_id="owner-probe")
+        app2.device = app.device
+        app2.connect()
+        app2.publish("commands", lp.command(owner, lock_id, os.urandom(16), now(), "unlock"))
+        app2.wait_event(lambda t, d: t == "operation" and d.get("op") == "unlock", "unlock done", before)
+        app2.disconnect()
+        app.connect()
+        app.wait_event(lambda t, d: t == "operation" and d.get("op") == "unlock", "the missed unlock", before)
+        lock_bolt()
+
+    @step("every event verified, lock id, sequence 1.. without gaps, known types, activity copies (§11)")
+    def _():
+        assert not app.bad, f"events that did not verify: {app.bad}"
+        seqs = sorted(app.events)
+        assert seqs[0] == 1 and seqs == list(range(1, seqs[-1] + 1)), f"gaps in {seqs}"
+        unknown = {e["type"] for e in app.events.values()} - EVENT_TYPES
+        assert not unknown, f"types outside the catalogue: {unknown}"
+        acts = [json.loads(p) for t, p, _ in app.messages if t == f"locks/{lock_id}/activity"]
+        by_seq = {a["seq"]: a for a in acts}
+        for seq, ev in app.events.items():
+            a = by_seq.get(seq)
+            if a is not None:
+                assert a["type"] == ev["type"], (a, ev)
+        print(f"     {len(seqs)} events, {app.duplicates} duplicates, {len(acts)} activity messages", flush=True)
+
+    app.disconnect()
+    print(f"{len(failures)} failed: {failures}" if failures else "all passed", flush=True)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
