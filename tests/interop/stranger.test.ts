@@ -64,7 +64,7 @@ describe.skipIf(missing)('the stranger client against the lock', () => {
     socat = spawn('socat', [`pty,raw,echo=0,link=${lockEnd}`, `pty,raw,echo=0,link=${installerEnd}`], { stdio: 'ignore' });
     await waitUntil(() => existsSync(lockEnd) && existsSync(installerEnd), 'socat to make the pty pair', 15_000);
     // The lock as the README installs it: a state directory and a serial line, nothing else; pairing sets the rest.
-    writeFileSync(join(dir, 'lock.json'), JSON.stringify({ stateDir: join(dir, 'state'), pairing: { port: lockEnd }, autoRelockMs: null }));
+    writeFileSync(join(dir, 'lock.json'), JSON.stringify({ stateDir: join(dir, 'state'), pairing: { port: lockEnd }, autoRelockMs: null, delivery: { postRollMs: 1000 } }));
     sim = startSimProcess(['--config', join(dir, 'lock.json')]);
     const web = await simWeb(sim);
     await sim.waitFor(jsonWith({ event: 'pairing-ready' }), 'the installer line', 30_000);

@@ -160,6 +160,14 @@ class Api:
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read())
 
+    def type(self, keys, hold_ms=250, gap_s=0.45):
+        """Type keys as a person does, one press at a time (keypad/press answers before the key is released)."""
+        for key in keys:
+            status, body = self.post("keypad/press", {"key": key, "holdMs": hold_ms})
+            if status != 200:
+                raise RuntimeError(f"keypad/press: {status} {body}")
+            time.sleep(gap_s)  # the person's own pace between keys, not a wait for the lock
+
     def present(self, make):
         """Tap, let make(challenge) build the presentation, present it: the lock's decision."""
         status, tap = self.post("phone/tap")
