@@ -88,10 +88,44 @@ def vectors(repo):
             check(f"vector {c['id']} (frame)", payload is not None and lp.frame(payload) == raw, raw.hex())
 
 
+OFFLINE_HOURS = {0: 1, 1: 4, 2: 24, 3: 168}
+
+
+def offline_valid(secret, lock_id, code, now_s):
+    """The lock's side of §9: the latest start hour at or before now with the code's three digits."""
+    klass, digits, now_hour = int(code[0]), int(code[1:4]), now_s // 3600
+    start = now_hour - ((now_hour - digits) % 1000)
+    return now_hour < start + OFFLINE_HOURS[klass % 4] and lp.offline_code(secret, lock_id, start, klass) == code
+
+
+def derivations(repo):
+    from datetime import datetime
+    d = json.load(open(os.path.join(repo, "tests/vectors/derivations.json")))
+    secret, lock_id = bytes.fromhex(d["secret"]), d["lockId"]
+    for c in d["cases"]:
+        i, kind = c["input"], c["kind"]
+        if kind == "pin-digest":
+            got = {"digest": lp.pin_digest(secret, i["pin"]).hex()}
+        elif kind == "offline-code":
+            code = lp.offline_code(secret, lock_id, i["startHour"], i["class"])
+            got = {"code": code, "useId": lp.offline_use_id(secret, code).hex()}
+        elif kind == "offline-check":
+            at = datetime.fromisoformat(i["at"].replace("Z", "+00:00")).timestamp()
+            got = {"valid": offline_valid(secret, lock_id, i["code"], int(at))}
+        elif kind == "grant-id":
+            got = {"id": lp.delegated_grant_id(*(bytes.fromhex(i[k]) for k in ("root", "issuer", "cti"))).hex()}
+        elif kind == "tracking-digest":
+            got = {"normalized": lp.normalize_tracking(i["text"]), "digest": lp.tracking_digest(secret, i["text"]).hex()}
+        else:
+            got = {"useId": lp.tracking_use_id(bytes.fromhex(i["grantId"]), bytes.fromhex(i["digest"])).hex()}
+        check(f"derivation {c['id']}", got == c["expect"], f"want {c['expect']}, got {got}")
+
+
 def main():
     repo = sys.argv[1]
     worked_examples(repo)
     vectors(repo)
+    derivations(repo)
     print(f"{len(failures)} failed")
     sys.exit(1 if failures else 0)
 

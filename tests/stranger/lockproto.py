@@ -4,6 +4,7 @@
 """An independent owner's-app implementation of the lock protocol (no code shared with the lock)."""
 import hashlib
 import hmac
+import re
 import zlib
 
 from cryptography.exceptions import InvalidSignature
@@ -180,7 +181,7 @@ def offline_use_id(secret, code):
 
 
 def normalize_tracking(text):
-    return text.replace(" ", "").replace("-", "").upper()
+    return re.sub(r"[\s-]", "", text).upper()
 
 
 def tracking_digest(secret, text):
