@@ -18,6 +18,53 @@ EVENT_TYPES = {"access", "keypad-lockout", "mode", "delivery", "alarm", "bolt", 
                "events-dropped", "state-damaged", "clock-set-back", "clock-jumped-forward", "clock-confirmed"}
 
 
+# §11's event catalogue and §13's delivery steps: the detail keys each may carry (required ones first).
+DETAILS = {
+    "access": ({"via", "kind", "allow", "reason"}, {"grant", "role", "label"}),
+    "keypad-lockout": ({"active", "forMs", "via"}, set()),
+    "mode": ({"mode"}, set()),
+    "alarm": ({"kind", "active"}, {"grant", "source", "code"}),
+    "bolt": ({"from", "to", "cause"}, set()),
+    "operation": ({"op", "cause", "outcome", "ms", "retried"}, set()),
+    "manual": ({"position"}, set()),
+    "door": ({"state"}, set()),
+    "battery": ({"percent"}, set()),
+    "revocations": ({"ok"}, {"seq", "reason"}),
+    "heartbeat": ({"ok"}, {"seq", "time", "revocationSeq", "reason"}),
+    "grant-stored": ({"ok"}, {"id", "reason"}),
+    "grant-dropped": ({"id", "reason"}, set()),
+    "command": ({"ok"}, {"action", "reason"}),
+    "events-dropped": ({"count"}, set()),
+}
+DELIVERY = {
+    "started": {"role", "issuer", "via", "record", "relockWithinS", "label"},
+    "recording": {"at"},
+    "refused": {"reason"},
+    "unlocked": {"at"},
+    "relocked": {"at", "late"},
+    "aborted": {"reason"},
+    "completed": {"role", "issuer", "via", "label", "late", "cameraLost", "recordingStartedAt", "unlockedAt", "doorOpenedAt",
+                  "doorClosedAt", "relockedAt", "recordingStoppedAt"},
+}
+
+
+def detail_problems(ev):
+    """What an event's details have beyond, or lack against, the document's CDDL."""
+    t, d = ev["type"], ev["details"]
+    if t == "delivery":
+        base = {"step", "visit", "grant"}
+        allowed = base | DELIVERY.get(d.get("step"), set())
+        required = base
+    elif t in DETAILS:
+        required, optional = DETAILS[t]
+        allowed = required | optional
+    else:
+        return []
+    extra, missing = set(d) - allowed, required - set(d)
+    return [f"#{ev['seq']} {t}{' ' + d.get('step', '') if t == 'delivery' else ''}: " +
+            (f"undocumented {sorted(extra)} " if extra else "") + (f"missing {sorted(missing)}" if missing else "")] if extra or missing else []
+
+
 def step(name):
     def run(fn):
         t = time.time()
@@ -411,6 +458,8 @@ def main():
         assert seqs[0] == 1 and seqs == list(range(1, seqs[-1] + 1)), f"gaps in {seqs}"
         unknown = {e["type"] for e in app.events.values()} - EVENT_TYPES
         assert not unknown, f"types outside the catalogue: {unknown}"
+        problems = sorted({p.split(": ", 1)[0].split(" ", 1)[1] + ": " + p.split(": ", 1)[1] for e in app.events.values() for p in detail_problems(e)})
+        assert not problems, f"details unlike the CDDL: {problems}"
         acts = [json.loads(p) for t, p, _ in app.messages if t == f"locks/{lock_id}/activity"]
         by_seq = {a["seq"]: a for a in acts}
         for seq, ev in app.events.items():
