@@ -29,11 +29,12 @@ DETAILS = {
     "manual": ({"position"}, set()),
     "door": ({"state"}, set()),
     "battery": ({"percent"}, set()),
-    "revocations": ({"ok"}, {"seq", "reason"}),
-    "heartbeat": ({"ok"}, {"seq", "time", "revocationSeq", "reason"}),
-    "grant-stored": ({"ok"}, {"id", "reason"}),
+    "revocations": ({"ok"}, {"seq", "reason", "repeated"}),
+    "heartbeat": ({"ok"}, {"seq", "time", "revocationSeq", "reason", "repeated"}),
+    "grant-stored": ({"ok"}, {"id", "reason", "repeated"}),
     "grant-dropped": ({"id", "reason"}, set()),
-    "command": ({"ok"}, {"action", "reason"}),
+    "command": ({"ok"}, {"action", "reason", "repeated"}),
+    "ha-command": ({"ok"}, {"action", "reason"}),
     "events-dropped": ({"count"}, set()),
 }
 DELIVERY = {
@@ -119,6 +120,25 @@ def main():
         assert att["lockId"] == lock_id and att["ownerKeys"] == [owner.public], att
         assert abs(att["time"] - sent) <= 120, att
         app.device = got["devicePublicKey"]
+        ctx["line"] = line
+
+    @step("after pairing: info says paired; the self-test runs in the window pairing opened; unknown op (§14)")
+    def _():
+        line = ctx["line"]
+        info = line.request("info", tries=3)["body"]
+        assert info["paired"] is True and info["lockId"] == lock_id and info["devicePublicKey"] == app.device, info
+        reply = line.request("self-test", {}, wait=30)
+        assert reply["ok"] is True, reply
+        r = reply["body"]
+        assert set(r) >= {"ok", "bolt", "door", "tamper", "battery", "pairButton", "camera", "keypad"}, r
+        assert r["ok"] is True and [s["outcome"] for s in r["bolt"]["strokes"]] == ["done", "done"], r
+        assert r["bolt"]["before"] == r["bolt"]["after"] and r["door"] == "closed", r
+        assert r["keypad"] == {"fitted": True, "asked": False, "keyPressed": None}, r["keypad"]
+        assert r["camera"]["fitted"] is True and isinstance(r["camera"]["confirmedMs"], int), r["camera"]
+        bad = line.request("open", {})
+        assert bad["ok"] is False and bad["error"]["code"] == "unknown-op", bad
+        bad = line.request("self-test", {"keypadWaitMs": 60001})
+        assert bad["ok"] is False and bad["error"]["code"] == "bad-request" and "keypadWaitMs" in bad["error"]["message"], bad
 
     @step("status online, retained state (§11)")
     def _():
@@ -185,6 +205,44 @@ def main():
         expect(stored(newer), {"ok": True, "id": hx(pin_cti)}, "newer iat")
         taken = lp.grant(owner, lock_id, os.urandom(16), role="guest", iat=now(), exp=now() + 86400, credential=("pin", [lp.pin_digest(secret, "4711")]))
         expect(stored(taken), {"ok": False, "reason": "credential-taken"}, "PIN taken")
+
+    @step("grants pushed before they start are kept; expired, junk and foreign ones refused (§8.4)")
+    def _():
+        def stored(msg):
+            after = app.last_seq()
+            app.publish("grants", msg)
+            return app.wait_event(lambda t, d: t == "grant-stored", f"grant-stored for {msg[:24].hex()}", after, timeout=8)["details"]
+        cti = os.urandom(16)
+        tomorrow = lp.grant(owner, lock_id, cti, role="guest", iat=now(), nbf=now() + 86400, exp=now() + 2 * 86400,
+                            credential=("pin", [lp.pin_digest(secret, "918273")]))
+        expect(stored(tomorrow), {"ok": True, "id": hx(cti)}, "tomorrow's PIN")
+        expect(stored(lp.grant(owner, lock_id, os.urandom(16), role="guest", iat=now() - 7200, exp=now() - 3600,
+                               credential=("pin", [lp.pin_digest(secret, "918274")]))), {"ok": False, "reason": "expired"}, "expired")
+        expect(stored(lp.grant(owner, "back-door", os.urandom(16), role="guest", credential=("pin", [lp.pin_digest(secret, "918275")]))),
+               {"ok": False, "reason": "wrong-lock"}, "another lock")
+        expect(stored(b"\x00junk"), {"ok": False, "reason": "malformed"}, "junk")
+        # The same refusal again within a minute is only counted (§11, "Refusals are coalesced"): the
+        # empty chain (malformed too) makes no event, so the next event is the next grant's.
+        mark = app.last_seq()
+        app.publish("grants", cbor.encode([]))
+        stranger = lp.Key(os.urandom(32))
+        expect(stored(lp.grant(stranger, lock_id, os.urandom(16), role="guest", credential=("pin", [lp.pin_digest(secret, "918276")]))),
+               {"ok": False, "reason": "unknown-issuer"}, "not an owner")
+        assert [e["details"].get("reason") for s, e in sorted(app.events.items()) if s > mark and e["type"] == "grant-stored"] == ["unknown-issuer"]
+
+    @step("Home Assistant: LOCK, UNLOCK with a resident PIN, without one, with a wrong one (§11, §8.6)")
+    def _():
+        def ha(body):
+            after = app.last_seq()
+            app.publish("ha/command", json.dumps(body).encode())
+            return app.wait_event(lambda t, d: t == "ha-command", "ha-command", after)["details"]
+        expect(ha({"action": "UNLOCK", "code": "4711"}), {"ok": True, "action": "unlock"}, "UNLOCK with a PIN")
+        unlocked()
+        expect(ha({"action": "LOCK", "code": None}), {"ok": True, "action": "lock"}, "LOCK")
+        app.wait(lambda: (app.state() or {}).get("lock") == "LOCKED", "state LOCKED")
+        expect(ha({"action": "UNLOCK", "code": None}), {"ok": False, "reason": "code-required"}, "no code")
+        expect(ha({"action": "UNLOCK", "code": "9999"}), {"ok": False, "reason": "code-refused"}, "wrong code")
+        expect(ha({"action": "OPEN", "code": None}), {"ok": False, "reason": "unknown-action"}, "OPEN")
 
     @step("offline code, class 0, this hour (§9)")
     def _():
@@ -390,6 +448,9 @@ def main():
         expect(send(lp.command(owner, lock_id, os.urandom(16), now() - 200, "lock", exp=now() - 100)), {"ok": False, "reason": "expired"}, "expired")
         expect(send(lp.command(owner, lock_id, os.urandom(16), now() + 120, "lock", exp=now() + 180)), {"ok": False, "reason": "not-yet-valid"}, "early")
         expect(send(lp.command(owner, lock_id, os.urandom(16), now(), "lock", exp=now() + 301)), {"ok": False, "reason": "malformed"}, "too long")
+        # Junk right after a malformed command is the same refusal within a minute: only counted (§11,
+        # "Refusals are coalesced"), so the next command event is the next command's.
+        app.publish("commands", b"\x00junk")
         expect(send(lp.command(owner, "back-door", os.urandom(16), now(), "lock")), {"ok": False, "reason": "wrong-lock"}, "other lock")
         expect(send(lp.command(lp.Key(os.urandom(32)), lock_id, os.urandom(16), now(), "lock")), {"ok": False, "reason": "not-owner"}, "stranger")
         expect(send(lp.command(owner, lock_id, os.urandom(16), now(), "set-mode", mode="party")), {"ok": False, "reason": "unknown-mode"}, "mode")
@@ -434,6 +495,13 @@ def main():
         expect(app.wait_event(lambda t, d: t == "access" and d["via"] == "keypad", "access", mark)["details"], {"allow": True}, "PIN after reset")
         unlocked()
         lock_bolt()
+
+    @step("junk on the revocation and heartbeat topics: malformed, and the lock goes on (§8.3)")
+    def _():
+        for topic in ("revocations", "heartbeat"):
+            after = app.last_seq()
+            app.publish(topic, b"\x00junk")
+            expect(app.wait_event(lambda t, d: t == topic, topic, after)["details"], {"ok": False, "reason": "malformed"}, f"junk on {topic}")
 
     @step("persistent session: events while the owner's app is away arrive on reconnect, none missing (§11)")
     def _():
