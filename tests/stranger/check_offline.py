@@ -45,7 +45,7 @@ def worked_examples(repo):
         "Guest grant": guest,
         "Delegation to a carrier": deleg,
         "Courier grant under the delegation": visit,
-        "Revocation list": lp.revocations(owner, aud, 42, t0, grants=[b"\xa1" * 16]),
+        "Revocation list": lp.revocations(owner, aud, 42, t0, grants=[b"\xa1" * 16], omit_empty=False),
         "Heartbeat": lp.heartbeat(owner, aud, t0, 42),
         "Remote command": lp.command(owner, aud, b"\x0e" * 16, t0, "unlock"),
         "Presentation": lp.presentation([deleg, visit], courier, aud, b"\x5c" * 32, b"\xc1" * 16),

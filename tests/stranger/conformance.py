@@ -530,10 +530,15 @@ def main():
         assert not problems, f"details unlike the CDDL: {problems}"
         acts = [json.loads(p) for t, p, _ in app.messages if t == f"locks/{lock_id}/activity"]
         by_seq = {a["seq"]: a for a in acts}
+        hows = {"keypad", "phone", "parcel", "remote", "thumb-turn", "auto", "boot", "shutdown", "sensor", "access"}
         for seq, ev in app.events.items():
             a = by_seq.get(seq)
             if a is not None:
-                assert a["type"] == ev["type"], (a, ev)
+                assert a["type"] == ev["type"] and set(a) >= {"seq", "type", "time", "details"}, (a, ev)
+                assert a.get("how") is None or a["how"] in hows, f"activity how {a['how']!r}: {a}"
+                assert a.get("outcome") is None or a["outcome"] in {"allowed", "refused", "done", "failed"}, f"activity outcome: {a}"
+                if ev["type"] == "access" and ev["details"].get("grant"):
+                    assert a["who"]["grant"] == ev["details"]["grant"], (a, ev)
         print(f"     {len(seqs)} events, {app.duplicates} duplicates, {len(acts)} activity messages", flush=True)
 
     app.disconnect()

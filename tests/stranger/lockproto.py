@@ -144,8 +144,10 @@ def delegated_grant_id(root, issuer, cti):
 
 # ---- revocation lists and heartbeats (§6), commands (§7) ----
 
-def revocations(owner, aud, seq, iat, grants=(), holders=(), issuers=()):
-    return sign1(owner, "lock-revocations", {1: seq, 2: aud, 3: iat, 4: {0: b"".join(grants), 1: b"".join(holders), 2: b"".join(issuers)}})
+def revocations(owner, aud, seq, iat, grants=(), holders=(), issuers=(), omit_empty=True):
+    """A whole list; its three entries are optional (§6), so empty ones are left out unless asked for."""
+    entries = {0: b"".join(grants), 1: b"".join(holders), 2: b"".join(issuers)}
+    return sign1(owner, "lock-revocations", {1: seq, 2: aud, 3: iat, 4: {k: v for k, v in entries.items() if v or not omit_empty}})
 
 
 def heartbeat(owner, aud, time, seq):
