@@ -267,6 +267,10 @@ def main():
         lock_bolt()
         access = api.present(lambda ch: lp.presentation([g], phone, lock_id, os.urandom(32), cti))
         expect(access, {"allow": False, "reason": "challenge-unknown"}, "unissued challenge")
+        proof = lambda ch: lp.sign1(phone, "lock-proof", {1: lock_id, 2: ch, 3: cti})  # noqa: E731
+        expect(api.present(lambda ch: cbor.encode([2, [g], proof(ch)])), {"allow": False, "reason": "malformed"}, "version 2")
+        expect(api.present(lambda ch: cbor.encode([1, [], proof(ch)])), {"allow": False, "reason": "malformed"}, "no links")
+        expect(api.present(lambda ch: cbor.encode([1, [g] * 4, proof(ch)])), {"allow": False, "reason": "chain-too-long"}, "four links")
         thief = lp.Key(os.urandom(32))
         access = api.present(lambda ch: lp.presentation([g], thief, lock_id, ch, cti))
         expect(access, {"allow": False, "reason": "bad-proof"}, "copied grant")
