@@ -543,6 +543,8 @@ def main():
                 assert a.get("outcome") is None or a["outcome"] in {"allowed", "refused", "done", "failed"}, f"activity outcome: {a}"
                 if ev["type"] == "access" and ev["details"].get("grant"):
                     assert a["who"]["grant"] == ev["details"]["grant"], (a, ev)
+        for name in ("events", "state", "status", "activity"):
+            assert {q for t, q in app.qos if t == name} == {1}, f"{name} not at QoS 1: {app.qos}"
         print(f"     {len(seqs)} events, {app.duplicates} duplicates, {len(acts)} activity messages", flush=True)
 
     app.disconnect()

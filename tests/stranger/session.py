@@ -62,6 +62,7 @@ class Owner:
         self.duplicates = 0
         self.bad = []
         self.acked = []
+        self.qos = set()  # (last topic level, QoS) seen
         proto = paho.MQTTv5 if v5 else paho.MQTTv311
         kw = {} if v5 else {"clean_session": False}
         self.client = paho.Client(client_id=client_id, protocol=proto, **kw)
@@ -93,6 +94,7 @@ class Owner:
     def _on_message(self, client, userdata, msg):
         with self.cond:
             self.messages.append((msg.topic, bytes(msg.payload), bool(msg.retain)))
+            self.qos.add((msg.topic.rsplit("/", 1)[-1], msg.qos))
             if msg.topic == f"locks/{self.lock_id}/events":
                 try:
                     ev = lp.read_event(bytes(msg.payload), self.device, self.lock_id)

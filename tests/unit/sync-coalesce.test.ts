@@ -34,7 +34,7 @@ function lock() {
     outbox.pending().map((p) => {
       const read = readEvent(p.bytes);
       if (!read.ok) throw new Error(read.reason);
-      return { type: read.event.type, ...read.event.details };
+      return { type: read.event.type, ...read.event.details } as { type: string; ok?: unknown; [k: string]: unknown };
     });
   const heartbeat = (time: number) => mintHeartbeat(owner, { time, seq: 0, aud: LOCK });
   return { clock, handlers, events, heartbeat, close: () => outbox.close() };
