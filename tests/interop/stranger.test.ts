@@ -3,10 +3,12 @@
 // documented flow over a real Mosquitto and the simulator's control API. Also its offline checks: the
 // §12 worked examples rebuilt byte for byte, and the owner's-app verdicts of tests/vectors/protocol.
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { testKey } from '../../tools/lib/mint.js';
 import { type Broker, startBroker } from '../helpers/mosquitto.js';
 import { jsonWith, type SimProcess, startSimProcess } from '../helpers/sim-process.js';
 import { simWeb } from '../helpers/sim-web.js';
@@ -46,49 +48,79 @@ describe.skipIf(noPython)('the stranger client, offline', () => {
   });
 });
 
-describe.skipIf(missing)('the stranger client against the lock', () => {
-  const LOCK = 'stranger-door';
-  const dir = mkdtempSync(join(tmpdir(), 'proto-stranger-'));
-  let broker: Broker;
-  let socat: ChildProcess;
-  let sim: SimProcess;
+const dir = mkdtempSync(join(tmpdir(), 'proto-stranger-'));
+let broker: Broker;
+const PAIRED = 'stranger-door';
+const BY_HAND = 'stranger-hand';
 
-  beforeAll(async () => {
-    broker = await startBroker([
-      { name: 'owner', password: 'owner-secret' },
-      { name: LOCK, password: 'lock-secret' },
-    ]);
-    writeFileSync(join(dir, 'ca.pem'), broker.ca);
-    const lockEnd = join(dir, 'tty-lock');
-    const installerEnd = join(dir, 'tty-installer');
-    socat = spawn('socat', [`pty,raw,echo=0,link=${lockEnd}`, `pty,raw,echo=0,link=${installerEnd}`], { stdio: 'ignore' });
-    await waitUntil(() => existsSync(lockEnd) && existsSync(installerEnd), 'socat to make the pty pair', 15_000);
-    // The lock as the README installs it: a state directory and a serial line, nothing else; pairing sets the rest.
-    writeFileSync(join(dir, 'lock.json'), JSON.stringify({ stateDir: join(dir, 'state'), pairing: { port: lockEnd }, autoRelockMs: null, delivery: { postRollMs: 1000 } }));
-    sim = startSimProcess(['--config', join(dir, 'lock.json')]);
-    const web = await simWeb(sim);
-    await sim.waitFor(jsonWith({ event: 'pairing-ready' }), 'the installer line', 30_000);
-    writeFileSync(
-      join(dir, 'stranger.json'),
-      JSON.stringify({ lockId: LOCK, tty: installerEnd, brokerPort: broker.port, caFile: join(dir, 'ca.pem'), ownerPassword: 'owner-secret', lockPassword: 'lock-secret', apiBase: web.base, apiToken: web.token }),
-    );
-  }, 60_000);
+beforeAll(async () => {
+  if (missing) return;
+  broker = await startBroker([
+    { name: 'owner', password: 'owner-secret' },
+    { name: PAIRED, password: 'lock-secret' },
+    { name: BY_HAND, password: 'hand-secret' },
+  ]);
+  writeFileSync(join(dir, 'ca.pem'), broker.ca);
+}, 60_000);
 
-  afterAll(async () => {
-    if (sim && sim.proc.exitCode === null) {
+afterAll(async () => {
+  await broker?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The simulator as a process on `config`, its control API's address, and a clean stop. */
+async function startLock(name: string, config: object): Promise<{ sim: SimProcess; base: string; token: string }> {
+  writeFileSync(join(dir, `${name}.json`), JSON.stringify(config));
+  const sim = startSimProcess(['--config', join(dir, `${name}.json`)]);
+  stops.push(async () => {
+    if (sim.proc.exitCode === null) {
       sim.proc.kill('SIGINT');
       await Promise.race([sim.exited, new Promise((r) => setTimeout(r, 10_000))]);
       sim.proc.kill('SIGKILL');
     }
-    socat?.kill('SIGKILL');
-    await broker?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }, 30_000);
+  });
+  const web = await simWeb(sim);
+  return { sim, base: web.base, token: web.token };
+}
+const stops: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0).reverse()) await stop();
+}, 30_000);
 
-  it('pairs the lock and runs every documented owner flow, each answered as the document says', async () => {
-    const { code, out } = await python('conformance.py', [join(dir, 'stranger.json')], 240_000);
-    expect(out).not.toMatch(/^FAIL/m);
-    expect(code, out).toBe(0);
-    expect(out).toMatch(/^all passed$/m);
+/** Run conformance.py on `settings`; every step must pass. */
+async function conformance(name: string, settings: object, steps: number): Promise<void> {
+  writeFileSync(join(dir, `${name}-stranger.json`), JSON.stringify({ brokerPort: broker.port, caFile: join(dir, 'ca.pem'), ownerPassword: 'owner-secret', ...settings }));
+  const { code, out } = await python('conformance.py', [join(dir, `${name}-stranger.json`)], 240_000);
+  expect(out).not.toMatch(/^FAIL/m);
+  expect(code, out).toBe(0);
+  expect(out).toMatch(/^all passed$/m);
+  expect(out.match(/^ok {3}/gm), out).toHaveLength(steps); // every step of this mode ran
+}
+
+describe.skipIf(missing)('the stranger client against the lock', () => {
+  it('pairs the lock over a pty and runs every documented owner flow, each answered as the document says', async () => {
+    const lockEnd = join(dir, 'tty-lock');
+    const installerEnd = join(dir, 'tty-installer');
+    const socat: ChildProcess = spawn('socat', [`pty,raw,echo=0,link=${lockEnd}`, `pty,raw,echo=0,link=${installerEnd}`], { stdio: 'ignore' });
+    stops.push(() => {
+      socat.kill('SIGKILL');
+    });
+    await waitUntil(() => existsSync(lockEnd) && existsSync(installerEnd), 'socat to make the pty pair', 15_000);
+    // The lock as the README installs it: a state directory and a serial line; pairing sets the rest.
+    const { sim, base, token } = await startLock(PAIRED, { stateDir: join(dir, 'paired-state'), pairing: { port: lockEnd }, autoRelockMs: null, delivery: { postRollMs: 1000 } });
+    await sim.waitFor(jsonWith({ event: 'pairing-ready' }), 'the installer line', 30_000);
+    await conformance(PAIRED, { lockId: PAIRED, tty: installerEnd, lockPassword: 'lock-secret', apiBase: base, apiToken: token }, 23);
+  }, 300_000);
+
+  it('runs the core flows on a lock configured by hand (config access and mqtt, no serial line)', async () => {
+    const owner = testKey('stranger-hand-owner');
+    const secret = randomBytes(32);
+    const stateDir = join(dir, 'hand-state');
+    writeFileSync(join(dir, 'keypad.secret'), `${secret.toString('hex')}\n`, { mode: 0o600 });
+    writeFileSync(join(dir, 'hand.password'), 'hand-secret\n', { mode: 0o600 });
+    const access = { lockId: BY_HAND, timeZone: 'Europe/Berlin', ownerKeys: [Buffer.from(owner.publicKey).toString('hex')], stateDir, keypadSecretFile: join(dir, 'keypad.secret') };
+    const mqtt = { url: `mqtts://127.0.0.1:${broker.port}`, username: BY_HAND, passwordFile: join(dir, 'hand.password'), caFile: join(dir, 'ca.pem') };
+    const { base, token } = await startLock(BY_HAND, { access, mqtt, autoRelockMs: null });
+    await conformance(BY_HAND, { mode: 'config', lockId: BY_HAND, stateDir, ownerSeed: Buffer.from(owner.seed).toString('hex'), keypadSecret: secret.toString('hex'), apiBase: base, apiToken: token }, 8);
   }, 300_000);
 });
