@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { encodeSign1 } from '../firmware/access/cose.js';
+import { Tag } from 'cbor-x';
+import { encodeSign1, sigStructure } from '../firmware/access/cose.js';
 import { encodeClaims } from '../firmware/access/grant.js';
 import { signMessage, TYP } from '../firmware/access/messages.js';
 import { identityFromSeed } from '../firmware/identity.js';
@@ -136,6 +137,11 @@ function deviceSigned(): ProtocolCase[] {
   const body = (seq: number, extra: [number, unknown][] = []) => new Map<number, unknown>([[1, LOCK], [2, seq], [3, T], [4, 'door'], [5, new Map([['state', 'open']])], [6, 250], ...extra]);
   const forged = identityFromSeed(new Uint8Array(32).fill(4));
   const tampered = flip(event(body(1)), -1);
+  // A protected header whose alg is not EdDSA, signed with the device key all the same.
+  const withAlg = (alg: number, payload: Uint8Array) => {
+    const protectedBytes = cbor(new Map<number, unknown>([[1, alg], [4, device.publicKey], [16, TYP.event]]));
+    return cbor(new Tag([protectedBytes, new Map(), payload, device.sign(sigStructure(protectedBytes, payload))], 18));
+  };
   const attest = (key = device, devicePub = device.publicKey) => signMessage(key, TYP.attestation, new Map<number, unknown>([[1, LOCK], [2, [owner.publicKey]], [3, T], [4, devicePub]]));
   return [
     c('event-ok', 'a door event, seq 1, signed by the device key', 'event', event(body(1)), ok),
@@ -145,6 +151,9 @@ function deviceSigned(): ProtocolCase[] {
     c('event-seq-zero', 'sequence numbers start at 1', 'event', event(body(0)), no('malformed')),
     c('event-ms-out-of-range', 'milliseconds 1000', 'event', event(body(1, [[6, 1000]])), no('malformed')),
     c('event-unknown-key', 'payload key 7', 'event', event(body(1, [[7, 1]])), no('malformed')),
+    c('event-too-large', 'over 8 KiB (a detail of 8200 characters), signed by the device key', 'event', event(body(1, [[5, new Map([['state', 'x'.repeat(8200)]])]])), no('too-large')),
+    c('event-unsupported-alg', 'alg -7 (ES256) in the protected header', 'event', withAlg(-7, cbor(body(1))), no('unsupported-alg')),
+    c('event-payload-not-cbor', 'a payload that is not CBOR, validly signed by another key: malformed comes before wrong-device', 'event', encodeSign1(forged.publicKey, TYP.event, Uint8Array.of(0xff), forged.sign), no('malformed')),
     c('attestation-ok', 'the pairing attestation, signed by the device key it names', 'attestation', attest(), ok),
     c('attestation-wrong-device', 'signed by another key', 'attestation', attest(forged, forged.publicKey), no('wrong-device')),
     c('attestation-key-mismatch', 'names a device key other than its signer', 'attestation', attest(device, forged.publicKey), no('malformed')),

@@ -75,6 +75,9 @@ def open_sign1(data, typ, signer=None):
         raise Refused("malformed")
     if not isinstance(header, dict) or set(header) != {1, 4, 16} or cbor.encode(header) != protected:
         raise Refused("malformed")
+    # Appendix C's order: type, algorithm, signature, payload CBOR, signer.
+    if header[16] != typ:
+        raise Refused("wrong-type")
     if header[1] != -8:
         raise Refused("unsupported-alg")
     kid = header[4]
@@ -82,14 +85,12 @@ def open_sign1(data, typ, signer=None):
         raise Refused("malformed")
     if not verify(kid, sig, cbor.encode(["Signature1", protected, b"", body])):
         raise Refused("bad-signature")
-    if header[16] != typ:
-        raise Refused("wrong-type")
-    if signer is not None and kid != signer:
-        raise Refused("wrong-device")
     try:
         payload = cbor.decode(body)
     except (cbor.DecodeError, UnicodeDecodeError):
         raise Refused("malformed")
+    if signer is not None and kid != signer:
+        raise Refused("wrong-device")
     return kid, payload
 
 
@@ -215,6 +216,8 @@ def read_event(data, device_key=None, lock_id=None):
 
 
 def read_attestation(data, device_key):
+    if len(data) > 8192:
+        raise Refused("too-large")
     _, p = open_sign1(data, "lock-attestation", device_key)
     if not (isinstance(p, dict) and set(p) == {1, 2, 3, 4} and p[4] == device_key):
         raise Refused("malformed")
