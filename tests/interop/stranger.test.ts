@@ -112,14 +112,14 @@ describe.skipIf(missing)('the stranger client against the lock', () => {
     await conformance(PAIRED, { lockId: PAIRED, tty: installerEnd, lockPassword: 'lock-secret', apiBase: base, apiToken: token }, 23);
   }, 300_000);
 
-  it('runs the core flows on a lock configured by hand (config access and mqtt, no serial line)', async () => {
+  it('runs the core flows on a lock configured by hand (config access and mqtt over MQTT 3.1.1, no serial line)', async () => {
     const owner = testKey('stranger-hand-owner');
     const secret = randomBytes(32);
     const stateDir = join(dir, 'hand-state');
     writeFileSync(join(dir, 'keypad.secret'), `${secret.toString('hex')}\n`, { mode: 0o600 });
     writeFileSync(join(dir, 'hand.password'), 'hand-secret\n', { mode: 0o600 });
     const access = { lockId: BY_HAND, timeZone: 'Europe/Berlin', ownerKeys: [Buffer.from(owner.publicKey).toString('hex')], stateDir, keypadSecretFile: join(dir, 'keypad.secret') };
-    const mqtt = { url: `mqtts://127.0.0.1:${broker.port}`, username: BY_HAND, passwordFile: join(dir, 'hand.password'), caFile: join(dir, 'ca.pem') };
+    const mqtt = { url: `mqtts://127.0.0.1:${broker.port}`, username: BY_HAND, passwordFile: join(dir, 'hand.password'), caFile: join(dir, 'ca.pem'), protocolVersion: 4 }; // MQTT 3.1.1 here, 5 for the paired lock
     const { base, token } = await startLock(BY_HAND, { access, mqtt, autoRelockMs: null });
     await conformance(BY_HAND, { mode: 'config', lockId: BY_HAND, stateDir, ownerSeed: Buffer.from(owner.seed).toString('hex'), keypadSecret: secret.toString('hex'), apiBase: base, apiToken: token }, 8);
   }, 300_000);
