@@ -61,6 +61,43 @@ const lazyJohnnyFive = {
   },
 };
 
+/**
+ * Modules that would be evaluated before "ready" only to build something used later or never:
+ * each becomes a small stand-in in the bundle (a source rewrite that no longer matches fails the build).
+ * - node:assert, for pino's sonic-boom and thread-stream (one `assert(cond, message)` each, on
+ *   rare paths): loaded at the first call. Loading it at boot also builds process.stderr's stream
+ *   (its colour check), with net and tty for a pipe or the journal's socket.
+ * - chalk, for johnny-five's console lines: the lock turns johnny-five's logging off (debug: false)
+ *   and logs through pino, so the text is left plain. Chalk's colour check builds process.stdout at
+ *   load; under lockd (stdout is the journal) it would choose no colour anyway.
+ * - color-convert, for johnny-five's RGB LED (colour names to RGB): loaded at the first colour name.
+ */
+const standIns = {
+  name: 'stand-ins',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?assert$/ }, ({ importer }) =>
+      /node_modules[\\/](sonic-boom|thread-stream)[\\/]/.test(importer) ? { path: 'assert', namespace: 'lazy-assert' } : undefined);
+    b.onLoad({ filter: /.*/, namespace: 'lazy-assert' }, () => ({
+      contents: "module.exports = function assert(...args) { return require('node:assert')(...args); };",
+      loader: 'js',
+    }));
+    b.onResolve({ filter: /^chalk$/ }, ({ importer }) =>
+      /node_modules[\\/]johnny-five[\\/]/.test(importer) ? { path: 'chalk', namespace: 'plain-chalk' } : undefined);
+    b.onLoad({ filter: /.*/, namespace: 'plain-chalk' }, () => ({
+      // chalk.grey(x), chalk[colour](x), chalk.red.bold(x): the arguments as plain text.
+      contents: "const plain = new Proxy((...args) => args.join(' '), { get: (target, key) => (typeof key === 'string' && !(key in target) ? plain : target[key]) }); module.exports = plain;",
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /johnny-five[\\/]lib[\\/]led[\\/]rgb\.js$/ }, ({ path }) => {
+      const source = readFileSync(path, 'utf8');
+      const eager = 'const converter = require("color-convert");';
+      if (!source.includes(eager)) throw new Error(`bundle: ${path} no longer has \`${eager}\` (update the stand-ins in tools/bundle.mjs)`);
+      const lazy = 'let colorConvert; const converter = { get keyword() { return (colorConvert ??= require("color-convert")).keyword; } };';
+      return { contents: source.replace(eager, lazy), loader: 'js', resolveDir: dirname(path) };
+    });
+  },
+};
+
 const outdir = process.argv[2] ?? 'dist/bundle';
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
@@ -77,7 +114,7 @@ const result = await build({
   // The sources are ES modules: give them import.meta.url in CommonJS.
   define: { 'import.meta.url': '__lockModuleUrl' },
   banner: { js: "const __lockModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [noRepl, lazyJohnnyFive],
+  plugins: [noRepl, lazyJohnnyFive, standIns],
   metafile: true,
   logLevel: 'warning',
 });
