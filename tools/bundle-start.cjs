@@ -21,7 +21,8 @@ try {
 } catch {
   cachedData = undefined;
 }
-const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+// The bundle is ASCII (tools/bundle.mjs checks): read as latin1, the same text without UTF-8 decoding.
+const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'latin1')), { filename: file, cachedData });
 if (cacheFile && (!cachedData || script.cachedDataRejected)) {
   let saved = false;
   const save = () => {
