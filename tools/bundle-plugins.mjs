@@ -3,14 +3,14 @@
 // packages left external, and the plugins that keep what the lock does not need before "ready" from
 // being evaluated at load.
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import nodeModule from 'node:module';
+import { dirname, join } from 'node:path';
 
 export const external = [
   'sodium-native', // native binding (optional dependency): its loader finds the prebuilt .node file
   'serialport', '@serialport/*', // native bindings
   'pi-io', 'beaglebone-io', // IO plugins installed on real boards
   'pino-pretty', // pretty logs (a person at a terminal) run in a worker that loads it by name
-  'cbor-extract', // replaced by a stub package (README "Dependencies")
 ];
 
 /**
@@ -98,6 +98,12 @@ module.exports = Led;`;
  *   and logs through pino, so the text is left plain. Chalk's colour check builds process.stdout at
  *   load; under lockd (stdout is the journal) it would choose no colour anyway.
  * - color-convert, for johnny-five's RGB LED (colour names to RGB): loaded at the first colour name.
+ * - node:module, for `createRequire` (cbor-x, the Ed25519 providers, the gpiod binding): loaded at
+ *   the first call (loading it builds Node's ES module loader).
+ * - pino's transport (worker threads, for pretty logs at a terminal): loaded when a logger asks for
+ *   one; lockd logs JSON lines to fd 1 without it.
+ * - cbor-extract, cbor-x's optional native accelerator: the package is our stub that exports null
+ *   (README "Dependencies"), so the bundle holds that null instead of loading it from node_modules.
  */
 export const standIns = {
   name: 'stand-ins',
@@ -115,6 +121,26 @@ export const standIns = {
       contents: "const plain = new Proxy((...args) => args.join(' '), { get: (target, key) => (typeof key === 'string' && !(key in target) ? plain : target[key]) }); module.exports = plain;",
       loader: 'js',
     }));
+    b.onResolve({ filter: /^(node:)?module$/ }, ({ importer, namespace }) =>
+      namespace === 'lazy-module' || /node_modules[\\/]pino[\\/]/.test(importer) ? undefined : { path: 'module', namespace: 'lazy-module' });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-module' }, () => ({
+      // Every export node:module has (here, at build time) as a getter: esbuild's ES module imports
+      // copy the getters and read them at call time, `(0, import_module.createRequire)(url)`.
+      contents: `let real; const load = () => (real ??= require('node:module'));
+module.exports = Object.defineProperties({}, {${Object.keys(nodeModule)
+        .map((name) => `\n  ${JSON.stringify(name)}: { enumerable: true, get: () => load()[${JSON.stringify(name)}] },`)
+        .join('')}\n});`,
+      loader: 'js',
+    }));
+    b.onResolve({ filter: /^\.(\/lib)?\/transport$/ }, ({ importer, resolveDir }) =>
+      /node_modules[\\/]pino[\\/](lib[\\/]tools|pino)\.js$/.test(importer) ? { path: join(resolveDir, `${importer.endsWith('pino.js') ? 'lib/' : ''}transport.js`), namespace: 'lazy-transport' } : undefined);
+    b.onLoad({ filter: /.*/, namespace: 'lazy-transport' }, ({ path }) => ({
+      contents: `module.exports = function transport(...args) { return require(${JSON.stringify(path)})(...args); };`,
+      loader: 'js',
+      resolveDir: dirname(path),
+    }));
+    b.onResolve({ filter: /^cbor-extract$/ }, () => ({ path: 'cbor-extract', namespace: 'cbor-extract-none' }));
+    b.onLoad({ filter: /.*/, namespace: 'cbor-extract-none' }, () => ({ contents: 'module.exports = null;', loader: 'js' }));
     b.onLoad({ filter: /johnny-five[\\/]lib[\\/]led[\\/]rgb\.js$/ }, ({ path }) => {
       const source = readFileSync(path, 'utf8');
       const eager = 'const converter = require("color-convert");';

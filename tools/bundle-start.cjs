@@ -10,7 +10,9 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const vm = require('node:vm');
-const Module = require('node:module');
+// The CommonJS Module class, as this file's own module has it: require('node:module') would also
+// build Node's ES module loader, which the bundle does not use before ready.
+const Module = module.constructor;
 
 const file = path.join(__dirname, 'lock.cjs');
 const dir = cacheDir();

@@ -57,6 +57,20 @@ describe('the production bundle plugins', () => {
     expect(m.lines).toEqual([expect.stringMatching(/^\d+ Board Connected COM1 COM1$/), expect.stringMatching(/^\d+ Board Lost {2}$/)]);
   });
 
+  it('node:module, read at its first use, gives ES module importers every export (createRequire loads a package)', async () => {
+    const esm = join(dir, 'module.entry.mjs');
+    writeFileSync(esm, `import { createRequire, builtinModules } from 'node:module';\nimport * as all from 'module';\nexport const nacl = createRequire(${JSON.stringify(join(process.cwd(), 'package.json'))})('tweetnacl');\nexport const builtins = builtinModules;\nexport const names = Object.keys(all);\n`);
+    const m = await bundled('module', `module.exports = require(${JSON.stringify(join(process.cwd(), esm))});`);
+    expect(typeof (m.nacl as { sign: { detached: { verify: unknown } } }).sign.detached.verify).toBe('function');
+    expect(m.builtins).toContain('fs');
+    expect(m.names).toEqual(expect.arrayContaining(['createRequire', 'builtinModules', 'Module']));
+  });
+
+  it("pino's transport, loaded when a logger asks for one, is pino's own (its option checks run)", async () => {
+    const m = await bundled('transport', `const pino = require('pino'); module.exports = { transport: pino.transport };`);
+    expect(() => (m.transport as (options: object) => unknown)({ target: 'pino/file', targets: [] })).toThrow('only one of target or targets can be specified');
+  });
+
   it("pino's sonic-boom still asserts what it assumes (node:assert, loaded at the first check)", async () => {
     const m = await bundled('sonic', `const SonicBoom = require('sonic-boom'); module.exports = { make: (fd) => new SonicBoom({ fd, sync: true }) };`);
     const boom = (m.make as (fd: number) => { fd: unknown; destroy(): void })(openSync('/dev/null', 'w'));
