@@ -101,7 +101,7 @@ module.exports = Led;`;
  * - node:module, for `createRequire` (cbor-x, the Ed25519 providers, the gpiod binding): loaded at
  *   the first call (loading it builds Node's ES module loader).
  * - pino's transport (worker threads, for pretty logs at a terminal): loaded when a logger asks for
- *   one; lockd logs JSON lines to fd 1 without it.
+ *   one (lockd logs JSON lines to fd 1 without it), its worker files found in node_modules.
  * - cbor-extract, cbor-x's optional native accelerator: the package is our stub that exports null
  *   (README "Dependencies"), so the bundle holds that null instead of loading it from node_modules.
  */
@@ -135,7 +135,17 @@ module.exports = Object.defineProperties({}, {${Object.keys(nodeModule)
     b.onResolve({ filter: /^\.(\/lib)?\/transport$/ }, ({ importer, resolveDir }) =>
       /node_modules[\\/]pino[\\/](lib[\\/]tools|pino)\.js$/.test(importer) ? { path: join(resolveDir, `${importer.endsWith('pino.js') ? 'lib/' : ''}transport.js`), namespace: 'lazy-transport' } : undefined);
     b.onLoad({ filter: /.*/, namespace: 'lazy-transport' }, ({ path }) => ({
-      contents: `module.exports = function transport(...args) { return require(${JSON.stringify(path)})(...args); };`,
+      // Bundled, thread-stream and pino would start their worker files from beside the bundle: they
+      // are named in node_modules through pino's hook for bundlers (__bundlerPathsOverrides).
+      contents: `module.exports = function transport(...args) {
+  const { resolve } = require; // at run time, from the bundle's folder
+  const paths = [require('node:path').dirname(resolve('pino/package.json'))];
+  const overrides = (globalThis.__bundlerPathsOverrides ??= {});
+  overrides['thread-stream-worker'] ??= resolve('thread-stream/lib/worker.js', { paths });
+  overrides['pino-worker'] ??= resolve('pino/lib/worker.js');
+  overrides['pino/file'] ??= resolve('pino/file.js');
+  return require(${JSON.stringify(path)})(...args);
+};`,
       loader: 'js',
       resolveDir: dirname(path),
     }));

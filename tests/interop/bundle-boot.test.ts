@@ -29,9 +29,9 @@ afterAll(() => {
 });
 
 /** Start the bundle as lockd does, wait for its ready line, stop it with SIGTERM (it saves a new cache at exit). */
-async function boot(probeFile?: string): Promise<void> {
+async function boot(probeFile?: string, output: { flag: string; ready: RegExp } = { flag: '--json', ready: /"event":"ready"/ }): Promise<void> {
   const probe = probeFile ? ['--require', resolve('tests/helpers/ready-probe.cjs')] : [];
-  const args = [...shipped.flags, ...probe, join(bundleDir, 'start.cjs'), '--boards', 'boards.json', '--board', 'sim', '--json', '--config', config];
+  const args = [...shipped.flags, ...probe, join(bundleDir, 'start.cjs'), '--boards', 'boards.json', '--board', 'sim', output.flag, '--config', config];
   const env = { ...process.env, ...shipped.env, LOCK_CODE_CACHE_DIR: cacheDir, IS_TEST_MODE: '', ...(probeFile ? { READY_PROBE_FILE: probeFile } : {}) };
   const lock = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<number | null>((done) => lock.once('exit', done));
@@ -40,7 +40,7 @@ async function boot(probeFile?: string): Promise<void> {
       const timer = setTimeout(() => fail(new Error('no ready line')), 30_000);
       lock.once('exit', (code) => fail(new Error(`exited (${code}) before ready`)));
       createInterface({ input: lock.stdout }).on('line', (line) => {
-        if (!line.includes('"event":"ready"')) return;
+        if (!output.ready.test(line)) return;
         clearTimeout(timer);
         ready();
       });
@@ -71,5 +71,9 @@ describe('the production bundle as lockd starts it, paired', () => {
     expect(loaded).toEqual(expect.arrayContaining(['crypto', 'zlib']));
     const canWait = ['child_process', 'net', 'tls', 'dgram', 'http', 'https', 'tty', 'readline', 'repl', 'assert', 'perf_hooks', 'module', 'internal/modules/esm/loader', 'internal/fs/sync_write_stream'];
     expect(loaded.filter((name) => canWait.includes(name))).toEqual([]);
+  }, 60_000);
+
+  it('prints pretty lines when asked (pino-pretty in a worker the bundle starts from node_modules)', async () => {
+    await boot(undefined, { flag: '--pretty', ready: /INFO: lock ready, bolt locked/ });
   }, 60_000);
 });

@@ -1,9 +1,11 @@
 // The production bundle's plugins (tools/bundle-plugins.mjs) change what is evaluated at load, never
 // what the bundled packages do: johnny-five bundled through them still has every component and LED
-// kind (loaded when first used), chalk's stand-in gives the text, and pino's lazy assert still throws.
-import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+// kind, chalk's stand-in gives the text, node:module and pino's transport work at their first use
+// (the transport's worker found in node_modules), and pino's lazy assert still throws.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { external, plugins } from '../../tools/bundle-plugins.mjs';
@@ -66,9 +68,21 @@ describe('the production bundle plugins', () => {
     expect(m.names).toEqual(expect.arrayContaining(['createRequire', 'builtinModules', 'Module']));
   });
 
-  it("pino's transport, loaded when a logger asks for one, is pino's own (its option checks run)", async () => {
-    const m = await bundled('transport', `const pino = require('pino'); module.exports = { transport: pino.transport };`);
+  it("pino's transport, loaded when a logger asks for one, is pino's own and starts its worker from node_modules", async () => {
+    const m = await bundled('transport', `
+      const pino = require('pino');
+      module.exports = { transport: pino.transport };
+      if (require.main === module) {
+        // Run as a process: a worker started by the bundled code (pretty output at a terminal works the same way).
+        const transport = pino.transport({ target: 'pino/file', options: { destination: process.argv[2] } });
+        pino({ base: undefined }, transport).info({ event: 'probe' }, 'through the worker');
+        transport.end();
+      }
+    `);
     expect(() => (m.transport as (options: object) => unknown)({ target: 'pino/file', targets: [] })).toThrow('only one of target or targets can be specified');
+    const out = join(dir, 'transport.log');
+    execFileSync(process.execPath, [join(dir, 'transport.cjs'), resolve(out)], { timeout: 30_000 });
+    expect(readFileSync(out, 'utf8')).toContain('"msg":"through the worker"');
   });
 
   it("pino's sonic-boom still asserts what it assumes (node:assert, loaded at the first check)", async () => {
