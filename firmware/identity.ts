@@ -41,10 +41,10 @@ export function loadDeviceIdentity(dir: string, random: RandomSource): { identit
   }
   if (text !== null) {
     const [seedHex = '', publicHex] = text.trim().split(/\s+/);
-    const damage = checkKeyFile(seedHex, publicHex);
-    if (!damage) return { identity: identityFromSeed(Uint8Array.from(Buffer.from(seedHex, 'hex'))), damaged: null };
+    const held = fromKeyFile(seedHex, publicHex);
+    if (typeof held !== 'string') return { identity: held, damaged: null };
     renameSync(path, `${path}.damaged`);
-    return { identity: createIdentity(path, random), damaged: damage };
+    return { identity: createIdentity(path, random), damaged: held };
   }
   return { identity: createIdentity(path, random), damaged: null };
 }
@@ -53,12 +53,13 @@ export function loadOrCreateIdentity(dir: string, random: RandomSource): DeviceI
   return loadDeviceIdentity(dir, random).identity;
 }
 
-function checkKeyFile(seedHex: string, publicHex: string | undefined): string | null {
+/** The identity a key file holds (its key made once, at boot), or why the file is damaged. */
+function fromKeyFile(seedHex: string, publicHex: string | undefined): DeviceIdentity | string {
   if (!/^[0-9a-f]{64}$/.test(seedHex)) return 'the seed is not 64 hex digits';
-  if (publicHex === undefined) return null; // written before the check line existed
-  if (!/^[0-9a-f]{64}$/.test(publicHex)) return 'the public key line is not 64 hex digits';
-  const derived = Buffer.from(identityFromSeed(Uint8Array.from(Buffer.from(seedHex, 'hex'))).publicKey).toString('hex');
-  return derived === publicHex ? null : 'the seed no longer gives its public key';
+  if (publicHex !== undefined && !/^[0-9a-f]{64}$/.test(publicHex)) return 'the public key line is not 64 hex digits';
+  const identity = identityFromSeed(Uint8Array.from(Buffer.from(seedHex, 'hex')));
+  if (publicHex === undefined) return identity; // written before the check line existed
+  return Buffer.from(identity.publicKey).toString('hex') === publicHex ? identity : 'the seed no longer gives its public key';
 }
 
 function createIdentity(path: string, random: RandomSource): DeviceIdentity {

@@ -25,5 +25,7 @@ export function createLogger(
       },
     });
   }
-  return pino({ level, base: undefined });
+  // fd 1 named, as pino's default builds it (async, flushed at exit) but without touching
+  // process.stdout, whose stream (net and tty for a pipe or the journal's socket) costs the boot.
+  return pino({ level, base: undefined }, pino.destination({ dest: 1, sync: false }));
 }

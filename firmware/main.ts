@@ -65,12 +65,14 @@ async function main(): Promise<void> {
       board: { type: 'string', default: 'sim' },
       boards: { type: 'string', default: 'boards.json' },
       config: { type: 'string' },
-      pretty: { type: 'boolean', default: process.stdout.isTTY === true },
+      pretty: { type: 'boolean' },
       json: { type: 'boolean', default: false },
     },
   });
   const config = loadLockConfig(values.config ?? null);
-  const logger = createLogger({ level: config.logLevel, pretty: values.pretty && !values.json });
+  // Pretty by default only at a terminal; with --json process.stdout (a stream to build) is never asked.
+  const pretty = !values.json && (values.pretty ?? process.stdout.isTTY === true);
+  const logger = createLogger({ level: config.logLevel, pretty });
   const { lock } = await startLock({ board: values.board!, boardsPath: values.boards, config, logger });
   // Under systemd (Type=notify): READY now, watchdog pings from this loop, STOPPING before the bolt is secured.
   const notifier = startServiceNotifier(() => Boolean(lock.app), logger);

@@ -139,38 +139,33 @@ function fieldPath(issue: v.BaseIssue<unknown>): string {
 
 /** Parse and validate the whole file; returns every profile or throws on the first bad one. */
 export function parseBoards(raw: unknown, source = 'boards.json'): Map<string, BoardProfile> {
+  const boards = parseFile(raw, source);
+  const known = Object.keys(boards);
+  return new Map(known.map((name) => [name, parseProfile(boards, name, known, source)]));
+}
+
+/** The file's shape: the profiles by name, each still to be validated. */
+function parseFile(raw: unknown, source: string): Record<string, unknown> {
   const file = v.safeParse(boardsFile, raw);
   if (!file.success) {
     const issue = file.issues[0];
     const field = fieldPath(issue) || '(top level)';
     throw new BoardConfigError(`${source}: ${field}: ${issue.message}`, null, field, []);
   }
-  const known = Object.keys(file.output.boards);
-  const out = new Map<string, BoardProfile>();
-  for (const name of known) {
-    const parsed = v.safeParse(boardProfile, file.output.boards[name]);
-    if (!parsed.success) {
-      const issue = parsed.issues[0];
-      const field = fieldPath(issue) || '(profile)';
-      throw new BoardConfigError(
-        `${source}: board "${name}": ${field}: ${issue.message}`,
-        name,
-        field,
-        known,
-      );
-    }
-    const problem = checkConsistency(parsed.output);
-    if (problem) {
-      throw new BoardConfigError(
-        `${source}: board "${name}": ${problem.field}: ${problem.message}`,
-        name,
-        problem.field,
-        known,
-      );
-    }
-    out.set(name, parsed.output);
+  return file.output.boards;
+}
+
+/** One profile validated: the schema, then the rules a schema cannot say. */
+function parseProfile(boards: Record<string, unknown>, name: string, known: string[], source: string): BoardProfile {
+  const parsed = v.safeParse(boardProfile, boards[name]);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    const field = fieldPath(issue) || '(profile)';
+    throw new BoardConfigError(`${source}: board "${name}": ${field}: ${issue.message}`, name, field, known);
   }
-  return out;
+  const problem = checkConsistency(parsed.output);
+  if (problem) throw new BoardConfigError(`${source}: board "${name}": ${problem.field}: ${problem.message}`, name, problem.field, known);
+  return parsed.output;
 }
 
 /** Rules a schema cannot say: one role per pin, features the wiring needs, keypad shape. */
@@ -269,7 +264,11 @@ function* inputsOf(d: BoardDevices): Generator<[string, { pull: string }]> {
   if (d.keypadColumns) yield ['keypadColumns', d.keypadColumns];
 }
 
-/** Load boards.json from disk and pick one profile; unknown names list the known ones. */
+/**
+ * Load boards.json from disk and pick one profile; unknown names list the known ones. The file's
+ * shape and the chosen profile are validated (a boot does not pay for the others: `parseBoards`
+ * validates every profile, as the tests do for the shipped file).
+ */
 export function loadBoard(path: string, name: string): BoardProfile {
   let raw: unknown;
   try {
@@ -277,16 +276,8 @@ export function loadBoard(path: string, name: string): BoardProfile {
   } catch (error) {
     throw new BoardConfigError(`${path}: cannot read or parse: ${(error as Error).message}`, null, null, []);
   }
-  const boards = parseBoards(raw, path);
-  const profile = boards.get(name);
-  if (!profile) {
-    const known = [...boards.keys()];
-    throw new BoardConfigError(
-      `unknown board "${name}"; known boards: ${known.join(', ')}`,
-      name,
-      null,
-      known,
-    );
-  }
-  return profile;
+  const boards = parseFile(raw, path);
+  const known = Object.keys(boards);
+  if (!Object.hasOwn(boards, name)) throw new BoardConfigError(`unknown board "${name}"; known boards: ${known.join(', ')}`, name, null, known);
+  return parseProfile(boards, name, known, path);
 }

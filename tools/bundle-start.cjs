@@ -10,7 +10,9 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const vm = require('node:vm');
-const Module = require('node:module');
+// The CommonJS Module class, as this file's own module has it: require('node:module') would also
+// build Node's ES module loader, which the bundle does not use before ready.
+const Module = module.constructor;
 
 const file = path.join(__dirname, 'lock.cjs');
 const dir = cacheDir();
@@ -21,7 +23,8 @@ try {
 } catch {
   cachedData = undefined;
 }
-const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+// The bundle is ASCII (tools/bundle.mjs checks): read as latin1, the same text without UTF-8 decoding.
+const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'latin1')), { filename: file, cachedData });
 if (cacheFile && (!cachedData || script.cachedDataRejected)) {
   let saved = false;
   const save = () => {

@@ -6,60 +6,9 @@
 // compiles the bundle with a V8 code cache (see start.cjs), so a boot does not re-parse it.
 // Native and optional packages stay external and load from node_modules.
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { build } from 'esbuild';
-
-const external = [
-  'sodium-native', // native binding (optional dependency): its loader finds the prebuilt .node file
-  'serialport', '@serialport/*', // native bindings
-  'pi-io', 'beaglebone-io', // IO plugins installed on real boards
-  'pino-pretty', // pretty logs (a person at a terminal) run in a worker that loads it by name
-  'cbor-extract', // replaced by a stub package (README "Dependencies")
-];
-
-/**
- * johnny-five requires Node's REPL at load (for its Board REPL, which the lock turns off): that pulls
- * in the REPL, readline, vm and a JavaScript parser, a good part of the boot on a small board.
- * The bundle gets a stand-in that refuses to start a REPL.
- */
-const noRepl = {
-  name: 'no-repl',
-  setup(b) {
-    b.onResolve({ filter: /^(node:)?repl$/ }, () => ({ path: 'repl', namespace: 'no-repl' }));
-    b.onLoad({ filter: /.*/, namespace: 'no-repl' }, () => ({
-      contents: "module.exports = { start() { throw new Error('the bundled lock has no REPL'); } };",
-      loader: 'js',
-    }));
-  },
-};
-
-/**
- * johnny-five's index requires all ~40 of its components at load; the lock uses a handful. In the
- * bundle the index's `Name: require("./name")` entries and its top-level aliases become getters,
- * so a component is evaluated when first used. If the index no longer has the expected shape the
- * file is bundled unchanged (slower to boot, never broken) and the build says so.
- */
-const lazyJohnnyFive = {
-  name: 'lazy-johnny-five',
-  setup(b) {
-    b.onLoad({ filter: /johnny-five[\\/]lib[\\/]johnny-five\.js$/ }, ({ path }) => {
-      const source = readFileSync(path, 'utf8');
-      let entries = 0;
-      const lazy = source
-        .replace(/^ {2}(\w+): require\("([^"]+)"\),$/gm, (_, name, module) => {
-          entries++;
-          return `  get ${name}() { return require(${JSON.stringify(module)}); },`;
-        })
-        .replace(/^module\.exports\.(\w+) = module\.exports\.([\w.]+);$/gm, (_, alias, target) =>
-          `Object.defineProperty(module.exports, ${JSON.stringify(alias)}, { enumerable: true, configurable: true, get() { return module.exports.${target}; } });`);
-      if (entries < 30) {
-        console.warn(`bundle: johnny-five's index changed shape (${entries} entries): bundled as is`);
-        return { contents: source, loader: 'js' };
-      }
-      return { contents: lazy, loader: 'js', resolveDir: dirname(path) };
-    });
-  },
-};
+import { external, plugins } from './bundle-plugins.mjs';
 
 const outdir = process.argv[2] ?? 'dist/bundle';
 rmSync(outdir, { recursive: true, force: true });
@@ -77,10 +26,12 @@ const result = await build({
   // The sources are ES modules: give them import.meta.url in CommonJS.
   define: { 'import.meta.url': '__lockModuleUrl' },
   banner: { js: "const __lockModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [noRepl, lazyJohnnyFive],
+  plugins,
   metafile: true,
   logLevel: 'warning',
 });
+// start.cjs reads the bundle as latin1: esbuild escapes every non-ASCII character (its default charset).
+if (readFileSync(join(outdir, 'lock.cjs')).some((byte) => byte > 0x7f)) throw new Error(`bundle: ${outdir}/lock.cjs is not ASCII (start.cjs reads it as latin1)`);
 copyFileSync('tools/bundle-start.cjs', join(outdir, 'start.cjs'));
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + (o.entryPoint ? o.bytes : 0), 0);
 console.log(`${outdir}/lock.cjs: ${(bytes / 1024).toFixed(0)} KiB; start it with: node --max-semi-space-size=1 --optimize-for-size ${outdir}/start.cjs [--board NAME] [--config FILE] (the flags packaging/deb/lockd gives node; README "Memory")`);

@@ -4,7 +4,8 @@ import type { Clock, TimerHandle } from '../ports/clock.js';
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  monotonic: () => performance.now(),
+  // CLOCK_MONOTONIC through process.hrtime: the `performance` global would load perf_hooks at boot.
+  monotonic: () => Number(process.hrtime.bigint()) / 1e6,
   after(ms: number, fn: () => void): TimerHandle {
     const handle = globalThis.setTimeout(fn, ms);
     handle.unref?.();

@@ -1,6 +1,5 @@
 // sd_notify for the systemd unit (Type=notify, WatchdogSec=) without a native dependency: each
 // message is sent by systemd's own `systemd-notify` (NotifyAccess=all in the unit lets it speak for us).
-import { execFile } from 'node:child_process';
 
 export interface NotifyLogger {
   warn(obj: object, msg: string): void;
@@ -14,8 +13,12 @@ export interface ServiceNotifier {
 
 type Send = (fields: string[], done: (error: Error | null) => void) => void;
 
+/** node:child_process (with net and dgram, a good part of a boot) is loaded at the first message, after ready. */
 const systemdNotify: Send = (fields, done) => {
-  execFile('systemd-notify', [`--pid=${process.pid}`, ...fields], { timeout: 5_000 }, (error) => done(error));
+  import('node:child_process').then(
+    ({ execFile }) => execFile('systemd-notify', [`--pid=${process.pid}`, ...fields], { timeout: 5_000 }, (error) => done(error)),
+    (error: unknown) => done(error as Error),
+  );
 };
 
 /**

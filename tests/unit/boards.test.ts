@@ -1,5 +1,7 @@
 // boards.json validation: every shipped profile loads; bad files are refused naming board and field.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BoardConfigError, loadBoard, parseBoards } from '../../hal/boards.js';
 
@@ -96,5 +98,18 @@ describe('boards.json', () => {
 
   it('refuses a file that is not JSON', () => {
     expect(() => loadBoard('README.md', 'sim')).toThrow(/cannot read or parse/);
+  });
+
+  it('loading one board validates the file and that profile, the same way, and not the others', () => {
+    const file = clone();
+    (file.boards.sim!.devices.tamper as Record<string, unknown>).pin = 'GPIO16';
+    (file.boards.rpi4!.devices.door as Record<string, unknown>).activeLow = 'yes';
+    const path = join(mkdtempSync(join(tmpdir(), 'boards-')), 'boards.json');
+    writeFileSync(path, JSON.stringify(file));
+    expect(() => loadBoard(path, 'sim')).toThrow(`${path}: board "sim": devices.tamper.pin: pin GPIO16 is already used by devices.door.pin`);
+    expect(() => loadBoard(path, 'rpi4')).toThrow(/board "rpi4": devices\.door\.activeLow:/);
+    expect(loadBoard(path, 'rpi5').devices.bolt.travelTimeoutMs).toBe(shipped.boards.rpi5.devices.bolt.travelTimeoutMs);
+    writeFileSync(path, JSON.stringify({ boards: 'none' }));
+    expect(() => loadBoard(path, 'sim')).toThrow(`${path}: boards:`);
   });
 });
