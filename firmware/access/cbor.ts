@@ -85,7 +85,7 @@ export function scanCbor(bytes: Uint8Array, limits: CborLimits = DEFAULT_LIMITS,
       case 2:
       case 3:
         if (arg > bytes.length - pos) return 'malformed';
-        if (major === 3 && !validUtf8(bytes, pos, arg)) return 'malformed';
+        if (major === 3 && (!validUtf8(bytes, pos, arg) || startsWithBom(bytes, pos, arg))) return 'malformed';
         pos += arg;
         break;
       case 4:
@@ -133,6 +133,15 @@ function addKey(top: number, key: KeyId): boolean {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Does the text at bytes[at, at + n) begin with U+FEFF (EF BB BF)? Refused: decoders drop a leading
+ * byte-order mark from some texts (cbor-x's TextDecoder, for 65 bytes and more), so the signed text
+ * "\uFEFF" + a lock id would be read as that lock id.
+ */
+function startsWithBom(bytes: Uint8Array, at: number, n: number): boolean {
+  return n >= 3 && bytes[at] === 0xef && bytes[at + 1] === 0xbb && bytes[at + 2] === 0xbf;
+}
 /** Is bytes[at, at + n) valid UTF-8? ASCII (all our texts) is checked in place. */
 function validUtf8(bytes: Uint8Array, at: number, n: number): boolean {
   let i = at;
