@@ -315,9 +315,12 @@ export class AccessCore {
     return null;
   }
 
-  /** The freshness rule: a role with a maximum age needs a recent heartbeat and the list it names. */
+  /** The freshness rule: a role with a maximum age needs a recent heartbeat and the list it names; every role needs the list not lost. */
   private staleFor(role: Role, chainLength: number, now: number): DenyReason | null {
     if (role === 'owner' && chainLength === 1) return null;
+    // A damaged slot may have held a newer list: what it revoked is unknown, so no grant but the
+    // owner's own opens until the owner's retained copy arrives again (fail safe, as uses-unproven).
+    if (this.signed.listLost) return 'revocations-stale';
     const maxAge = role === 'owner' ? undefined : this.config.maxRevocationAgeS[role];
     if (maxAge === undefined) return null;
     const beat = this.signed.heartbeat;

@@ -56,6 +56,11 @@ export class SignedState {
     return this.lost.size > 0;
   }
 
+  /** The saved revocation list was damaged at boot and not sent again since: what a lost newer list revoked is unknown. */
+  get listLost(): boolean {
+    return this.lost.has('revocations');
+  }
+
   /** Apply an owner-signed revocation list; a lower sequence than the current one is refused. */
   applyRevocations(bytes: Uint8Array, persist = true): UpdateResult {
     const result = this.openOwnerSigned(bytes, TYP.revocations);

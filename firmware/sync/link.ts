@@ -24,6 +24,12 @@ export interface LinkOptions {
   protocolVersion?: 4 | 5;
   sessionExpirySec?: number;
   backoff?: { minMs: number; maxMs: number };
+  /**
+   * After an inbound message could not be applied (storage failed): how soon the link reconnects so
+   * that the broker sends it again (MQTT resends unacknowledged messages only on a new connection),
+   * doubling while it keeps failing. Default 2 s to 60 s.
+   */
+  redelivery?: { minMs: number; maxMs: number };
   /** Largest packet accepted from the broker (default 1 MiB), under MQTT 5 and 3.1.1 alike. */
   maxPacketBytes?: number;
   /** Whether the lock wants the retained revocation list and heartbeat sent again (it lost its copy). */
@@ -61,6 +67,8 @@ export interface LinkEvents {
   'packet-refused': { bytes: number; limit: number };
   /** The outbox could not be read (storage fault): nothing was published; tried again at the next append or connection. */
   'flush-failed': { error: unknown };
+  /** An inbound message could not be applied durably (storage fault): left unacknowledged, asked for again after `retryInMs`. */
+  'apply-failed': { topic: string; error: unknown; retryInMs: number };
 }
 
 const INBOUND = ['revocations', 'heartbeat', 'grants', 'commands', 'ha/command', 'ha/mode'] as const;
@@ -74,6 +82,9 @@ export class MqttLink {
   private client: MqttClient | null = null;
   private attempt = 0;
   private retry: TimerHandle | null = null;
+  /** The reconnect that has the broker send an unapplied message again, and the failures in a row. */
+  private resend: TimerHandle | null = null;
+  private unapplied = 0;
   private readonly inFlight = new Set<number>();
   private stopped = false;
 
@@ -184,6 +195,7 @@ export class MqttLink {
   async stop(): Promise<void> {
     this.stopped = true;
     this.retry?.cancel();
+    this.resend?.cancel();
     const client = this.client;
     if (!client) return;
     await new Promise<void>((resolve) => {
@@ -224,6 +236,25 @@ export class MqttLink {
     this.flush();
   }
 
+  /**
+   * The broker resends an unacknowledged message only on a new connection: after a delay (growing
+   * while storage keeps failing) the link disconnects cleanly (no last will) and reconnects.
+   */
+  private askAgain(topic: string, error: unknown): void {
+    const { minMs, maxMs } = this.o.redelivery ?? { minMs: 2_000, maxMs: 60_000 };
+    const ceiling = Math.min(maxMs, minMs * 2 ** this.unapplied);
+    const delay = Math.round(ceiling / 2 + this.o.random.float() * (ceiling / 2));
+    this.unapplied = Math.min(this.unapplied + 1, 30);
+    this.events.emit('apply-failed', { topic, error, retryInMs: delay });
+    if (this.resend) return;
+    this.resend = this.o.clock.after(delay, () => {
+      this.resend = null;
+      const client = this.client;
+      // Not connected: the next connection brings it anyway. Else 'close' follows and onClose reconnects.
+      if (!this.stopped && client?.connected) client.end(false);
+    });
+  }
+
   private onClose(): void {
     this.inFlight.clear();
     if (this.stopped) return;
@@ -246,9 +277,14 @@ export class MqttLink {
     let after: AfterAck = undefined;
     try {
       if (handler && payload.length > 0) after = handler.call(this.handlers, new Uint8Array(payload));
-    } catch {
-      return; // not applied (storage failed): no PUBACK, so the broker delivers it again
+    } catch (error) {
+      // Not applied (storage failed): no PUBACK. Passing the error on lets MQTT.js read the packets
+      // behind this one (a revocation list, PUBACKs of events, PINGRESP) instead of stalling on it.
+      done(error instanceof Error ? error : new Error(String(error)));
+      this.askAgain(name, error);
+      return;
     }
+    if (handler) this.unapplied = 0;
     done(); // applied durably, or nothing to apply: now MQTT.js sends the PUBACK
     if (after) {
       const work = after;

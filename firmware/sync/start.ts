@@ -53,6 +53,8 @@ export async function startSync(deps: { config: MqttConfig; core: AccessCore; ou
   // The outbox could not be read to publish (a failing card): a counted fault; the lock keeps deciding.
   const storageFault = app.faults.sink('mqtt');
   link.events.on('flush-failed', ({ error }) => storageFault(error, 'flush'));
+  // An inbound message that could not be applied durably (left unacknowledged, asked for again): a counted fault.
+  link.events.on('apply-failed', ({ topic, error }) => storageFault(error, topic));
   // The activity topic, and Home Assistant (withdrawn when disabled).
   const ha = attachHomeAssistant({ link, app, battery: deps.ports.battery, lockId, options: config.homeAssistant, outbox, handlers, clock: deps.clock, log: deps.log });
   link.start();

@@ -143,6 +143,41 @@ describe('damaged state files at boot', () => {
     expect(l.core!.revocationSeq).toBe(2);
   }, 120_000);
 
+  it('the newer list slot torn, zeroed or flipped: every grant but the owner\'s own is refused (what the lost list revoked is unknown) until the retained copy comes again', async () => {
+    const resident = (code: string, n: number) => mintGrant(owner, { aud: LOCK, cti: new Uint8Array(16).fill(n), role: 'resident', credential: { kind: 'pin', digests: [pinDigest(SECRET, code)] } });
+    const damage: Record<string, (b: Buffer) => Buffer> = {
+      truncate: (b) => b.subarray(0, b.length - 7),
+      zero: (b) => b.fill(0, 40, 72),
+      flip: (b) => ((b[b.length - 30]! ^= 0x21), b),
+    };
+    for (const [how, hurt] of Object.entries(damage)) {
+      const dir = await livedIn();
+      const later = MON_1000 + 60_000;
+      let l = await boot(dir, later);
+      expect(l.core!.storeGrant([resident('535353', 3)]).ok).toBe(true); // revoked by list 2 only
+      expect(l.core!.storeGrant([resident('646464', 4)]).ok).toBe(true); // never revoked
+      const list2 = mintRevocations(owner, { seq: 2, aud: LOCK, iat: Math.floor(later / 1000), grants: [new Uint8Array(16).fill(2), new Uint8Array(16).fill(3)] });
+      expect(l.core!.applyRevocations(list2).ok).toBe(true); // into .b
+      expect(type(l, '535353')).toMatchObject({ allow: false, reason: 'revoked-grant' });
+      await l.close();
+      lock = null;
+      writeFileSync(join(dir, 'revocations.b'), hurt(readFileSync(join(dir, 'revocations.b'))));
+      l = await boot(dir, later + 60_000);
+      expect(outboxEvents(l).filter((e) => e.type === 'state-damaged').map((e) => String(e.data.get('file'))), how).toContain('revocations.b');
+      expect(l.core!.revocationSeq, how).toBe(1); // the older list is all that is known
+      // A resident has no freshness limit, yet the list that revoked this one is lost: refused.
+      expect(type(l, '535353'), how).toMatchObject({ allow: false, reason: 'revocations-stale' });
+      expect(type(l, '646464'), how).toMatchObject({ allow: false, reason: 'revocations-stale' });
+      expect(tap(l, ownerGrant, owner, OWNER_CTI), how).toMatchObject({ allow: true }); // the owner is never locked out
+      // The owner's retained list arrives again: the revoked one stays refused, the other opens.
+      expect(l.core!.applyRevocations(list2).ok).toBe(true);
+      expect(type(l, '535353'), how).toMatchObject({ allow: false, reason: 'revoked-grant' });
+      expect(type(l, '646464'), how).toMatchObject({ allow: true });
+      await l.close();
+      lock = null;
+    }
+  }, 120_000);
+
   it('the older slot damaged: the newer copy applies, the file is named, and the same list sent again clears the damage (it is saved again)', async () => {
     const dir = await livedIn();
     const later = MON_1000 + 60_000;
