@@ -7,7 +7,8 @@
 // check (torn or damaged) is named in `damaged`, so the lock says so and asks the owner's retained
 // copy again rather than trust an older one silently.
 // `<name>.reported` holds the generation whose outcome event is in the outbox, written without an
-// fsync after that event: if it is lost or behind, the event is appended again (at least once, never lost).
+// fsync after that event: if it is lost or behind, the event is appended again (at least once, never lost);
+// if it is ahead of every slot, a slot file was deleted, and that is reported like a damaged slot.
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Storage } from '../../hal/ports/storage.js';
@@ -58,6 +59,12 @@ export class SnapshotSlots {
       if (marker.length === 12 && crc32(marker.subarray(0, 8)) === marker.readUInt32BE(8)) this.reportedGeneration = Number(marker.readBigUInt64BE(0));
     } catch {
       // none yet, or unreadable: the copy in force counts as not reported
+    }
+    // A newer copy than any slot holds was reported: its slot file was deleted (a power cut tears at
+    // most the slot being written, and a new slot file appears whole). Named like a damaged slot.
+    if (this.reportedGeneration > (this.newest?.generation ?? 0)) {
+      const lost = this.file(this.newest?.slot === 'a' ? 'b' : 'a');
+      if (!this.damaged.includes(lost)) this.damaged.push(lost);
     }
     if (!found) {
       // No slot yet: a state directory from before slots keeps its snapshot in `<name>.cose`.
@@ -120,7 +127,8 @@ export class SnapshotSlots {
   /** Write `bytes` into the slot that does not hold the newest copy: one fsync (and the directory's once per slot per run). Throws. */
   save(bytes: Uint8Array): void {
     const slot: Slot = this.newest?.slot === 'a' ? 'b' : 'a';
-    const generation = (this.newest?.generation ?? 0) + 1;
+    // Past any generation reported, so a copy saved after a lost one is never taken for it.
+    const generation = Math.max(this.newest?.generation ?? 0, this.reportedGeneration) + 1;
     const frame = Buffer.alloc(HEAD + bytes.length + 4);
     frame.writeUInt32BE(MAGIC, 0);
     frame.writeBigUInt64BE(BigInt(generation), 4);

@@ -143,12 +143,13 @@ describe('damaged state files at boot', () => {
     expect(l.core!.revocationSeq).toBe(2);
   }, 120_000);
 
-  it('the newer list slot torn, zeroed or flipped: every grant but the owner\'s own is refused (what the lost list revoked is unknown) until the retained copy comes again', async () => {
+  it('the newer list slot torn, zeroed, flipped or deleted: every grant but the owner\'s own is refused (what the lost list revoked is unknown) until the retained copy comes again', async () => {
     const resident = (code: string, n: number) => mintGrant(owner, { aud: LOCK, cti: new Uint8Array(16).fill(n), role: 'resident', credential: { kind: 'pin', digests: [pinDigest(SECRET, code)] } });
     const damage: Record<string, (b: Buffer) => Buffer> = {
       truncate: (b) => b.subarray(0, b.length - 7),
       zero: (b) => b.fill(0, 40, 72),
       flip: (b) => ((b[b.length - 30]! ^= 0x21), b),
+      delete: () => Buffer.alloc(0), // (the file removed below)
     };
     for (const [how, hurt] of Object.entries(damage)) {
       const dir = await livedIn();
@@ -158,10 +159,12 @@ describe('damaged state files at boot', () => {
       expect(l.core!.storeGrant([resident('646464', 4)]).ok).toBe(true); // never revoked
       const list2 = mintRevocations(owner, { seq: 2, aud: LOCK, iat: Math.floor(later / 1000), grants: [new Uint8Array(16).fill(2), new Uint8Array(16).fill(3)] });
       expect(l.core!.applyRevocations(list2).ok).toBe(true); // into .b
+      l.core!.revocationsReported(); // its outcome event in the outbox (as the MQTT handler notes it)
       expect(type(l, '535353')).toMatchObject({ allow: false, reason: 'revoked-grant' });
       await l.close();
       lock = null;
       writeFileSync(join(dir, 'revocations.b'), hurt(readFileSync(join(dir, 'revocations.b'))));
+      if (how === 'delete') rmSync(join(dir, 'revocations.b')); // told by the reported note: generation 2 was reported
       l = await boot(dir, later + 60_000);
       expect(outboxEvents(l).filter((e) => e.type === 'state-damaged').map((e) => String(e.data.get('file'))), how).toContain('revocations.b');
       expect(l.core!.revocationSeq, how).toBe(1); // the older list is all that is known

@@ -2,7 +2,7 @@
 // Storage port: one fsync per update, the directory only when a slot is first written in a run, a
 // torn or failed write never touches the newest copy, the newer valid slot wins at open, and a slot
 // that does not check is named (never a silent fall back to an older copy).
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -201,6 +201,37 @@ describe('snapshot slots', () => {
     const marker = join(dir, 'revocations.reported');
     writeFileSync(marker, readFileSync(marker).subarray(0, 7));
     expect(open(dir).reported).toBe(false);
+  });
+
+  it('a deleted slot whose copy was reported is named (a power cut cannot delete a slot); a copy saved after it takes a later generation, so it is named once', () => {
+    const dir = fresh();
+    const slots = open(dir);
+    slots.save(bytes(1));
+    slots.markReported();
+    slots.save(bytes(2)); // into .b, reported
+    slots.markReported();
+    const unreported = open(dir);
+    unreported.save(bytes(3)); // into .a, its event not noted yet
+    rmSync(join(dir, 'revocations.b'));
+    expect(open(dir).damaged).toEqual([]); // the newest (.a, 3) is there: nothing reported was lost
+    rmSync(join(dir, 'revocations.a')); // no slot left, and generation 2 was reported
+    const lost = open(dir);
+    expect(lost.load()).toBeNull();
+    expect(lost.damaged).toEqual(['revocations.a']);
+    // The newer slot of two deleted: named, and the older copy is what loads.
+    const two = fresh();
+    const first = open(two);
+    first.save(bytes(1));
+    first.save(bytes(2));
+    first.markReported();
+    rmSync(join(two, 'revocations.b'));
+    const reopened = open(two);
+    expect(reopened.damaged).toEqual(['revocations.b']);
+    expect([...reopened.load()!]).toEqual([...bytes(1)]);
+    reopened.save(bytes(2)); // the owner's retained copy again: past the reported generation
+    reopened.markReported();
+    expect(open(two).damaged).toEqual([]);
+    expect([...open(two).load()!]).toEqual([...bytes(2)]);
   });
 
   it('holds no copy of the list it saved or loaded: a load reads the slot file (the lock keeps what it decoded)', () => {
