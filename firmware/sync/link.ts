@@ -82,9 +82,10 @@ export class MqttLink {
   private client: MqttClient | null = null;
   private attempt = 0;
   private retry: TimerHandle | null = null;
-  /** The reconnect that has the broker send an unapplied message again, and the failures in a row. */
+  /** The reconnect that has the broker send an unapplied message again; failures in a row, and when the last was. */
   private resend: TimerHandle | null = null;
   private unapplied = 0;
+  private lastUnappliedAt = Number.NEGATIVE_INFINITY;
   private readonly inFlight = new Set<number>();
   private stopped = false;
 
@@ -242,6 +243,10 @@ export class MqttLink {
    */
   private askAgain(topic: string, error: unknown): void {
     const { minMs, maxMs } = this.o.redelivery ?? { minMs: 2_000, maxMs: 60_000 };
+    // "In a row": failures further apart than the longest delay start again from the shortest.
+    const now = this.o.clock.now();
+    if (now - this.lastUnappliedAt > 2 * maxMs) this.unapplied = 0;
+    this.lastUnappliedAt = now;
     const ceiling = Math.min(maxMs, minMs * 2 ** this.unapplied);
     const delay = Math.round(ceiling / 2 + this.o.random.float() * (ceiling / 2));
     this.unapplied = Math.min(this.unapplied + 1, 30);
@@ -284,7 +289,6 @@ export class MqttLink {
       this.askAgain(name, error);
       return;
     }
-    if (handler) this.unapplied = 0;
     done(); // applied durably, or nothing to apply: now MQTT.js sends the PUBACK
     if (after) {
       const work = after;

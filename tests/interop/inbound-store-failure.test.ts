@@ -51,6 +51,8 @@ describe.skipIf(missingTools)('an inbound message the card cannot take', () => {
     const storage = new FaultyStorage();
     const lock = await bootOnBroker({ broker, lockId: LOCK, password: 'f', ownerKey: owner.publicKey, storage });
     cleanup.push(lock.stop);
+    const retries: number[] = [];
+    lock.link.events.on('apply-failed', (e) => retries.push(e.retryInMs));
     const app = await ownerApp();
     await waitUntil(() => lock.link.connected, 'the lock to connect');
     const visitor = new Uint8Array(16).fill(0x52);
@@ -76,6 +78,14 @@ describe.skipIf(missingTools)('an inbound message the card cannot take', () => {
     await waitUntil(() => lock.core.revocationSeq === 1, 'the revocation list to be applied behind the unacknowledged grant', 15_000);
     expect(presentNow()).toMatchObject({ allow: false, reason: 'revoked-grant' });
     await waitUntil(() => app.events.find((e) => e.type === 'revocations'), 'its report, published and acknowledged');
+
+    // Still failing: the lock reconnects, the broker sends the grant again, and it fails again; the
+    // next attempt waits longer (2 s doubling, with jitter), and the link is up in between.
+    await waitUntil(() => retries.length >= 2, 'the grant sent again while the card still refuses', 30_000);
+    expect(retries[0]).toBeLessThanOrEqual(2_000);
+    expect(retries[1]).toBeGreaterThanOrEqual(2_000);
+    await waitUntil(() => lock.link.connected, 'the link up again');
+    expect(app.events.some((e) => e.type === 'grant-stored')).toBe(false);
 
     // Space returns: the broker sends the grant again (the lock reconnects for it), and it is stored.
     storage.heal();
