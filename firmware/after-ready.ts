@@ -50,8 +50,17 @@ function logVerified(core: AccessCore, logger: Logger): void {
 }
 
 /** Damage found in a journal (a bad record followed by good ones): a log line and a signed event naming the file and offset. */
-export function reportJournalDamage(outbox: Outbox, logger: Logger, d: JournalDamage | null): void {
+export function reportJournalDamage(outbox: Outbox, logger: Logger, d: JournalDamage | null, fault: (error: unknown) => void): void {
   if (!d) return;
   logger.error({ event: 'state-damaged', ...d }, `state damaged: ${d.file} at byte ${d.offset} (${d.skippedBytes} bytes skipped)`);
-  outbox.append('state-damaged', new Map<string, unknown>([['file', d.file], ['offset', d.offset], ['skipped', d.skippedBytes]]), 'security');
+  reportDamage(outbox, new Map<string, unknown>([['file', d.file], ['offset', d.offset], ['skipped', d.skippedBytes]]), fault);
+}
+
+/** A state-damaged event into the outbox; a full card makes it a counted fault (the log line has said it), never a failed boot. */
+export function reportDamage(outbox: Outbox, details: Map<string, unknown>, fault: (error: unknown) => void): void {
+  try {
+    outbox.append('state-damaged', details, 'security');
+  } catch (error) {
+    fault(error);
+  }
 }

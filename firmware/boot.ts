@@ -13,7 +13,7 @@ import type { Storage } from '../hal/ports/storage.js';
 import type { AccessCore } from './access/core.js';
 import { type App, createApp } from './app.js';
 import { ConfigError, type LockConfig } from './config.js';
-import { reportJournalDamage, settleAfterReady } from './after-ready.js';
+import { reportDamage, reportJournalDamage, settleAfterReady } from './after-ready.js';
 import { FaultMonitor } from './faults.js';
 import type { Logger } from './log.js';
 import { readClockOffset, readPaired } from './pairing/paired-state.js';
@@ -248,6 +248,7 @@ async function openAccess(config: LockConfig, { clock, random, storage, logger, 
     if (text !== null && /^[0-9a-f]{64}$/.test(text)) keypadSecret = hex(text);
     else damaged.push(new Map<string, unknown>([['file', a.keypadSecretFile.split('/').pop()], ['reason', 'the keypad secret is not 64 hex digits: keypad codes are refused']]));
   }
+  const appendFault = (error: unknown) => faults.sink('outbox')(error, 'append');
   const store = new FileStore(a.stateDir, storage, () => clock.now(), clock);
   const core = new AccessCore(
     { ...DEFAULT_ACCESS, provider: a.provider, lockId: a.lockId, timeZone: a.timeZone, ownerKeys: a.ownerKeys.map(hex), maxRevocationEntries: config.maxRevocationEntries ?? DEFAULT_ACCESS.maxRevocationEntries },
@@ -261,20 +262,20 @@ async function openAccess(config: LockConfig, { clock, random, storage, logger, 
     cap: config.mqtt?.outboxCap ?? 50_000,
     capBytes: config.mqtt?.outboxBytes,
     storage,
-    onDamage: (d) => reportJournalDamage(outbox, logger, d),
+    onDamage: (d) => reportJournalDamage(outbox, logger, d, appendFault),
     onListenerFault: (error) => faults.sink('outbox')(error, 'append'),
   });
-  store.onGrantsDamage = (d) => reportJournalDamage(outbox, logger, d);
+  store.onGrantsDamage = (d) => reportJournalDamage(outbox, logger, d, appendFault);
   // Damage found at open is loud: a log line and a signed event naming the file and offset.
   // The outbox's backlog and the grants file are read after ready; their damage is reported then.
-  for (const d of [...store.damage, outbox.replayPending ? null : outbox.damage]) reportJournalDamage(outbox, logger, d);
+  for (const d of [...store.damage, outbox.replayPending ? null : outbox.damage]) reportJournalDamage(outbox, logger, d, appendFault);
   for (const d of damaged) {
     logger.error({ event: 'state-damaged', ...Object.fromEntries(d) }, `state damaged: ${String(d.get('file'))}: ${String(d.get('reason'))}`);
-    outbox.append('state-damaged', d, 'security');
+    reportDamage(outbox, d, appendFault);
   }
   for (const d of core.damagedSnapshots) {
     logger.error({ event: 'state-damaged', ...d }, `state damaged: ${d.file} does not verify or is damaged (${d.reason}); waiting for the owner's retained copy`);
-    outbox.append('state-damaged', new Map<string, unknown>([['file', d.file], ['reason', d.reason]]), 'security');
+    reportDamage(outbox, new Map<string, unknown>([['file', d.file], ['reason', d.reason]]), appendFault);
   }
   return { core, store, outbox, keypadSecret };
 }

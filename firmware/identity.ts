@@ -2,7 +2,7 @@
 // the state directory (0600), used to sign audit events and (issue 7) the pairing attestation.
 // Signing goes through node:crypto (OpenSSL), constant-time in the secret key.
 import { createPrivateKey, createPublicKey, type KeyObject, sign } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RandomSource } from '../hal/ports/random.js';
 
@@ -28,9 +28,10 @@ export function identityFromSeed(seed: Uint8Array): DeviceIdentity {
  * as a check: a file that is unreadable, or whose seed no longer gives its public key, is damaged.
  * A damaged key is kept aside (`device.key.damaged`) and a new one made, so the lock keeps signing
  * its events; `damaged` says so, for the owner's state-damaged event (the lock needs re-pairing to
- * get an attestation for its new key).
+ * get an attestation for its new key). A key that cannot be saved (a full card) is used for this run
+ * only, and `damaged` says so.
  */
-export function loadDeviceIdentity(dir: string, random: RandomSource): { identity: DeviceIdentity; damaged: string | null } {
+export function loadDeviceIdentity(dir: string, random: RandomSource): { identity: DeviceIdentity; damaged: string | null; saved: boolean } {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, 'device.key');
   let text: string | null = null;
@@ -39,18 +40,31 @@ export function loadDeviceIdentity(dir: string, random: RandomSource): { identit
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
+  let damaged: string | null = null;
   if (text !== null) {
     const [seedHex = '', publicHex] = text.trim().split(/\s+/);
     const held = fromKeyFile(seedHex, publicHex);
-    if (typeof held !== 'string') return { identity: held, damaged: null };
+    if (typeof held !== 'string') return { identity: held, damaged: null, saved: true };
+    damaged = held;
     renameSync(path, `${path}.damaged`);
-    return { identity: createIdentity(path, random), damaged: held };
   }
-  return { identity: createIdentity(path, random), damaged: null };
+  const seed = random.bytes(32);
+  const identity = identityFromSeed(seed);
+  try {
+    saveIdentity(path, seed, identity);
+  } catch (error) {
+    // A full or failing card: the lock still runs, signing with this key until a boot can save one.
+    const why = `the new device key could not be saved (${(error as NodeJS.ErrnoException).code ?? 'error'}): it lasts this run only`;
+    return { identity, damaged: damaged ? `${damaged}; ${why}` : why, saved: false };
+  }
+  return { identity, damaged, saved: true };
 }
 
+/** The device key for an attestation: one that is saved (a key that lasts one run would be attested for nothing). Throws. */
 export function loadOrCreateIdentity(dir: string, random: RandomSource): DeviceIdentity {
-  return loadDeviceIdentity(dir, random).identity;
+  const device = loadDeviceIdentity(dir, random);
+  if (!device.saved) throw Object.assign(new Error(`device key: ${device.damaged}`), { code: 'E_STORE' });
+  return device.identity;
 }
 
 /** The identity a key file holds (its key made once, at boot), or why the file is damaged. */
@@ -62,18 +76,23 @@ function fromKeyFile(seedHex: string, publicHex: string | undefined): DeviceIden
   return Buffer.from(identity.publicKey).toString('hex') === publicHex ? identity : 'the seed no longer gives its public key';
 }
 
-function createIdentity(path: string, random: RandomSource): DeviceIdentity {
-  const seed = random.bytes(32);
-  const identity = identityFromSeed(seed);
-  const fd = openSync(path, 'wx', 0o600);
+/** Whole or not at all (temp file, fsync, rename, fsync the directory): never an empty key file after a kill or a full card. */
+function saveIdentity(path: string, seed: Uint8Array, identity: DeviceIdentity): void {
+  const temp = `${path}.tmp`;
+  const fd = openSync(temp, 'w', 0o600);
   try {
-    writeSync(fd, `${Buffer.from(seed).toString('hex')}\n${Buffer.from(identity.publicKey).toString('hex')}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    try {
+      writeFileSync(fd, `${Buffer.from(seed).toString('hex')}\n${Buffer.from(identity.publicKey).toString('hex')}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
   }
   fsyncDirOf(path);
-  return identity;
 }
 
 function fsyncDirOf(path: string): void {

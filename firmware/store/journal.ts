@@ -129,14 +129,21 @@ export class CrcJournal {
       pos = next;
     }
     this.torn = end - pos;
-    if (firstBad >= 0 || (this.torn > 0 && appended.length > 0)) {
-      this.damaged = { file: this.name, offset: firstBad >= 0 ? firstBad : pos, skippedBytes: skipped + (firstBad >= 0 ? 0 : this.torn) };
-      // Keep what was found for the owner (and forensics), then go on with the good records only.
-      writeAtomic(this.dir, `${this.name}.damaged`, file.ranges([[0, file.size]]), this.fs);
-      this.rewriteFrames(file.ranges([...good, ...appended]));
-    } else if (this.torn > 0) {
-      this.fs.ftruncateSync(this.fd, pos);
-      this.fs.fsyncSync(this.fd);
+    try {
+      if (firstBad >= 0 || (this.torn > 0 && appended.length > 0)) {
+        this.damaged = { file: this.name, offset: firstBad >= 0 ? firstBad : pos, skippedBytes: skipped + (firstBad >= 0 ? 0 : this.torn) };
+        // Keep what was found for the owner (and forensics), then go on with the good records only.
+        writeAtomic(this.dir, `${this.name}.damaged`, file.ranges([[0, file.size]]), this.fs);
+        this.rewriteFrames(file.ranges([...good, ...appended]));
+      } else if (this.torn > 0) {
+        this.fs.ftruncateSync(this.fd, pos);
+        this.fs.fsyncSync(this.fd);
+      }
+    } catch {
+      // No room to repair (a full card) or the card fails: the file stays as found, its good records
+      // count, later records go after it, and the damage is found (and repaired) again at the next open.
+      this.bytes = file.size;
+      return;
     }
     this.bytes = [...good, ...appended].reduce((n, [, len]) => n + len, 0);
   }

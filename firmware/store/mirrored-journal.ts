@@ -42,10 +42,25 @@ export class MirroredJournal {
     for (const r of short) apply(r);
     for (const r of long) apply(r);
     // Repair: both copies hold the union (the longer copy's order, then what only the shorter had).
+    // Without room for it (a full card), appends are refused until the repair is done: a record
+    // added to copies that differ would make them look damaged at the next open.
     if (long.length !== short.length || !prefix) {
-      const union = [...long, ...short.filter((r) => !long.some((l) => same(l, r)))];
-      for (const copy of this.copies) copy.rewrite(union);
+      this.unrepaired = [...long, ...short.filter((r) => !long.some((l) => same(l, r)))];
+      try {
+        this.repair();
+      } catch {
+        // tried again at the next append
+      }
     }
+  }
+
+  /** The union both copies must hold before the next append, while a repair has not succeeded. */
+  private unrepaired: JournalRecord[] | null = null;
+
+  private repair(): void {
+    if (!this.unrepaired) return;
+    for (const copy of this.copies) copy.rewrite(this.unrepaired);
+    this.unrepaired = null;
   }
 
   /** Bytes cut from torn tails at open, both copies. */
@@ -63,6 +78,7 @@ export class MirroredJournal {
    * does the record stay in one copy (then it counts at the next boot: a use lost, never one gained).
    */
   append(type: number, payload: Uint8Array): void {
+    this.repair();
     const before = this.copies[0].size;
     this.copies[0].append(type, payload);
     try {
@@ -79,6 +95,7 @@ export class MirroredJournal {
 
   rewrite(records: JournalRecord[]): void {
     for (const copy of this.copies) copy.rewrite(records);
+    this.unrepaired = null;
   }
 
   close(): void {

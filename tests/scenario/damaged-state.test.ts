@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { pinDigest } from '../../firmware/keypad/codes.js';
 import { type KeyPair, mintGrant, mintHeartbeat, mintRevocations, present, testKey } from '../../tools/lib/mint.js';
+import { FaultyStorage } from '../helpers/faulty-storage.js';
 import { outboxEvents, type SimLock, startSimLock } from '../helpers/sim-lock.js';
 
 const LOCK = 'front-door';
@@ -105,6 +106,35 @@ describe('damaged state files at boot', () => {
       }
     }, 120_000);
   }
+
+  it('damage found at boot on a full card: the lock boots and decides without repairing, refuses what needs a write, says so in its log, and repairs once space returns', async () => {
+    for (const file of ['journal', 'journal.mirror', 'grants', 'outbox']) {
+      const dir = await livedIn();
+      harm(join(dir, file), 'flip');
+      const storage = new FaultyStorage().failEvery('write', /./, { code: 'ENOSPC' });
+      const l = (lock = await startSimLock({
+        startMs: MON_1000 + 3_600_000,
+        config: { autoRelockMs: 5_000 },
+        access: { lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey], keypadSecret: SECRET, stateDir: dir },
+        storage,
+      }));
+      // Said in the log (the event cannot be stored), the owner's fault alarm counted.
+      await vi.waitFor(() => expect(l.logLines.some((line) => line.includes(`state damaged: ${file} at byte`)), file).toBe(true));
+      expect(tap(l, onceGrant, anna, ONCE), file).toMatchObject({ allow: false }); // spent, or its use cannot be written
+      expect(type(l, REVOKED_PIN), file).toMatchObject({ allow: false });
+      expect(tap(l, ownerGrant, owner, OWNER_CTI), file).toMatchObject({ allow: true }); // no write needed: the owner opens
+      // Space returns: a journal copy is repaired from the other at the first write, the others at the next boot.
+      storage.heal();
+      await l.restart();
+      if (file !== 'grants') expect(type(l, GUEST_PIN), file).toMatchObject({ allow: true }); // nothing was lost (the flip hit the guest's own grant record)
+      expect(tap(l, onceGrant, anna, ONCE), file).toMatchObject({ allow: false, reason: 'uses-exhausted' });
+      await l.restart();
+      l.time.advance(5_000); // the outbox and grants files are read after ready
+      expect(l.logLines.filter((line) => line.includes(`state damaged: ${file} at byte`)).length, file).toBeLessThanOrEqual(2); // repaired: not found again
+      await l.close();
+      lock = null;
+    }
+  }, 120_000);
 
   it('the newer slot of the list and of the heartbeat damaged: the older copies apply, both files are named, what the lost list revoked stays refused until the retained copies come again, the owner opens', async () => {
     const dir = await livedIn();
