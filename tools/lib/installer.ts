@@ -10,7 +10,7 @@ import type { SelfTestReport } from '../../firmware/pairing/self-test.js';
 import { HalError } from '../../hal/ports/errors.js';
 import type { SerialLink } from '../../hal/ports/serial-link.js';
 import { hexBytes, readKey, readSecretFile, time, UsageError } from './args.js';
-import { readInput, writeOutput } from './io.js';
+import { readInput, userPath, writeOutput } from './io.js';
 import { PairClient, PairClientError } from './pair-client.js';
 import { toHex as hex } from '../../firmware/util/hex.js';
 
@@ -129,7 +129,7 @@ async function pair(client: PairClient, body: Map<string, unknown>, info: Map<st
     Math.abs((claims.get(3) as number) - (body.get('time') as number)) > 120 && 'its time is not the time we set',
   ].filter(Boolean);
   if (problems.length) throw new PairClientError('bad-reply', `the attestation is wrong: ${problems.join('; ')}`);
-  const out = v.out ?? `${lockId}.device.json`;
+  const out = v.out ?? userPath(`${lockId}.device.json`); // beside the user, as --out would be (npm runs scripts in the package root)
   const record = { lockId, devicePublicKey: hex(device), ownerKeys: (owners as Uint8Array[]).map(hex), pairedAt: new Date((claims.get(3) as number) * 1000).toISOString(), attestation: hex(attestation) };
   writeOutput(out, `${JSON.stringify(record, null, 2)}\n`, '--out');
   result(v.json ? JSON.stringify({ ...record, file: out }) : `paired. Device key ${hex(device)}; attestation verified and saved to ${out}`);
@@ -139,7 +139,7 @@ async function pair(client: PairClient, body: Map<string, unknown>, info: Map<st
 
 /** The `pair` request body from the command line; every problem is a UsageError naming the option. */
 export function pairBody(v: InstallerValues, nowMs: number): Map<string, unknown> {
-  if (!v.lock) throw new UsageError('--lock is required: the id the lock will have (letters, digits, ".", "_", "-")');
+  if (!v.lock) throw new UsageError('--lock is required: the id the lock will have (1-64 letters, digits, "_" or "-")');
   if (!v.tz) throw new UsageError('--tz is required: the IANA time zone the lock\'s schedules are read in, e.g. Europe/Berlin');
   const owners = (v.owner ?? []).map((o) => hexBytes(o, '--owner', 32));
   if (v.key) owners.push(readKey(v.key).publicKey);
