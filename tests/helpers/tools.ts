@@ -74,3 +74,19 @@ export function requireZoneinfo(): boolean {
     return true;
   }
 }
+
+/**
+ * For the suites that read the public test vectors in ../shared/vectors (beside the clone, as CI
+ * places it): true (skip) when they are not there; under CI=true that throws instead.
+ */
+export function requireSharedVectors(dir: string): boolean {
+  try {
+    accessSync(dir, constants.R_OK);
+    return false;
+  } catch {
+    const hint = 'put the shared folder beside the clone (README "Two commands")';
+    if (inCi()) throw new MissingToolError(`CI=true and ${dir} is missing: ${hint}`);
+    console.warn(`skip notice: ${dir} not found: the shared-vector suites are skipped; ${hint}`);
+    return true;
+  }
+}
