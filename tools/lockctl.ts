@@ -35,8 +35,9 @@ const HELP = `lockctl <command> [options]
   inspect    (FILE | --hex HEX) [--lock ID] [--owner PUBHEX]... [--tz ZONE] [--at T] [--device-key PUBHEX]
              any message: grants, chains, lists, heartbeats, commands, events, attestations, serial frames
   watch      --url mqtt[s]://HOST:PORT --lock ID [--device-key PUBHEX] [--mqtt-user U --mqtt-password-file F]
-             [--mqtt-ca CA.pem] [--session CLIENT-ID] [--count N] [--json]
-             follow the lock's signed events: one line each, gaps flagged (exit 3 on a gap or a bad event)
+             [--mqtt-ca CA.pem] [--mqtt-version 4|5] [--session CLIENT-ID] [--count N] [--json]
+             follow the lock's signed events: one line each, gaps flagged (exit 3 on a gap or a bad event,
+             1 when the broker refuses the connection; the simulator's broker needs --mqtt-version 4)
 
  installer, over the lock's serial line ([--port /dev/ttyUSB0] [--baud 115200]):
   info       who the lock is: paired or not, board, firmware, device key [--json]

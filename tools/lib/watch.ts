@@ -68,6 +68,8 @@ export interface WatchOptions {
   json?: boolean;
   /** Stop after this many events (new ones, not repeats). */
   count?: number;
+  /** MQTT 5 (default) or 3.1.1 (4), e.g. for the simulator's in-process broker. */
+  protocolVersion?: 4 | 5;
 }
 
 export interface Watching {
@@ -76,16 +78,25 @@ export interface Watching {
   ready: Promise<void>;
   /** Resolves when `count` events have been shown. */
   done: Promise<void>;
+  /** Resolves with the broker's answer when it refuses the connection (a version or credentials it will not take): trying again cannot help. */
+  refused: Promise<string>;
   stop(): Promise<void>;
 }
 
 /** Subscribe and print; every line goes to `say`. */
 export function watchEvents(o: WatchOptions, say: (line: string) => void): Watching {
   const trail = new EventTrail(o.lockId, o.deviceKey);
+  const v5 = (o.protocolVersion ?? 5) === 5;
   const client: MqttClient = mqtt.connect(o.url, {
-    username: o.username, password: o.password, ca: o.ca, protocolVersion: 5, reconnectPeriod: 1_000,
-    ...(o.session ? { clientId: o.session, clean: false, properties: { sessionExpiryInterval: 7 * 86_400 } } : {}),
+    username: o.username, password: o.password, ca: o.ca, protocolVersion: v5 ? 5 : 4, reconnectPeriod: 1_000,
+    ...(o.session ? { clientId: o.session, clean: false, ...(v5 ? { properties: { sessionExpiryInterval: 7 * 86_400 } } : {}) } : {}),
   });
+  // A CONNACK with a refusal carries a reason code; a socket error (no broker yet) has none and is retried.
+  const refused = new Promise<string>((resolve) =>
+    client.on('error', (error: Error & { code?: unknown }) => {
+      if (typeof error.code === 'number') resolve(error.message);
+    }),
+  );
   let shown = 0;
   let finish: () => void = () => {};
   const done = new Promise<void>((resolve) => (finish = resolve));
@@ -99,7 +110,7 @@ export function watchEvents(o: WatchOptions, say: (line: string) => void): Watch
     client.once('connect', () => client.subscribe(`locks/${o.lockId}/events`, { qos: 1 }, (error) => (error ? reject(error) : resolve())));
     client.once('error', reject);
   });
-  return { trail, ready, done, stop: () => new Promise<void>((resolve) => client.end(false, {}, () => resolve())) };
+  return { trail, ready, done, refused, stop: () => new Promise<void>((resolve) => client.end(false, {}, () => resolve())) };
 }
 
 export interface WatchValues {
@@ -112,9 +123,14 @@ export interface WatchValues {
   session?: string;
   count?: string;
   json?: boolean;
+  'mqtt-version'?: string;
 }
 
-/** The command: runs until `--count` events or Ctrl-C. Exit 0, or 3 when an event was missing or did not verify. */
+/**
+ * The command: runs until `--count` events or Ctrl-C. Exit 0; 3 when an event was missing or did
+ * not verify; 1 when the broker refuses the connection (retrying cannot help; a missing broker is
+ * retried every second).
+ */
 export async function runWatch(v: WatchValues, say: (line: string) => void): Promise<number> {
   if (!v.url || !/^mqtts?:\/\//.test(v.url)) throw new UsageError('watch needs --url mqtt://HOST:PORT or mqtts://...');
   if (!v.lock) throw new UsageError('watch needs --lock ID');
@@ -127,8 +143,10 @@ export async function runWatch(v: WatchValues, say: (line: string) => void): Pro
   };
   const count = v.count === undefined ? undefined : Number(v.count);
   if (count !== undefined && (!Number.isInteger(count) || count < 1)) throw new UsageError('--count must be a whole number of events, at least 1');
+  const version = v['mqtt-version'] ?? '5';
+  if (version !== '4' && version !== '5') throw new UsageError('--mqtt-version must be 4 (MQTT 3.1.1) or 5');
   const watching = watchEvents({
-    url: v.url, lockId: v.lock, session: v.session, json: v.json, count,
+    url: v.url, lockId: v.lock, session: v.session, json: v.json, count, protocolVersion: version === '4' ? 4 : 5,
     deviceKey: v['device-key'] ? hexBytes(v['device-key'], '--device-key', 32) : undefined,
     username: v['mqtt-user'], password: v['mqtt-password-file'] ? read(v['mqtt-password-file'], '--mqtt-password-file').trim() : undefined,
     ca: v['mqtt-ca'] ? read(v['mqtt-ca'], '--mqtt-ca') : undefined,
@@ -137,8 +155,13 @@ export async function runWatch(v: WatchValues, say: (line: string) => void): Pro
   watching.ready.catch((error: Error) => say(`error: ${error.message} (still trying ${v.url})`));
   let onSigint: () => void = () => {};
   const interrupted = new Promise<void>((resolve) => process.once('SIGINT', (onSigint = resolve)));
-  await Promise.race([watching.done, interrupted]);
+  // The refusal keeps nothing running: without it in the race the process would end mid-await.
+  const refusal = await Promise.race([watching.done, interrupted, watching.refused]);
   process.off('SIGINT', onSigint);
   await watching.stop();
+  if (typeof refusal === 'string') {
+    say(`error: ${v.url} refused the connection: ${refusal}${version === '5' ? ' (a broker that speaks only MQTT 3.1.1, like the simulator\'s, needs --mqtt-version 4)' : ''}`);
+    return 1;
+  }
   return watching.trail.gaps + watching.trail.refused > 0 ? 3 : 0;
 }
