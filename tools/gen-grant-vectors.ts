@@ -293,12 +293,14 @@ function labels(): Vector[] {
   const named = residentGrant('label', { label: 'Anna Müller' });
   const long = residentGrant('label-long', { label: '€'.repeat(22) }); // 22 characters, 66 bytes
   const control = residentGrant('label-ctl', { label: 'Anna\nOwner' });
+  const bom = residentGrant('label-bom', { label: '\uFEFFAnna' });
   const c = residentGrant('label-bytes');
   const bytesLabel = encodeSign1(owner.publicKey, TYP.grant, encodeDeterministic(new Map<number, unknown>([...decodeClaimsMap(c.cti), [-65543, Buffer.from('Anna')]])), owner.sign);
   return [
     single('claims-label', 'a grant labelled "Anna Müller": allowed, and the decision names it', presentStep('label', [named.bytes], phone, named.cti, { ...ALLOW, grant: { role: 'resident', label: 'Anna Müller' } })),
     single('claims-label-too-long', 'a label of 66 UTF-8 bytes (22 characters): over the 64-byte bound', presentStep('label-long', [long.bytes], phone, long.cti, deny('malformed'))),
     single('claims-label-control', 'a label with a newline: control characters are refused', presentStep('label-ctl', [control.bytes], phone, control.cti, deny('malformed'))),
+    single('claims-text-bom', 'a text beginning with U+FEFF (EF BB BF, a byte-order mark; here the label): decoders drop it, so it is refused', presentStep('label-bom', [bom.bytes], phone, bom.cti, deny('malformed'))),
     single('claims-label-bytes', 'a label that is a byte string, not text', presentStep('label-bytes', [bytesLabel], phone, c.cti, deny('malformed'))),
   ];
 }
