@@ -1,5 +1,6 @@
 // The firmware's logger: pino, JSON lines by default; pretty output only for a person at a terminal.
 import pino from 'pino';
+import { type LogSink, openLogSink } from './log-sink.js';
 
 export type Logger = pino.Logger;
 
@@ -25,7 +26,19 @@ export function createLogger(
       },
     });
   }
-  // fd 1 named, as pino's default builds it (async, flushed at exit) but without touching
-  // process.stdout, whose stream (net and tty for a pipe or the journal's socket) costs the boot.
-  return pino({ level, base: undefined }, pino.destination({ dest: 1, sync: false }));
+  // fd 1 through a sink that never blocks the lock (firmware/log-sink.ts), not pino.destination.
+  return pino({ level, base: undefined }, stdoutSink());
+}
+
+let sink: LogSink | null = null;
+
+/**
+ * The process's one sink on fd 1. When its reader is gone, one line says so on stderr (a terminal
+ * or the journal); from then on log lines are dropped and counted.
+ */
+export function stdoutSink(): LogSink {
+  sink ??= openLogSink(1, {
+    onClosed: (code) => openLogSink(2).write(`lock: log output closed (${code}): log lines are dropped from now on; the lock keeps running\n`),
+  });
+  return sink;
 }

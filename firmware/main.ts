@@ -16,7 +16,7 @@ import type { SimBoard, SimBoardOptions } from '../sim/board.js';
 import type { App } from './app.js';
 import { boot, type RunningLock } from './boot.js';
 import { type LockConfig, loadLockConfig } from './config.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, type Logger, stdoutSink } from './log.js';
 import { handleSignals, handleUncaught } from './process.js';
 
 export interface StartOptions {
@@ -59,6 +59,9 @@ export async function startLock(o: StartOptions): Promise<Started> {
   return { lock, world, plugin };
 }
 
+/** How long a stop waits for queued log lines to be read (journald slow); then they are dropped. */
+const LOG_DRAIN_MS = 1000;
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -73,11 +76,17 @@ async function main(): Promise<void> {
   // Pretty by default only at a terminal; with --json process.stdout (a stream to build) is never asked.
   const pretty = !values.json && (values.pretty ?? process.stdout.isTTY === true);
   const logger = createLogger({ level: config.logLevel, pretty });
-  const { lock } = await startLock({ board: values.board!, boardsPath: values.boards, config, logger });
-  // Under systemd (Type=notify): READY now, watchdog pings from this loop, STOPPING before the bolt is secured.
-  const notifier = startServiceNotifier(() => Boolean(lock.app), logger);
-  const service = { faults: lock.faults, stop: () => (notifier.stopping(), notifier.stop(), lock.stop()) };
-  handleSignals(service, logger);
+  // The last lines get a bounded moment to reach a slow reader; a stop never waits on the log longer.
+  const flushLog = () => (pretty ? Promise.resolve() : stdoutSink().drain(LOG_DRAIN_MS));
+  const starting = startLock({ board: values.board!, boardsPath: values.boards, config, logger }).then(({ lock }) => {
+    // Under systemd (Type=notify): READY now, watchdog pings from this loop, STOPPING before the bolt is secured.
+    const notifier = startServiceNotifier(() => Boolean(lock.app), logger);
+    return { faults: lock.faults, stop: () => (notifier.stopping(), notifier.stop(), lock.stop().finally(flushLog)) };
+  });
+  // Signals are handled from the start: a SIGTERM during boot (even right after the ready line)
+  // stops the lock once it is up, instead of killing it halfway.
+  handleSignals({ stop: () => starting.then((s) => s.stop()) }, logger);
+  const service = await starting;
   handleUncaught(service, logger);
 }
 
