@@ -19,14 +19,14 @@ export interface LogSink {
 export const QUEUE_LIMIT = 256 * 1024;
 
 /**
- * A sink on `fd`. A pipe or a socket (a shell pipe, journald's stream socket) is written through
- * Node's non-blocking stream with a bounded queue; a file, a terminal or /dev/null takes each line
- * with one write (they do not fill up). pino's own destination (sonic-boom) is not used: at exit
+ * A sink on `fd` (or on `stream`, a pipe's socket: tests). A pipe or a socket (a shell pipe,
+ * journald's stream socket) is written through Node's non-blocking stream with a bounded queue; a
+ * file, a terminal or /dev/null takes each line with one write (they do not fill up). pino's own destination (sonic-boom) is not used: at exit
  * it flushes synchronously and retries a failed write every 100 ms forever (Atomics.wait), so a
  * lock whose log reader had gone never exited.
  */
-export function openLogSink(fd = 1, { onClosed }: { onClosed?: (code: string) => void } = {}): LogSink {
-  const kind = streamKind(fd);
+export function openLogSink(fd = 1, { onClosed, stream }: { onClosed?: (code: string) => void; stream?: Writable } = {}): LogSink {
+  const kind = stream ? 'stream' : streamKind(fd);
   const dropped: Record<DropReason, number> = { closed: 0, full: 0, failed: 0 };
   if (kind === 'direct') {
     return {
@@ -42,7 +42,7 @@ export function openLogSink(fd = 1, { onClosed }: { onClosed?: (code: string) =>
     };
   }
   // process.stdout for a pipe or socket is a net.Socket: O_NONBLOCK, a queue, errors as events.
-  const out: Writable = fd === 2 ? process.stderr : process.stdout;
+  const out: Writable = stream ?? (fd === 2 ? process.stderr : process.stdout);
   let closed = false;
   let fullSince = 0; // lines dropped since the queue last went over the limit
   let queued = 0; // writes not yet handed to the kernel

@@ -3,11 +3,9 @@
 // bundle, started as packaging/deb/lockd starts it, still stops on SIGTERM with its state saved, and
 // the simulator (the same composition) still decides a PIN while its log cannot be written.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, constants, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import { Socket } from 'node:net';
+import { closeSync, constants, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pairedConfig } from '../../bench/boot.js';
 import { shippedCommand } from '../../bench/rss.js';
@@ -24,34 +22,54 @@ beforeAll(() => {
   execFileSync(process.execPath, ['tools/bundle.mjs', bundleDir], { stdio: 'ignore' });
 }, 60_000);
 afterAll(() => {
+  for (const p of polls) p();
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   rmSync(bundleDir, { recursive: true, force: true });
   rmSync(work, { recursive: true, force: true });
 });
 
-/** A FIFO: the child's end (write), our reader on it, and a second writer of ours to fill it. */
+/**
+ * A FIFO: the child's end (write), our reader on it (polled, so that it can stop reading without
+ * the kernel's buffer being drained behind its back), and a second writer of ours to fill it.
+ */
 function fifo(name: string) {
   const path = join(work, name);
   execFileSync('mkfifo', [path]);
   const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   const childFd = openSync(path, constants.O_WRONLY);
-  const reader = new Socket({ fd: readFd, readable: true, writable: false });
   const lines: string[] = [];
   const waiters: (() => void)[] = [];
-  createInterface({ input: reader }).on('line', (l) => {
-    lines.push(l);
-    for (const w of waiters.splice(0)) w();
-  });
+  let partial = '';
+  const chunk = Buffer.alloc(65536);
+  const poll = setInterval(() => {
+    for (;;) {
+      let n = 0;
+      try {
+        n = readSync(readFd, chunk);
+      } catch {
+        return; // EAGAIN: nothing more for now
+      }
+      if (n === 0) return; // no writer left
+      const text = partial + chunk.toString('utf8', 0, n);
+      const parts = text.split('\n');
+      partial = parts.pop()!;
+      lines.push(...parts);
+      for (const w of waiters.splice(0)) w();
+    }
+  }, 20);
+  let open = true;
+  const stop = () => clearInterval(poll);
+  polls.push(() => (stop(), open && closeSync(readFd), (open = false)));
   return {
     childFd,
     lines,
-    reader,
+    /** The reader goes away (grep -m1 exits). */
+    close: () => (stop(), open && closeSync(readFd), (open = false)),
     /** The first line that passes `test`, within a generous deadline. */
-    waitFor: (test: (l: string) => boolean, what: string) =>
-      until(() => lines.find(test), what, waiters),
-    /** Fill the pipe from our own (non-blocking) writer until the kernel takes no more. */
+    waitFor: (test: (l: string) => boolean, what: string) => until(() => lines.find(test), what, waiters),
+    /** Stop reading, and fill the pipe from our own (non-blocking) writer until the kernel takes no more. */
     fill() {
-      reader.pause();
+      stop();
       const fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
       const block = Buffer.alloc(4096, '#');
       let n = 0;
@@ -65,6 +83,7 @@ function fifo(name: string) {
     },
   };
 }
+const polls: (() => void)[] = [];
 
 /** Poll `read` (and wake on `waiters`) until it gives a value; fail after 30 s. */
 async function until<T>(read: () => T | undefined, what: string, waiters: (() => void)[] = []): Promise<T> {
@@ -114,7 +133,7 @@ describe('the production bundle (lockd) with its log pipe broken or full', () =>
     const { child, stderr } = startBundle(config, ['ignore', out.childFd, 'pipe']);
     closeSync(out.childFd);
     await out.waitFor(ready, 'the ready line');
-    out.reader.destroy(); // grep -m1 exits: the pipe has no reader
+    out.close(); // grep -m1 exits: the pipe has no reader
     expect(await terminate(child)).toEqual({ code: 0, signal: null });
     expect(stderr.join('')).toMatch(/^lock: log output closed \(EPIPE\)/m);
     // The stop saved the state: the next boot on it is ready, with nothing damaged.
@@ -133,7 +152,7 @@ describe('the production bundle (lockd) with its log pipe broken or full', () =>
     await out.waitFor(ready, 'the ready line');
     expect(out.fill()).toBeGreaterThan(0);
     expect(await terminate(child)).toEqual({ code: 0, signal: null });
-    out.reader.destroy();
+    out.close();
   }, 120_000);
 
   it('stdout and stderr both without a reader, and stderr closed outright: it still stops with exit 0', async () => {
@@ -143,8 +162,8 @@ describe('the production bundle (lockd) with its log pipe broken or full', () =>
     closeSync(out.childFd);
     closeSync(err.childFd);
     await out.waitFor(ready, 'the ready line');
-    out.reader.destroy();
-    err.reader.destroy();
+    out.close();
+    err.close();
     expect(await terminate(child)).toEqual({ code: 0, signal: null });
 
     const closed = fifo('no-stderr');
@@ -154,7 +173,7 @@ describe('the production bundle (lockd) with its log pipe broken or full', () =>
     children.push(sh);
     closeSync(closed.childFd);
     await closed.waitFor(ready, 'the ready line without stderr');
-    closed.reader.destroy();
+    closed.close();
     expect(await terminate(sh)).toEqual({ code: 0, signal: null });
   }, 120_000);
 });
@@ -173,13 +192,13 @@ describe('the simulator (the same composition) keeps deciding while its log cann
 
   it.each(['closed', 'full'] as const)('log pipe %s: the demo PIN opens, the wrong one is refused, and SIGTERM stops it', async (fault) => {
     const { out, proc, web } = await startSim(`sim-${fault}`);
-    if (fault === 'closed') out.reader.destroy();
+    if (fault === 'closed') out.close();
     else expect(out.fill()).toBeGreaterThan(0);
     expect((await web.post('keypad/type', { keys: '1111#' })).status).toBe(200);
     await web.waitForEvent((e) => e.type === 'access' && e.data.allow === false, 'the wrong PIN refused');
     expect((await web.post('keypad/type', { keys: '2580#' })).status).toBe(200);
     await web.waitForEvent((e) => e.type === 'access' && e.data.allow === true, 'the PIN opening');
     expect(await terminate(proc)).toEqual({ code: 0, signal: null });
-    if (fault === 'full') out.reader.destroy();
+    if (fault === 'full') out.close();
   }, 120_000);
 });
