@@ -79,6 +79,8 @@ async function main(): Promise<void> {
   // The last lines get a bounded moment to reach a slow reader; a stop never waits on the log longer.
   const flushLog = () => (pretty ? Promise.resolve() : stdoutSink().drain(LOG_DRAIN_MS));
   const starting = startLock({ board: values.board!, boardsPath: values.boards, config, logger }).then(({ lock }) => {
+    // Ready: log lines to a pipe or socket now go through a bounded non-blocking queue (firmware/log-sink.ts).
+    if (!pretty) stdoutSink().queue();
     // Under systemd (Type=notify): READY now, watchdog pings from this loop, STOPPING before the bolt is secured.
     const notifier = startServiceNotifier(() => Boolean(lock.app), logger);
     return { faults: lock.faults, stop: () => (notifier.stopping(), notifier.stop(), lock.stop().finally(flushLog)) };

@@ -9,7 +9,7 @@ import { decodeSign1 } from '../firmware/access/cose.js';
 import { parseClaims } from '../firmware/access/grant.js';
 import { type LockConfig, loadLockConfig } from '../firmware/config.js';
 import { offlineCode, pinDigest, trackingDigest } from '../firmware/keypad/codes.js';
-import { createLogger } from '../firmware/log.js';
+import { createLogger, stdoutSink } from '../firmware/log.js';
 import { startLock } from '../firmware/main.js';
 import { handleSignals, handleUncaught } from '../firmware/process.js';
 import { systemClock } from '../hal/node/clock.js';
@@ -83,6 +83,7 @@ async function main(): Promise<void> {
     }
   }
   const logger = createLogger({ level: values.verbose || values.json ? 'debug' : config.logLevel, pretty: !values.json, colour: wantColour(process.stdout), details: values.verbose });
+  if (values.json) stdoutSink().queue(); // a full or closed log pipe never blocks the simulated lock
   const { lock: booted, world } = await startLock({ board: values.board, config, logger });
   if (demo) booted.app.core?.applyHeartbeat(demo.heartbeat); // delivery grants want revocations no older than a day
   for (const grant of demoGrants) {

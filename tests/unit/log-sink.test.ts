@@ -94,4 +94,23 @@ describe('the log sink', () => {
     expect(failing.dropped).toEqual({ closed: 0, full: 0, failed: 1 });
     closeSync(full);
   });
+
+  it('before queue() (the boot lines): a plain write per line; a reader gone or a full non-blocking pipe is counted, never thrown', () => {
+    const p = fifo('direct');
+    const fd = openSync(p.path, constants.O_WRONLY | constants.O_NONBLOCK);
+    const codes: string[] = [];
+    const sink = openLogSink(fd, { onClosed: (code) => codes.push(code) });
+    sink.write(line(1));
+    expect(p.readAll()).toBe(line(1));
+    const big = `${'y'.repeat(60_000)}\n`;
+    for (let i = 0; i < 4; i++) sink.write(big); // 64 KiB of pipe: the later ones find it full
+    expect(sink.dropped.full).toBeGreaterThan(0);
+    closeSync(p.readFd);
+    sink.write(line(2));
+    sink.write(line(3));
+    expect(codes).toEqual(['EPIPE']);
+    expect(sink.dropped.closed).toBe(2);
+    closeSync(fd);
+    p.writer.destroy();
+  });
 });
