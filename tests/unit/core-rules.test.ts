@@ -1,0 +1,96 @@
+// Rules of the access core the mutation probe found unguarded (tools/mutations.ts names each): the
+// proof's binding to its grant, use limits checked and committed all or nothing, the expiry and
+// damage boundaries, and what an owner key on the issuers list revokes. Each test fails when its rule is deleted.
+import { describe, expect, it } from 'vitest';
+import { AccessCore, DEFAULT_ACCESS, type UseClaim } from '../../firmware/access/core.js';
+import { MemoryStore } from '../../firmware/store/store.js';
+import { seededRandom } from '../../hal/node/random.js';
+import type { RandomSource } from '../../hal/ports/random.js';
+import { mintGrant, mintHeartbeat, mintRevocations, present, testKey } from '../../tools/lib/mint.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+
+const LOCK = 'front-door';
+const NOW = Date.parse('2026-06-01T10:00:00Z');
+const owner = testKey('owner');
+const phone = testKey('phone');
+const cti = (n: number) => new Uint8Array(16).fill(n);
+const challenge = new Uint8Array(32).fill(7);
+
+/** A store whose uses count as unproven since `since` (both journal copies were found damaged then). */
+class DamagedStore extends MemoryStore {
+  constructor(private readonly since: number) {
+    super();
+  }
+  override usesUnprovenSince(): number | null {
+    return this.since;
+  }
+}
+
+function coreOn(store = new MemoryStore(), clock = new ManualClock(NOW)) {
+  const random: RandomSource = { ...seededRandom(1), bytes: (n) => (n === 32 ? challenge : seededRandom(2).bytes(n)) };
+  const core = new AccessCore({ ...DEFAULT_ACCESS, lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey] }, { clock, random, store });
+  expect(core.applyHeartbeat(mintHeartbeat(owner, { time: NOW / 1000, seq: 0, aud: LOCK })).ok).toBe(true);
+  return { core, store, clock };
+}
+
+/** Present `grant` (cti `n`) with a proof over the lock's challenge, optionally naming another cti. */
+function tap(core: AccessCore, grant: Uint8Array, n: number, proofCti = cti(n), deferUses = false) {
+  core.issueChallenge();
+  return core.decide(present([grant], phone, LOCK, challenge, proofCti), { deferUses });
+}
+
+const phoneGrant = (n: number, extra: object = {}) => mintGrant(owner, { aud: LOCK, cti: cti(n), role: 'guest', holderKey: phone.publicKey, ...extra });
+
+describe('the holder proof is bound to the grant it is presented with', () => {
+  it('a proof naming another grant (same holder key) is refused as bad-proof', () => {
+    const { core } = coreOn();
+    expect(tap(core, phoneGrant(1), 1, cti(2))).toMatchObject({ allow: false, reason: 'bad-proof' });
+    expect(tap(core, phoneGrant(1), 1)).toMatchObject({ allow: true });
+  });
+});
+
+describe('use limits', () => {
+  it('a deferred decision on a used-up grant is already uses-exhausted (nothing waits for the camera)', () => {
+    const { core } = coreOn();
+    const once = phoneGrant(3, { maxUses: 1 });
+    expect(tap(core, once, 3)).toMatchObject({ allow: true });
+    expect(tap(core, once, 3, cti(3), true)).toMatchObject({ allow: false, reason: 'uses-exhausted' });
+  });
+
+  it('commits all of a decision\'s uses or none: one used up leaves the others unspent', () => {
+    const { core, store } = coreOn();
+    const fresh: UseClaim = { key: cti(4), max: 1 };
+    const spent: UseClaim = { key: cti(5), max: 1 };
+    expect(core.commitUses([spent])).toBe(true);
+    expect(core.commitUses([fresh, spent])).toBe(false);
+    expect(store.usesOf(fresh.key)).toBe(0);
+  });
+});
+
+describe('boundaries', () => {
+  it('a grant is expired from its exp on (less the skew), not one second later', () => {
+    const { core } = coreOn();
+    const exp = NOW / 1000 - DEFAULT_ACCESS.clockSkewS;
+    expect(tap(core, phoneGrant(6, { exp }), 6)).toMatchObject({ allow: false, reason: 'expired' });
+    expect(tap(core, phoneGrant(7, { exp: exp + 1 }), 7)).toMatchObject({ allow: true });
+  });
+
+  it('after damage, a use-limited grant issued at the damage time or later counts as proven; one issued before is uses-unproven', () => {
+    const { core } = coreOn(new DamagedStore(NOW - 60_000));
+    expect(tap(core, phoneGrant(8, { maxUses: 5, iat: NOW / 1000 - 61 }), 8)).toMatchObject({ allow: false, reason: 'uses-unproven' });
+    expect(tap(core, phoneGrant(9, { maxUses: 5, iat: NOW / 1000 - 60 }), 9)).toMatchObject({ allow: true });
+    expect(tap(core, phoneGrant(10, { maxUses: 5 }), 10)).toMatchObject({ allow: false, reason: 'uses-unproven' }); // no iat: never proven
+    expect(tap(core, phoneGrant(11), 11)).toMatchObject({ allow: true }); // no use limit: nothing to prove
+    const own = mintGrant(owner, { aud: LOCK, cti: cti(12), role: 'owner', holderKey: phone.publicKey, maxUses: 5 });
+    expect(tap(core, own, 12)).toMatchObject({ allow: true }); // a bad SD card never locks the owner out
+  });
+});
+
+describe('revocation of issuers', () => {
+  it('an owner key on the issuers list revokes only links it signed below the root: the owner\'s own grants stay valid', () => {
+    const { core } = coreOn();
+    expect(core.applyRevocations(mintRevocations(owner, { seq: 1, aud: LOCK, iat: NOW / 1000, issuers: [owner.publicKey] })).ok).toBe(true);
+    expect(core.applyHeartbeat(mintHeartbeat(owner, { time: NOW / 1000, seq: 1, aud: LOCK })).ok).toBe(true);
+    expect(tap(core, phoneGrant(13), 13)).toMatchObject({ allow: true });
+  });
+});
