@@ -3,7 +3,7 @@
 // damage boundaries, and what an owner key on the issuers list revokes. Each test fails when its rule is deleted.
 import { describe, expect, it } from 'vitest';
 import { AccessCore, DEFAULT_ACCESS, type UseClaim } from '../../firmware/access/core.js';
-import { MemoryStore } from '../../firmware/store/store.js';
+import { MemoryStore, StoreError } from '../../firmware/store/store.js';
 import { seededRandom } from '../../hal/node/random.js';
 import type { RandomSource } from '../../hal/ports/random.js';
 import { mintGrant, mintHeartbeat, mintRevocations, present, testKey } from '../../tools/lib/mint.js';
@@ -64,6 +64,21 @@ describe('use limits', () => {
     expect(core.commitUses([spent])).toBe(true);
     expect(core.commitUses([fresh, spent])).toBe(false);
     expect(store.usesOf(fresh.key)).toBe(0);
+  });
+});
+
+describe('a pushed grant is kept only once it is on stable storage', () => {
+  it('a grant the store cannot save is refused as store-failure and not held (the broker sends it again)', () => {
+    const store = new MemoryStore();
+    store.saveGrant = () => {
+      throw new StoreError('cannot store grant'); // a full card
+    };
+    const { core } = coreOn(store);
+    const digest = new Uint8Array(32).fill(0x33);
+    const grant = mintGrant(owner, { aud: LOCK, cti: cti(14), role: 'guest', credential: { kind: 'pin', digests: [digest] } });
+    expect(core.storeGrant([grant])).toEqual({ ok: false, reason: 'store-failure' });
+    expect(core.decideCredential(digest, 'pin')).toMatchObject({ allow: false, reason: 'unknown-code' });
+    expect(core.grants.size).toBe(0);
   });
 });
 
