@@ -54,6 +54,9 @@ describe('finding: the clock could jump forward unchecked', () => {
     expect(lastAccess(l)).toMatchObject({ allow: true });
     type(l, PIN_TUE); // but a grant must pass at both times: if the clock is right, this one has expired
     expect(lastAccess(l)).toMatchObject({ allow: false, reason: 'expired' });
+    // Pushed now, such a grant is not even stored: it must pass at the wall clock's time too.
+    const tuesday = mintGrant(owner, { aud: LOCK, cti: new Uint8Array(16).fill(4), role: 'resident', exp: MON_1000 / 1000 + 86_400, credential: { kind: 'pin', digests: [pinDigest(SECRET, '454545')] } });
+    expect(l.core!.storeGrant([tuesday])).toEqual({ ok: false, reason: 'expired' });
     expect(l.core!.now()).toBeLessThan(MON_1000 + 3_600_000); // the floor was not pinned in the future
 
     await l.restart();
