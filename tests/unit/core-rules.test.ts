@@ -82,6 +82,25 @@ describe('a pushed grant is kept only once it is on stable storage', () => {
   });
 });
 
+describe('a revocation list is acknowledged only once it is on stable storage', () => {
+  it('a list whose save failed is saved when the same list comes again (not taken as already held)', () => {
+    const store = new MemoryStore();
+    const save = store.saveSnapshot.bind(store);
+    let failing = true;
+    store.saveSnapshot = (name, bytes) => {
+      if (failing && name === 'revocations') throw new StoreError('cannot save revocations snapshot');
+      save(name, bytes);
+    };
+    const { core } = coreOn(store);
+    const list = mintRevocations(owner, { seq: 1, aud: LOCK, iat: NOW / 1000, grants: [cti(15)] });
+    expect(core.applyRevocations(list)).toEqual({ ok: false, reason: 'store-failure' });
+    expect(tap(core, phoneGrant(15), 15)).toMatchObject({ allow: false, reason: 'revoked-grant' }); // enforced at once
+    failing = false;
+    expect(core.applyRevocations(list)).toEqual({ ok: true, seq: 1 });
+    expect(store.loadSnapshot('revocations')).toEqual(list);
+  });
+});
+
 describe('boundaries', () => {
   it('a grant is expired from its exp on (less the skew), not one second later', () => {
     const { core } = coreOn();

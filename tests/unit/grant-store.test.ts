@@ -70,4 +70,13 @@ describe('GrantStore: each grant held once, as bytes', () => {
     expect(store.admit(verified(3, 100))).toBe('store-full');
     expect(store.admit(verified(1, 200))).toBeNull();
   });
+
+  it('a version with an iat replaces one without; one without never replaces (nor supersedes) anything', () => {
+    const core = makeCore();
+    const undated = mintGrant(owner, { aud: LOCK, cti, role: 'resident', credential: { kind: 'pin', digests: [digest('482913')] } });
+    expect(core.storeGrant([undated], false)).toMatchObject({ ok: true });
+    expect(core.storeGrant([pinGrant('555123', 100)], false)).toMatchObject({ ok: true });
+    expect(core.decideCredential(digest('555123'), 'pin')).toMatchObject({ allow: true });
+    expect(core.storeGrant([undated], false)).toEqual({ ok: false, reason: 'grant-superseded' });
+  });
 });
