@@ -14,6 +14,8 @@ const KEYPAD = ['tests/scenario/guess-budget.test.ts', 'tests/scenario/local-acc
 const VECTORS = ['tests/vectors/grant-vectors.test.ts'];
 const IDENTITY = ['tests/unit/grant-identity.test.ts'];
 const CLOCK = ['tests/scenario/forward-clock.test.ts'];
+const CORE = ['tests/unit/core-rules.test.ts'];
+const UNPROVEN = ['tests/scenario/uses-unproven.test.ts'];
 
 export const MUTATIONS: Mutation[] = [
   // ---- guess budgets (finding: a guest could guess the owner's PIN at full speed; HA lockout and oracle)
@@ -95,4 +97,21 @@ export const MUTATIONS: Mutation[] = [
   { id: 'challenge-key-bits-only', file: 'firmware/access/challenges.ts', find: `    if (slot < 0 || !sameBytes(this.bytes[slot]!, challenge))`, replace: `    if (slot < 0)`, tests: ['tests/unit/challenges.test.ts'] },
   { id: 'challenge-reusable', file: 'firmware/access/challenges.ts', find: `    const expires = this.expires[slot]!;\n    this.free(slot);`, replace: `    const expires = this.expires[slot]!;`, tests: ['tests/unit/challenges.test.ts'] },
   { id: 'byte-compare-first-byte', file: 'firmware/util/bytes.ts', find: `  for (let i = 0; i < n; i++) diff |= a[i]! ^ b[i]!;`, replace: `  if (n > 0) diff |= a[0]! ^ b[0]!;`, tests: ['tests/unit/bytes.test.ts'] },
+  // ---- found by the mutation probe over firmware/ (tests added for each)
+  { id: 'grants-unreadable-any-grant-goes', file: 'firmware/access/core.ts', find: `if (!(error instanceof StoreError) || leaf.role !== 'owner' || links.length !== 1) throw error;`, replace: `if (!(error instanceof StoreError)) throw error;`, tests: ['tests/unit/stored-grants-after-boot.test.ts'] },
+  { id: 'proof-cti-unchecked', file: 'firmware/access/core.ts', find: ` || Buffer.compare(claims.cti, leaf.cti) !== 0) return deny('bad-proof', grant);`, replace: `) return deny('bad-proof', grant);`, tests: CORE },
+  { id: 'deferred-uses-off-by-one', file: 'firmware/access/core.ts', find: `this.deps.store.usesOf(u.key) < u.max)`, replace: `this.deps.store.usesOf(u.key) <= u.max)`, tests: CORE },
+  { id: 'uses-committed-piecemeal', file: 'firmware/access/core.ts', find: `    for (const u of uses) if (this.deps.store.usesOf(u.key) >= u.max) return false;\n`, replace: ``, tests: CORE },
+  { id: 'expiry-one-second-late', file: 'firmware/access/core.ts', find: `seconds - skew >= claims.exp`, replace: `seconds - skew > claims.exp`, tests: CORE },
+  { id: 'uses-unproven-ignored', file: 'firmware/access/core.ts', find: `return leaf.iat !== null && leaf.iat * 1000 >= since ? null : 'uses-unproven';`, replace: `return null;`, tests: UNPROVEN },
+  { id: 'uses-unproven-boundary', file: 'firmware/access/core.ts', find: `leaf.iat * 1000 >= since ? null`, replace: `leaf.iat * 1000 > since ? null`, tests: CORE },
+  { id: 'uses-unproven-skipped-for-codes', file: 'firmware/access/core.ts', find: `const spent = this.unproven(leaf, stored.links.length, uses) ?? this.spend(uses, options);`, replace: `const spent = this.spend(uses, options);`, tests: UNPROVEN },
+  { id: 'uses-unproven-owner-locked-out', file: 'firmware/access/core.ts', find: `if (uses.length === 0 || (leaf.role === 'owner' && chainLength === 1)) return null;`, replace: `if (uses.length === 0) return null;`, tests: UNPROVEN },
+  { id: 'offline-code-unproven-ignored', file: 'firmware/local-access.ts', find: `    if (check.singleUse && since !== null && check.startMs < since) return { ...refuse('uses-unproven'), grant };\n`, replace: ``, tests: UNPROVEN },
+  { id: 'grant-held-when-save-fails', file: 'firmware/access/core.ts', find: `        } catch {\n          return { ok: false, reason: 'store-failure' };\n        }`, replace: `        } catch {\n          /* ignored */\n        }`, tests: CORE },
+  { id: 'grant-stored-past-jump', file: 'firmware/access/core.ts', find: `this.checkLinks(verified.links, now, false) ?? this.checkAhead(verified.links, false);`, replace: `this.checkLinks(verified.links, now, false);`, tests: CLOCK },
+  { id: 'owner-revocable-as-issuer', file: 'firmware/access/core.ts', find: `if (!this.isOwner(signer) && this.signed.revocations.issuers.has(signer))`, replace: `if (this.signed.revocations.issuers.has(signer))`, tests: CORE },
+  { id: 'issuer-revocation-gone', file: 'firmware/access/core.ts', find: `      if (!this.isOwner(signer) && this.signed.revocations.issuers.has(signer)) return 'revoked-issuer';\n      if (claims.holderKey) {\n        const set = claims.delegation ? this.signed.revocations.issuers : this.signed.revocations.holders;`, replace: `      if (claims.holderKey) {\n        const set = this.signed.revocations.holders;`, tests: VECTORS },
+  { id: 'grant-store-over-capacity', file: 'firmware/access/grant-store.ts', find: `} else if (this.byId.size >= this.capacity) {`, replace: `} else if (this.byId.size > this.capacity) {`, tests: ['tests/unit/grant-store.test.ts'] },
+  { id: 'unsaved-list-taken-as-held', file: 'firmware/access/signed-state.ts', find: `this.revocations.seq > 0 && this.revocationsSaved && !this.lost.has('revocations')) return`, replace: `this.revocations.seq > 0 && !this.lost.has('revocations')) return`, tests: CORE },
 ];
