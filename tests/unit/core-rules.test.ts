@@ -6,7 +6,7 @@ import { AccessCore, DEFAULT_ACCESS, type UseClaim } from '../../firmware/access
 import { MemoryStore, StoreError } from '../../firmware/store/store.js';
 import { seededRandom } from '../../hal/node/random.js';
 import type { RandomSource } from '../../hal/ports/random.js';
-import { mintGrant, mintHeartbeat, mintRevocations, present, testKey } from '../../tools/lib/mint.js';
+import { mintCommand, mintGrant, mintHeartbeat, mintRevocations, present, testKey } from '../../tools/lib/mint.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 
 const LOCK = 'front-door';
@@ -98,6 +98,34 @@ describe('a revocation list is acknowledged only once it is on stable storage', 
     failing = false;
     expect(core.applyRevocations(list)).toEqual({ ok: true, seq: 1 });
     expect(store.loadSnapshot('revocations')).toEqual(list);
+  });
+});
+
+describe('heartbeats and commands', () => {
+  it('a heartbeat that cannot be saved is refused and not applied', () => {
+    const store = new MemoryStore();
+    const { core } = coreOn(store);
+    store.saveSnapshot = () => {
+      throw new StoreError('cannot save heartbeat snapshot');
+    };
+    expect(core.applyHeartbeat(mintHeartbeat(owner, { time: NOW / 1000 + 30, seq: 4, aud: LOCK }))).toEqual({ ok: false, reason: 'store-failure' });
+    expect(core.lastHeartbeat).toMatchObject({ time: NOW / 1000, seq: 0 });
+  });
+
+  it('a heartbeat ahead of a slow clock raises trusted time to it', () => {
+    const { core } = coreOn();
+    expect(core.applyHeartbeat(mintHeartbeat(owner, { time: NOW / 1000 + 3600, seq: 0, aud: LOCK })).ok).toBe(true);
+    expect(core.now()).toBeGreaterThanOrEqual(NOW + 3_600_000);
+  });
+
+  it('a command whose nonce cannot be kept is refused as store-failure (it must not act, or it could be replayed)', () => {
+    const store = new MemoryStore();
+    store.keepNonce = () => {
+      throw new StoreError('cannot append to the journal');
+    };
+    const { core } = coreOn(store);
+    const command = mintCommand(owner, { aud: LOCK, nonce: cti(16), iat: NOW / 1000, exp: NOW / 1000 + 60, action: 'unlock' });
+    expect(core.verifyCommand(command)).toEqual({ ok: false, reason: 'store-failure' });
   });
 });
 
