@@ -129,6 +129,25 @@ describe('heartbeats and commands', () => {
   });
 });
 
+describe('remote commands: this lock, within their lifetime', () => {
+  const command = (n: number, c: { aud?: string; iat: number; exp: number }) => mintCommand(owner, { aud: c.aud ?? LOCK, nonce: cti(n), iat: c.iat, exp: c.exp, action: 'unlock' });
+  const now = NOW / 1000;
+  const skew = DEFAULT_ACCESS.clockSkewS;
+
+  it('a command for another lock is wrong-lock', () => {
+    const { core } = coreOn();
+    expect(core.verifyCommand(command(17, { aud: 'back-door', iat: now, exp: now + 60 }))).toEqual({ ok: false, reason: 'wrong-lock' });
+  });
+
+  it('a command is expired from its exp on (less the skew), and not valid before its iat (less the skew)', () => {
+    const { core } = coreOn();
+    expect(core.verifyCommand(command(18, { iat: now - skew - 60, exp: now - skew }))).toEqual({ ok: false, reason: 'expired' });
+    expect(core.verifyCommand(command(19, { iat: now - skew - 59, exp: now - skew + 1 }))).toMatchObject({ ok: true });
+    expect(core.verifyCommand(command(20, { iat: now + skew + 1, exp: now + skew + 61 }))).toEqual({ ok: false, reason: 'not-yet-valid' });
+    expect(core.verifyCommand(command(21, { iat: now + skew, exp: now + skew + 60 }))).toMatchObject({ ok: true });
+  });
+});
+
 describe('boundaries', () => {
   it('a grant is expired from its exp on (less the skew), not one second later', () => {
     const { core } = coreOn();
