@@ -16,6 +16,7 @@ const IDENTITY = ['tests/unit/grant-identity.test.ts'];
 const CLOCK = ['tests/scenario/forward-clock.test.ts'];
 const CORE = ['tests/unit/core-rules.test.ts'];
 const UNPROVEN = ['tests/scenario/uses-unproven.test.ts'];
+const CHAIN = ['tests/unit/chain-rules.test.ts'];
 
 export const MUTATIONS: Mutation[] = [
   // ---- guess budgets (finding: a guest could guess the owner's PIN at full speed; HA lockout and oracle)
@@ -121,4 +122,11 @@ export const MUTATIONS: Mutation[] = [
   { id: 'command-for-any-lock', file: 'firmware/access/signed-state.ts', find: `    if (command.aud !== this.ctx.config.lockId) return { ok: false, reason: 'wrong-lock' };\n`, replace: ``, tests: CORE },
   { id: 'command-expiry-one-second-late', file: 'firmware/access/signed-state.ts', find: `if (seconds - this.ctx.config.clockSkewS >= command.exp)`, replace: `if (seconds - this.ctx.config.clockSkewS > command.exp)`, tests: CORE },
   { id: 'command-before-iat', file: 'firmware/access/signed-state.ts', find: `    if (seconds + this.ctx.config.clockSkewS < command.iat) return { ok: false, reason: 'not-yet-valid' };\n`, replace: ``, tests: CORE },
+  { id: 'delegation-as-leaf-opens', file: 'firmware/access/chain.ts', find: `  if (leaf.delegation) return { ok: false, reason: 'not-a-grant' };\n`, replace: ``, tests: CHAIN },
+  { id: 'holder-grant-signs-links', file: 'firmware/access/chain.ts', find: `if (!parent.claims.delegation || !equal(parent.claims.holderKey, link.signer))`, replace: `if (!equal(parent.claims.holderKey, link.signer))`, tests: CHAIN },
+  { id: 'child-starts-earlier', file: 'firmware/access/chain.ts', find: `  if (parent.nbf !== null && (child.nbf === null || child.nbf < parent.nbf)) return false;\n`, replace: ``, tests: CHAIN },
+  { id: 'child-without-end', file: 'firmware/access/chain.ts', find: `(child.exp === null || child.exp > parent.exp)`, replace: `(child.exp !== null && child.exp > parent.exp)`, tests: CHAIN },
+  { id: 'child-relock-widened', file: 'firmware/access/chain.ts', find: `  if (parent.relockWithinS !== null && (child.relockWithinS === null || child.relockWithinS > parent.relockWithinS)) return false;\n`, replace: ``, tests: CHAIN },
+  { id: 'sub-delegation-depth', file: 'firmware/access/chain.ts', find: `if (bounds.maxDepth < 1 || child.delegation.maxDepth > bounds.maxDepth - 1) return false;`, replace: `if (child.delegation.maxDepth > bounds.maxDepth) return false;`, tests: CHAIN },
+  { id: 'sub-delegation-uses', file: 'firmware/access/chain.ts', find: `    if (bounds.maxUses !== null && (child.delegation.maxUses === null || child.delegation.maxUses > bounds.maxUses)) return false;\n    return true;`, replace: `    return true;`, tests: CHAIN },
 ];
