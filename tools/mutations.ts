@@ -129,4 +129,8 @@ export const MUTATIONS: Mutation[] = [
   { id: 'child-relock-widened', file: 'firmware/access/chain.ts', find: `  if (parent.relockWithinS !== null && (child.relockWithinS === null || child.relockWithinS > parent.relockWithinS)) return false;\n`, replace: ``, tests: CHAIN },
   { id: 'sub-delegation-depth', file: 'firmware/access/chain.ts', find: `if (bounds.maxDepth < 1 || child.delegation.maxDepth > bounds.maxDepth - 1) return false;`, replace: `if (child.delegation.maxDepth > bounds.maxDepth) return false;`, tests: CHAIN },
   { id: 'sub-delegation-uses', file: 'firmware/access/chain.ts', find: `    if (bounds.maxUses !== null && (child.delegation.maxUses === null || child.delegation.maxUses > bounds.maxUses)) return false;\n    return true;`, replace: `    return true;`, tests: CHAIN },
+  { id: 'challenge-never-expires', file: 'firmware/access/challenges.ts', find: `return this.clock.now() <= entry.expires ? null : 'challenge-expired';`, replace: `return null;`, tests: CORE },
+  { id: 'challenge-matched-by-prefix', file: 'firmware/access/challenges.ts', find: `if (entry === undefined || Buffer.compare(entry.challenge, challenge) !== 0) return`, replace: `if (entry === undefined) return`, tests: CORE },
+  { id: 'challenges-unbounded', file: 'firmware/access/challenges.ts', find: `    if (this.open.size >= this.maxOpen) this.open.delete(this.open.keys().next().value!);\n`, replace: ``, tests: CORE },
+  { id: 'command-nonce-forgotten-inside-skew', file: 'firmware/access/signed-state.ts', find: `command.nonce, command.exp + this.ctx.config.clockSkewS, seconds`, replace: `command.nonce, command.exp, seconds`, tests: CORE },
 ];

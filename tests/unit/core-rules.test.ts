@@ -2,6 +2,7 @@
 // proof's binding to its grant, use limits checked and committed all or nothing, the expiry and
 // damage boundaries, and what an owner key on the issuers list revokes. Each test fails when its rule is deleted.
 import { describe, expect, it } from 'vitest';
+import { ChallengeBook } from '../../firmware/access/challenges.js';
 import { AccessCore, DEFAULT_ACCESS, type UseClaim } from '../../firmware/access/core.js';
 import { MemoryStore, StoreError } from '../../firmware/store/store.js';
 import { seededRandom } from '../../hal/node/random.js';
@@ -145,6 +146,44 @@ describe('remote commands: this lock, within their lifetime', () => {
     expect(core.verifyCommand(command(19, { iat: now - skew - 59, exp: now - skew + 1 }))).toMatchObject({ ok: true });
     expect(core.verifyCommand(command(20, { iat: now + skew + 1, exp: now + skew + 61 }))).toEqual({ ok: false, reason: 'not-yet-valid' });
     expect(core.verifyCommand(command(21, { iat: now + skew, exp: now + skew + 60 }))).toMatchObject({ ok: true });
+  });
+});
+
+describe('challenges: fresh, exact, bounded', () => {
+  it('a proof over a challenge older than 30 s is challenge-expired', () => {
+    const { core, clock } = coreOn();
+    core.issueChallenge();
+    clock.advance(30_001);
+    expect(core.decide(present([phoneGrant(22)], phone, LOCK, challenge, cti(22)))).toMatchObject({ allow: false, reason: 'challenge-expired' });
+  });
+
+  it('a challenge is matched on all its bytes, not only the ones it is filed under', () => {
+    const { core } = coreOn();
+    core.issueChallenge();
+    const near = Uint8Array.from(challenge);
+    near[31]! ^= 1;
+    expect(core.decide(present([phoneGrant(23)], phone, LOCK, near, cti(23)))).toMatchObject({ allow: false, reason: 'challenge-unknown' });
+  });
+
+  it('at most 64 are outstanding: issuing more forgets the oldest', () => {
+    const book = new ChallengeBook(new ManualClock(NOW), seededRandom(5));
+    const first = book.issue();
+    for (let i = 0; i < 64; i++) book.issue();
+    const last = book.issue();
+    expect(book.take(first)).toBe('challenge-unknown');
+    expect(book.take(last)).toBeNull();
+  });
+});
+
+describe('command nonces are kept as long as the command could still be accepted', () => {
+  it('a command replayed inside the clock skew after its exp is still refused, after other commands pruned old nonces', () => {
+    const { core, clock } = coreOn();
+    const now = NOW / 1000;
+    const first = mintCommand(owner, { aud: LOCK, nonce: cti(24), iat: now, exp: now + 60, action: 'unlock' });
+    expect(core.verifyCommand(first)).toMatchObject({ ok: true });
+    clock.advance(90_000); // past exp, inside exp + 60 s of skew: still acceptable
+    expect(core.verifyCommand(mintCommand(owner, { aud: LOCK, nonce: cti(25), iat: now + 90, exp: now + 150, action: 'lock' }))).toMatchObject({ ok: true });
+    expect(core.verifyCommand(first)).toEqual({ ok: false, reason: 'replayed' });
   });
 });
 
