@@ -235,6 +235,8 @@ describe('operating modes (owner-signed commands)', () => {
     const l = await start();
     pinGrant(l, PIN_GUEST);
     pinGrant(l, PIN_OWNER, { role: 'owner' });
+    expect(command(l, 'set-mode', 'party')).toEqual({ ok: false, reason: 'unknown-mode' }); // a mode this firmware does not know changes nothing
+    expect(l.app.local!.mode).toBe('normal');
     expect(command(l, 'set-mode', 'vacation')).toEqual({ ok: true, action: 'set-mode' });
     type(l, PIN_GUEST);
     expect(boltOpen(l)).toBe(false);

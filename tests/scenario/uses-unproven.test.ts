@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { offlineCode, pinDigest } from '../../firmware/keypad/codes.js';
 import { type KeyPair, mintCommand, mintGrant, mintHeartbeat, present, testKey } from '../../tools/lib/mint.js';
+import { FaultyStorage } from '../helpers/faulty-storage.js';
 import { outboxEvents, type SimLock, startSimLock } from '../helpers/sim-lock.js';
 import { FRONT_DOOR_START } from '../helpers/sim-lock-each.js';
 
@@ -24,8 +25,8 @@ afterEach(async () => {
   await lock?.close();
   lock = null;
 });
-const boot = async (stateDir: string, startMs: number) =>
-  (lock = await startSimLock({ startMs, config: { autoRelockMs: 5_000 }, access: { lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey], keypadSecret: SECRET, stateDir } }));
+const boot = async (stateDir: string, startMs: number, storage?: FaultyStorage) =>
+  (lock = await startSimLock({ startMs, storage, config: { autoRelockMs: 5_000 }, access: { lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey], keypadSecret: SECRET, stateDir } }));
 
 const lastAccess = (l: SimLock) => l.localEvents.filter((e) => e.type === 'access').at(-1)!;
 function type(l: SimLock, code: string) {
@@ -63,7 +64,8 @@ it('use-limited credentials issued before the damage are uses-unproven until re-
     writeFileSync(join(dir, name), bytes);
   }
 
-  const l = await boot(dir, FRONT_DOOR_START + 3_600_000);
+  const storage = new FaultyStorage();
+  const l = await boot(dir, FRONT_DOOR_START + 3_600_000, storage);
   expect(outboxEvents(l).filter((e) => e.type === 'state-damaged').map((e) => String(e.data.get('file')))).toEqual(['journal', 'journal.mirror']);
   expect(tap(l, annaGrant(issued), anna, 1)).toMatchObject({ allow: false, reason: 'uses-unproven', grant: '01'.repeat(16) });
   expect(type(l, LIMITED_PIN)).toMatchObject({ allow: false, reason: 'uses-unproven' });
@@ -77,8 +79,13 @@ it('use-limited credentials issued before the damage are uses-unproven until re-
   expect(l.core!.storeGrant([reissued]).ok).toBe(true);
   expect(tap(l, reissued, anna, 1)).toMatchObject({ allow: true });
 
-  // The owner acknowledges the damage: what was issued before is trusted again.
+  // The owner acknowledges the damage: what was issued before is trusted again. An acknowledgement
+  // the card cannot write is refused (store-failure), and changes nothing.
   const now = Math.floor(l.time.now() / 1000);
+  storage.failNth('write', /journal/, 3, { code: 'EIO' }); // the nonce's two copies go through, the acknowledgement does not
+  expect(l.app.local!.applyCommand(mintCommand(owner, { aud: LOCK, nonce: cti(8), iat: now, exp: now + 60, action: 'acknowledge-damage' }))).toEqual({ ok: false, reason: 'store-failure' });
+  storage.heal();
+  expect(type(l, LIMITED_PIN)).toMatchObject({ allow: false, reason: 'uses-unproven' });
   expect(l.app.local!.applyCommand(mintCommand(owner, { aud: LOCK, nonce: cti(9), iat: now, exp: now + 60, action: 'acknowledge-damage' }))).toEqual({ ok: true, action: 'acknowledge-damage' });
   expect(type(l, LIMITED_PIN)).toMatchObject({ allow: true });
   expect(type(l, single)).toMatchObject({ allow: true });
