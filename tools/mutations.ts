@@ -133,4 +133,9 @@ export const MUTATIONS: Mutation[] = [
   { id: 'challenge-matched-by-prefix', file: 'firmware/access/challenges.ts', find: `if (entry === undefined || Buffer.compare(entry.challenge, challenge) !== 0) return`, replace: `if (entry === undefined) return`, tests: CORE },
   { id: 'challenges-unbounded', file: 'firmware/access/challenges.ts', find: `    if (this.open.size >= this.maxOpen) this.open.delete(this.open.keys().next().value!);\n`, replace: ``, tests: CORE },
   { id: 'command-nonce-forgotten-inside-skew', file: 'firmware/access/signed-state.ts', find: `command.nonce, command.exp + this.ctx.config.clockSkewS, seconds`, replace: `command.nonce, command.exp, seconds`, tests: CORE },
+  { id: 'clock-confirmation-not-durable', file: 'firmware/access/trusted-time.ts', find: `    this.persist(Uint8Array.of(0));\n    this.report`, replace: `    this.report`, tests: CLOCK },
+  { id: 'saved-estimate-below-floor', file: 'firmware/access/trusted-time.ts', find: `this.anchorWall = Math.max(Number(new DataView(saved.buffer, saved.byteOffset, 9).getBigUint64(1)), store.timeFloor());`, replace: `this.anchorWall = Number(new DataView(saved.buffer, saved.byteOffset, 9).getBigUint64(1));`, tests: CLOCK },
+  { id: 'trusted-time-below-floor', file: 'firmware/access/trusted-time.ts', find: `    return Math.max(wall, floor);`, replace: `    return wall;`, tests: CORE },
+  { id: 'unknown-mode-applied', file: 'firmware/local-access.ts', find: `      if (!mode || !isMode(mode)) return { ok: false, reason: 'unknown-mode' };\n`, replace: ``, tests: ['tests/scenario/local-access.test.ts'] },
+  { id: 'damage-ack-unwritten-ok', file: 'firmware/local-access.ts', find: `        this.o.store.acknowledgeDamage();\n      } catch {\n        return { ok: false, reason: 'store-failure' };\n      }`, replace: `        this.o.store.acknowledgeDamage();\n      } catch {\n        /* */\n      }`, tests: UNPROVEN },
 ];

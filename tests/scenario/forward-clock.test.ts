@@ -63,6 +63,7 @@ describe('finding: the clock could jump forward unchecked', () => {
     grants(l, true);
     type(l, PIN_SAT);
     expect(lastAccess(l)).toMatchObject({ allow: false, reason: 'outside-schedule' });
+    expect(signed(l, 'clock-set-back')).toHaveLength(0); // time resumes from the estimate and the floor, not behind them
 
     // A genuine but old heartbeat (Monday's) vouches for nothing five days later.
     expect(l.core!.applyHeartbeat(mintHeartbeat(owner, { time: MON_1000 / 1000 + 60, seq: 0, aud: LOCK })).ok).toBe(true);
@@ -71,6 +72,13 @@ describe('finding: the clock could jump forward unchecked', () => {
 
     expect(l.core!.applyHeartbeat(mintHeartbeat(owner, { time: Math.floor(l.time.now() / 1000) - 60, seq: 0, aud: LOCK })).ok).toBe(true);
     expect(signed(l, 'clock-confirmed')).toHaveLength(1);
+    type(l, PIN_SAT);
+    expect(lastAccess(l)).toMatchObject({ allow: true });
+    expect(l.core!.applyHeartbeat(mintHeartbeat(owner, { time: Math.floor(l.time.now() / 1000), seq: 0, aud: LOCK })).ok).toBe(true);
+    expect(signed(l, 'clock-confirmed')).toHaveLength(1); // confirmed once: a later heartbeat has nothing left to confirm
+
+    // The confirmation is durable: after a reboot the confirmed time stands without another heartbeat.
+    await l.restart();
     type(l, PIN_SAT);
     expect(lastAccess(l)).toMatchObject({ allow: true });
   });
