@@ -175,11 +175,13 @@ describe('remote paths (rules no test used to hold)', () => {
     expect(refused).toEqual(['uses-exhausted', 'recording-unavailable']);
   });
 
-  it('a guess count or a mode the card cannot write: Home Assistant hears store-failure, and the mode stays as it was', async () => {
+  it('a guess count or a mode the card cannot write: store-failure (at the keypad and to Home Assistant), and the mode stays as it was', async () => {
     const storage = new FaultyStorage();
     const l = await start(storage);
     storage.failEvery('write', /journal/, { code: 'EIO' });
     expect(ha(l, { action: 'UNLOCK', code: '000000' })).toEqual({ ok: false, action: 'unlock', reason: 'store-failure' });
+    type(l, '000000'); // at the keypad too: an uncounted guess is refused as a storage failure, nothing more told
+    expect(lastAccess(l)).toMatchObject({ via: 'keypad', allow: false, reason: 'store-failure' });
     storage.heal();
     storage.failNth('write', /journal/, 3, { code: 'EIO' }); // the command's nonce (two copies) is kept; the mode is not
     expect(command(l, 'set-mode', 'vacation')).toEqual({ ok: false, reason: 'store-failure' });
