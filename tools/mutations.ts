@@ -143,4 +143,5 @@ export const MUTATIONS: Mutation[] = [
   { id: 'ha-count-fault-hidden', file: 'firmware/local-access.ts', find: `        return this.refuseRemote('store-failure', role, id, 'store-failure');`, replace: `        return this.refuseRemote('store-failure', role, id, 'code-refused');`, tests: KEYPAD },
   { id: 'mode-applied-before-written', file: 'firmware/local-access.ts', find: `    this.o.store.putState('mode', Uint8Array.of(MODES.indexOf(mode)));\n    this.current = mode;`, replace: `    this.current = mode;\n    this.o.store.putState('mode', Uint8Array.of(MODES.indexOf(mode)));`, tests: KEYPAD },
   { id: 'keypad-count-fault-tells-reason', file: 'firmware/local-access.ts', find: `        this.finish(via, kind, refuse('store-failure'));\n        return;`, replace: `        this.finish(via, kind, decision);\n        return;`, tests: KEYPAD },
+  { id: 'pin-length-unbounded', file: 'firmware/local-access.ts', find: `    if (code.length < PIN_MIN || code.length > PIN_MAX) return unknown();\n`, replace: ``, tests: ['tests/scenario/local-access.test.ts'] },
 ];

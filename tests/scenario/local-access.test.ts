@@ -61,6 +61,18 @@ const lastAccess = (l: SimLock) => l.localEvents.filter((e) => e.type === 'acces
 const boltOpen = (l: SimLock) => l.world.bolt.isWithdrawn;
 
 describe('PIN grants on the keypad', () => {
+  it('a PIN is 4 to 8 digits: a grant carrying a shorter or longer one never opens (and the code counts as a guess)', async () => {
+    const l = await start();
+    pinGrant(l, '123');
+    pinGrant(l, '123456789');
+    type(l, '123');
+    expect(lastAccess(l)).toMatchObject({ allow: false, reason: 'unknown-code' });
+    type(l, '123456789');
+    expect(lastAccess(l)).toMatchObject({ allow: false, reason: 'unknown-code' });
+    expect(boltOpen(l)).toBe(false);
+    expect(l.app.local!.lockout.wrongCodes).toBe(2);
+  });
+
   it('opens inside its weekly window', async () => {
     const l = await start();
     pinGrant(l, PIN_GUEST, { schedule: WEEKDAYS });
