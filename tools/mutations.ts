@@ -144,4 +144,6 @@ export const MUTATIONS: Mutation[] = [
   { id: 'mode-applied-before-written', file: 'firmware/local-access.ts', find: `    this.o.store.putState('mode', Uint8Array.of(MODES.indexOf(mode)));\n    this.current = mode;`, replace: `    this.current = mode;\n    this.o.store.putState('mode', Uint8Array.of(MODES.indexOf(mode)));`, tests: KEYPAD },
   { id: 'keypad-count-fault-tells-reason', file: 'firmware/local-access.ts', find: `        this.finish(via, kind, refuse('store-failure'));\n        return;`, replace: `        this.finish(via, kind, decision);\n        return;`, tests: KEYPAD },
   { id: 'pin-length-unbounded', file: 'firmware/local-access.ts', find: `    if (code.length < PIN_MIN || code.length > PIN_MAX) return unknown();\n`, replace: ``, tests: ['tests/scenario/local-access.test.ts'] },
+  { id: 'lock-over-unlock', file: 'firmware/lock/deadbolt.ts', find: `    if (this.operation) return 'busy';\n`, replace: ``, tests: ['tests/scenario/deadbolt.test.ts'] },
+  { id: 'backoff-into-open-door', file: 'firmware/lock/deadbolt.ts', find: `if (backoff === 'retract' || this.ports.door.read() === 'closed') this.ports.bolt.drive(backoff);`, replace: `this.ports.bolt.drive(backoff);`, tests: ['tests/scenario/deadbolt.test.ts'] },
 ];

@@ -126,6 +126,32 @@ describe('stalls and jams', () => {
     expect(alarmsRaised(l.events, 'jammed')).toBe(0);
   });
 
+  it('refuses to throw the bolt while an unlock is under way (busy): the unlock finishes', async () => {
+    const l = await start();
+    expect(l.app.deadbolt.unlock()).toBe('started');
+    l.time.advance(200);
+    expect(l.app.deadbolt.lock()).toBe('busy');
+    l.time.advance(2000);
+    expect(l.app.deadbolt.current).toBe('unlocked');
+    expect(ops(l).map((o) => o.type === 'operation' && `${o.op}:${o.outcome}`)).toEqual(['unlock:done']);
+  });
+
+  it('backs off a stalled unlock without ever driving the bolt out while the door is open', async () => {
+    const l = await start();
+    expect(l.control.forceDoor()).toBeNull(); // a break-in: the door open past the thrown bolt
+    l.time.advance(500);
+    l.control.jamBolt(true);
+    expect(l.app.deadbolt.unlock()).toBe('started');
+    const drives = new Set<string>();
+    for (let t = 0; t < 8000; t += 5) {
+      l.time.advance(5);
+      drives.add(l.world.bolt.drive);
+    }
+    expect(drives.has('extend')).toBe(false);
+    expect(l.world.violations).toEqual([]);
+    expect(ops(l)[0]).toMatchObject({ op: 'unlock', retried: true });
+  });
+
   it('reports jammed with exactly one alarm after the retry fails, motor stopped', async () => {
     const l = await start();
     l.control.jamBolt();
