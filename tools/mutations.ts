@@ -146,4 +146,6 @@ export const MUTATIONS: Mutation[] = [
   { id: 'pin-length-unbounded', file: 'firmware/local-access.ts', find: `    if (code.length < PIN_MIN || code.length > PIN_MAX) return unknown();\n`, replace: ``, tests: ['tests/scenario/local-access.test.ts'] },
   { id: 'lock-over-unlock', file: 'firmware/lock/deadbolt.ts', find: `    if (this.operation) return 'busy';\n`, replace: ``, tests: ['tests/scenario/deadbolt.test.ts'] },
   { id: 'backoff-into-open-door', file: 'firmware/lock/deadbolt.ts', find: `if (backoff === 'retract' || this.ports.door.read() === 'closed') this.ports.bolt.drive(backoff);`, replace: `this.ports.bolt.drive(backoff);`, tests: ['tests/scenario/deadbolt.test.ts'] },
+  { id: 'delivery-without-default-deadline', file: 'firmware/camera/supervisor.ts', find: `obligations.relockWithinS ?? (grant.role === 'delivery' ? this.config.deliveryRelockWithinS : null);`, replace: `obligations.relockWithinS;`, tests: ['tests/scenario/delivery.test.ts'] },
+  { id: 'camera-held-after-refusal', file: 'firmware/camera/supervisor.ts', find: `        if (visit.holdsCamera) this.deps.recorder!.release(this.holder(visit));\n        refuse(refusal);`, replace: `        refuse(refusal);`, tests: ['tests/scenario/delivery.test.ts'] },
 ];
