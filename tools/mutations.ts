@@ -17,6 +17,7 @@ const CLOCK = ['tests/scenario/forward-clock.test.ts'];
 const CORE = ['tests/unit/core-rules.test.ts'];
 const UNPROVEN = ['tests/scenario/uses-unproven.test.ts'];
 const CHAIN = ['tests/unit/chain-rules.test.ts'];
+const JOURNAL = ['tests/unit/journal.test.ts'];
 
 export const MUTATIONS: Mutation[] = [
   // ---- guess budgets (finding: a guest could guess the owner's PIN at full speed; HA lockout and oracle)
@@ -148,4 +149,8 @@ export const MUTATIONS: Mutation[] = [
   { id: 'backoff-into-open-door', file: 'firmware/lock/deadbolt.ts', find: `if (backoff === 'retract' || this.ports.door.read() === 'closed') this.ports.bolt.drive(backoff);`, replace: `this.ports.bolt.drive(backoff);`, tests: ['tests/scenario/deadbolt.test.ts'] },
   { id: 'delivery-without-default-deadline', file: 'firmware/camera/supervisor.ts', find: `obligations.relockWithinS ?? (grant.role === 'delivery' ? this.config.deliveryRelockWithinS : null);`, replace: `obligations.relockWithinS;`, tests: ['tests/scenario/delivery.test.ts'] },
   { id: 'camera-held-after-refusal', file: 'firmware/camera/supervisor.ts', find: `        if (visit.holdsCamera) this.deps.recorder!.release(this.holder(visit));\n        refuse(refusal);`, replace: `        refuse(refusal);`, tests: ['tests/scenario/delivery.test.ts'] },
+  { id: 'torn-tail-cut-not-durable', file: 'firmware/store/journal.ts', find: `      this.fs.ftruncateSync(this.fd, pos);\n      this.fs.fsyncSync(this.fd);\n    }`, replace: `      this.fs.ftruncateSync(this.fd, pos);\n    }`, tests: JOURNAL },
+  { id: 'fragment-cut-not-durable', file: 'firmware/store/journal.ts', find: `    this.fs.ftruncateSync(this.fd, this.bytes);\n    this.fs.fsyncSync(this.fd);\n    this.failed = false;`, replace: `    this.fs.ftruncateSync(this.fd, this.bytes);\n    this.failed = false;`, tests: JOURNAL },
+  { id: 'append-behind-uncut-fragment', file: 'firmware/store/journal.ts', find: `    if (this.failed) this.recover();\n`, replace: ``, tests: JOURNAL },
+  { id: 'resumed-from-bad-last-record', file: 'firmware/store/journal-read.ts', find: `    if (recordAt(file, from + p, maxRecord) === 0) continue;\n`, replace: ``, tests: JOURNAL },
 ];
