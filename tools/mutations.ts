@@ -18,6 +18,7 @@ const CORE = ['tests/unit/core-rules.test.ts'];
 const UNPROVEN = ['tests/scenario/uses-unproven.test.ts'];
 const CHAIN = ['tests/unit/chain-rules.test.ts'];
 const JOURNAL = ['tests/unit/journal.test.ts'];
+const FILESTORE = ['tests/unit/file-store-rules.test.ts'];
 
 export const MUTATIONS: Mutation[] = [
   // ---- guess budgets (finding: a guest could guess the owner's PIN at full speed; HA lockout and oracle)
@@ -153,4 +154,12 @@ export const MUTATIONS: Mutation[] = [
   { id: 'fragment-cut-not-durable', file: 'firmware/store/journal.ts', find: `    this.fs.ftruncateSync(this.fd, this.bytes);\n    this.fs.fsyncSync(this.fd);\n    this.failed = false;`, replace: `    this.fs.ftruncateSync(this.fd, this.bytes);\n    this.failed = false;`, tests: JOURNAL },
   { id: 'append-behind-uncut-fragment', file: 'firmware/store/journal.ts', find: `    if (this.failed) this.recover();\n`, replace: ``, tests: JOURNAL },
   { id: 'resumed-from-bad-last-record', file: 'firmware/store/journal-read.ts', find: `    if (recordAt(file, from + p, maxRecord) === 0) continue;\n`, replace: ``, tests: JOURNAL },
+  { id: 'atomic-temp-not-fsynced', file: 'firmware/store/journal.ts', find: `    for (const chunk of chunks) writeFully(fs, fd, chunk);\n    fs.fsyncSync(fd);`, replace: `    for (const chunk of chunks) writeFully(fs, fd, chunk);`, tests: FILESTORE },
+  { id: 'atomic-rename-not-durable', file: 'firmware/store/journal.ts', find: `  fs.renameSync(temp, path);\n  fsyncDir(dir, fs);`, replace: `  fs.renameSync(temp, path);`, tests: FILESTORE },
+  { id: 'mirror-failure-leaves-first-copy', file: 'firmware/store/mirrored-journal.ts', find: `        this.copies[0].truncateTo(before);`, replace: ``, tests: FILESTORE },
+  { id: 'mirror-lag-taken-as-damage', file: 'firmware/store/mirrored-journal.ts', find: `long.length - short.length > 1 || !prefix`, replace: `long.length - short.length > 0 || !prefix`, tests: FILESTORE },
+  { id: 'nonce-not-durable', file: 'firmware/store/file-store.ts', find: `    this.append(RECORD_NONCE, payload);\n`, replace: ``, tests: FILESTORE },
+  { id: 'nonce-pruned-before-expiry', file: 'firmware/store/file-store.ts', find: `for (const [n, exp] of this.nonces) if (exp < nowS) this.nonces.delete(n);`, replace: `for (const [n, exp] of this.nonces) if (exp < nowS + 86400) this.nonces.delete(n);`, tests: FILESTORE },
+  { id: 'state-applied-before-durable', file: 'firmware/store/file-store.ts', find: `    this.append(RECORD_STATE, Buffer.concat([Buffer.from([STATE_NAMES.indexOf(name)]), Buffer.from(bytes)]));\n    this.states.set(name, new Uint8Array(bytes));`, replace: `    this.states.set(name, new Uint8Array(bytes));\n    this.append(RECORD_STATE, Buffer.concat([Buffer.from([STATE_NAMES.indexOf(name)]), Buffer.from(bytes)]));`, tests: FILESTORE },
+  { id: 'both-journal-copies-lost-silently', file: 'firmware/store/file-store.ts', find: `    if (!existed && others.some((f) => fs.sizeOf(join(dir, f)) > 0)) {`, replace: `    if (false) {`, tests: FILESTORE },
 ];
