@@ -164,4 +164,5 @@ export const MUTATIONS: Mutation[] = [
   { id: 'both-journal-copies-lost-silently', file: 'firmware/store/file-store.ts', find: `    if (!existed && others.some((f) => fs.sizeOf(join(dir, f)) > 0)) {`, replace: `    if (false) {`, tests: FILESTORE },
   { id: 'compaction-resurrects-removed-grant', file: 'firmware/store/grant-journal.ts', find: `      puts.delete(key);\n      if (put)`, replace: `      if (put)`, tests: ['tests/unit/grant-journal.test.ts'] },
   { id: 'damaged-reported-note-trusted', file: 'firmware/store/snapshot-slots.ts', find: `if (marker.length === 12 && crc32(marker.subarray(0, 8)) === marker.readUInt32BE(8)) this.reportedGeneration`, replace: `if (marker.length === 12) this.reportedGeneration`, tests: ['tests/unit/snapshot-slots.test.ts'] },
+  { id: 'outbox-drops-oldest-security-event', file: 'firmware/sync/outbox.ts', find: `      if (event.priority === 'normal') {\n        victim = event;\n        break;\n      }\n      victim ??= event;`, replace: `      victim ??= event;`, tests: ['tests/unit/outbox.test.ts'] },
 ];

@@ -76,6 +76,15 @@ describe('outbox', () => {
     b.close();
   });
 
+  it('at its cap drops a normal event before an older security event', () => {
+    const box = open(fresh(), 4);
+    const alarm = box.append('alarm', data(1), 'security'); // the oldest
+    for (let i = 0; i < 5; i++) box.append('battery', data(i));
+    expect(box.pending().map((e) => e.seq)).toContain(alarm);
+    expect(box.dropped).toBeGreaterThan(0);
+    box.close();
+  });
+
   it('at its cap keeps security events, drops the oldest normal ones, and says how many', () => {
     const dir = fresh();
     const box = open(dir, 10);
