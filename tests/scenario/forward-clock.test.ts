@@ -81,6 +81,8 @@ describe('finding: the clock could jump forward unchecked', () => {
     await l.restart();
     type(l, PIN_SAT);
     expect(lastAccess(l)).toMatchObject({ allow: true });
+    expect(l.core!.applyHeartbeat(mintHeartbeat(owner, { time: Math.floor(l.time.now() / 1000), seq: 0, aud: LOCK })).ok).toBe(true);
+    expect(signed(l, 'clock-confirmed')).toHaveLength(1); // not suspect again after the reboot: nothing to confirm
   });
 
   it('a small forward correction (within 10 minutes) is simply trusted', async () => {
