@@ -1,0 +1,53 @@
+// What the MQTT handlers (firmware/sync/service.ts) leave unacknowledged when storage fails, and the
+// order of a revocation list's outcome event and its "reported" note. Found by the mutation probe:
+// a heartbeat the lock could not save was acknowledged, and a list could be noted as reported
+// although its event never reached the outbox.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AccessCore, DEFAULT_ACCESS } from '../../firmware/access/core.js';
+import { loadOrCreateIdentity } from '../../firmware/identity.js';
+import { FileStore } from '../../firmware/store/file-store.js';
+import { StoreError } from '../../firmware/store/store.js';
+import { Outbox } from '../../firmware/sync/outbox.js';
+import { syncHandlers } from '../../firmware/sync/service.js';
+import { seededRandom } from '../../hal/node/random.js';
+import { mintHeartbeat, mintRevocations, testKey } from '../../tools/lib/mint.js';
+import { FaultyStorage } from '../helpers/faulty-storage.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+
+const LOCK = 'front-door';
+const NOW = Date.parse('2026-06-01T10:00:00Z');
+const owner = testKey('owner');
+
+function lockOn(storage: FaultyStorage) {
+  const dir = mkdtempSync(join(tmpdir(), 'sync-handlers-'));
+  const clock = new ManualClock(NOW);
+  const store = new FileStore(join(dir, 'data'), storage);
+  const core = new AccessCore({ ...DEFAULT_ACCESS, lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey], provider: 'node' }, { clock, random: seededRandom(1), store });
+  const outbox = new Outbox(join(dir, 'data'), loadOrCreateIdentity(dir, seededRandom(2)), clock, { lockId: LOCK, cap: 100, storage });
+  return { core, outbox, handlers: syncHandlers(core, outbox, null) };
+}
+
+describe('MQTT handlers when storage fails', () => {
+  it('a heartbeat that cannot be saved throws (no PUBACK: the broker sends it again) and is not applied', () => {
+    const storage = new FaultyStorage();
+    const { core, handlers } = lockOn(storage);
+    storage.failEvery('write', /heartbeat\./, { code: 'ENOSPC' });
+    expect(() => handlers.heartbeat(mintHeartbeat(owner, { time: NOW / 1000, seq: 0, aud: LOCK }))).toThrow(StoreError);
+    expect(core.lastHeartbeat).toBeNull();
+  });
+
+  it('a list whose outcome event cannot be written stays unreported, so the next boot appends the event', () => {
+    const storage = new FaultyStorage();
+    const { core, outbox, handlers } = lockOn(storage);
+    const afterAck = handlers.revocations(mintRevocations(owner, { seq: 1, aud: LOCK, iat: NOW / 1000 }));
+    expect(core.revocationSeq).toBe(1); // enforced and durable: acknowledged
+    storage.failEvery('write', /outbox$/, { code: 'ENOSPC' });
+    expect(() => (afterAck as () => void)()).toThrow();
+    expect(core.unreportedRevocations).toBe(1);
+    storage.heal();
+    expect(outbox.pending()).toEqual([]);
+  });
+});
