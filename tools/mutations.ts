@@ -170,4 +170,5 @@ export const MUTATIONS: Mutation[] = [
   { id: 'outbox-compaction-forgets-priority', file: 'firmware/sync/outbox.ts', find: `const kind = e.seq === this.noticeSeq ? 2 : e.priority === 'security' ? 1 : 0;`, replace: `const kind = 0;`, tests: ['tests/unit/outbox.test.ts'] },
   { id: 'list-noted-reported-before-its-event', file: 'firmware/sync/service.ts', find: `        update('revocations', result);\n        if (result.ok) core.revocationsReported();`, replace: `        if (result.ok) core.revocationsReported();\n        update('revocations', result);`, tests: ['tests/unit/sync-handlers.test.ts'] },
   { id: 'unsaved-heartbeat-acknowledged', file: 'firmware/sync/service.ts', find: `    if (!result.ok && result.reason === 'store-failure') throw new StoreError(\`\${type}: cannot persist\`);`, replace: ``, tests: ['tests/unit/sync-handlers.test.ts'] },
+  { id: 'command-without-nonce-acknowledged', file: 'firmware/sync/service.ts', find: `      if (!result.ok && result.reason === 'store-failure') throw new StoreError('commands: cannot persist the nonce');`, replace: ``, tests: ['tests/unit/sync-handlers.test.ts'] },
 ];

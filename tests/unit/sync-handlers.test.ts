@@ -13,7 +13,7 @@ import { StoreError } from '../../firmware/store/store.js';
 import { Outbox } from '../../firmware/sync/outbox.js';
 import { syncHandlers } from '../../firmware/sync/service.js';
 import { seededRandom } from '../../hal/node/random.js';
-import { mintHeartbeat, mintRevocations, testKey } from '../../tools/lib/mint.js';
+import { mintCommand, mintHeartbeat, mintRevocations, testKey } from '../../tools/lib/mint.js';
 import { FaultyStorage } from '../helpers/faulty-storage.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 
@@ -37,6 +37,15 @@ describe('MQTT handlers when storage fails', () => {
     storage.failEvery('write', /heartbeat\./, { code: 'ENOSPC' });
     expect(() => handlers.heartbeat(mintHeartbeat(owner, { time: NOW / 1000, seq: 0, aud: LOCK }))).toThrow(StoreError);
     expect(core.lastHeartbeat).toBeNull();
+  });
+
+  it('a command whose nonce cannot be kept throws (no PUBACK), and no event says it was done', () => {
+    const storage = new FaultyStorage();
+    const { outbox, handlers } = lockOn(storage);
+    storage.failEvery('write', /journal/, { code: 'EIO' });
+    const command = mintCommand(owner, { aud: LOCK, nonce: new Uint8Array(16).fill(3), iat: NOW / 1000, exp: NOW / 1000 + 60, action: 'unlock' });
+    expect(() => handlers.commands(command)).toThrow(StoreError);
+    expect(outbox.pending()).toEqual([]);
   });
 
   it('a list whose outcome event cannot be written stays unreported, so the next boot appends the event', () => {
