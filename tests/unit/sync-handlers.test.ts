@@ -30,6 +30,14 @@ function lockOn(storage: FaultyStorage) {
   return { core, outbox, handlers: syncHandlers(core, outbox, null) };
 }
 
+describe('refusals', () => {
+  it('a refused inbound message is a security event (kept at the outbox cap before normal ones)', () => {
+    const { outbox, handlers } = lockOn(new FaultyStorage());
+    handlers.heartbeat(mintHeartbeat(owner, { time: NOW / 1000, seq: 0, aud: 'back-door' }));
+    expect(outbox.pending().map((e) => e.priority)).toEqual(['security']);
+  });
+});
+
 describe('MQTT handlers when storage fails', () => {
   it('a heartbeat that cannot be saved throws (no PUBACK: the broker sends it again) and is not applied', () => {
     const storage = new FaultyStorage();
