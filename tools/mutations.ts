@@ -171,4 +171,5 @@ export const MUTATIONS: Mutation[] = [
   { id: 'list-noted-reported-before-its-event', file: 'firmware/sync/service.ts', find: `        update('revocations', result);\n        if (result.ok) core.revocationsReported();`, replace: `        if (result.ok) core.revocationsReported();\n        update('revocations', result);`, tests: ['tests/unit/sync-handlers.test.ts'] },
   { id: 'unsaved-heartbeat-acknowledged', file: 'firmware/sync/service.ts', find: `    if (!result.ok && result.reason === 'store-failure') throw new StoreError(\`\${type}: cannot persist\`);`, replace: ``, tests: ['tests/unit/sync-handlers.test.ts'] },
   { id: 'command-without-nonce-acknowledged', file: 'firmware/sync/service.ts', find: `      if (!result.ok && result.reason === 'store-failure') throw new StoreError('commands: cannot persist the nonce');`, replace: ``, tests: ['tests/unit/sync-handlers.test.ts'] },
+  { id: 'reconnect-without-backoff', file: 'firmware/sync/link.ts', find: `    const ceiling = Math.min(maxMs, minMs * 2 ** this.attempt);`, replace: `    const ceiling = minMs;`, tests: ['tests/unit/sync-handlers.test.ts'] },
 ];

@@ -1,7 +1,6 @@
-// What the MQTT handlers (firmware/sync/service.ts) leave unacknowledged when storage fails, and the
-// order of a revocation list's outcome event and its "reported" note. Found by the mutation probe:
-// a heartbeat the lock could not save was acknowledged, and a list could be noted as reported
-// although its event never reached the outbox.
+// What the MQTT handlers (firmware/sync/service.ts) leave unacknowledged when storage fails, the
+// order of a revocation list's outcome event and its "reported" note, and the link's reconnect
+// backoff. Found by the mutation probe: no test held these rules.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,11 +10,13 @@ import { loadOrCreateIdentity } from '../../firmware/identity.js';
 import { FileStore } from '../../firmware/store/file-store.js';
 import { StoreError } from '../../firmware/store/store.js';
 import { Outbox } from '../../firmware/sync/outbox.js';
+import { MqttLink } from '../../firmware/sync/link.js';
 import { syncHandlers } from '../../firmware/sync/service.js';
 import { seededRandom } from '../../hal/node/random.js';
 import { mintCommand, mintHeartbeat, mintRevocations, testKey } from '../../tools/lib/mint.js';
 import { FaultyStorage } from '../helpers/faulty-storage.js';
 import { ManualClock } from '../helpers/manual-clock.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const LOCK = 'front-door';
 const NOW = Date.parse('2026-06-01T10:00:00Z');
@@ -66,5 +67,26 @@ describe('MQTT handlers when storage fails', () => {
     expect(core.unreportedRevocations).toBe(1);
     storage.heal();
     expect(outbox.pending()).toEqual([]);
+  });
+});
+
+describe('the link\'s reconnects', () => {
+  it('back off exponentially (equal jitter) up to the ceiling while the broker refuses', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sync-link-'));
+    const clock = new ManualClock(NOW);
+    const outbox = new Outbox(dir, loadOrCreateIdentity(dir, seededRandom(2)), clock, { lockId: LOCK, cap: 100 });
+    const nothing = () => {};
+    const random = { bytes: (n: number) => new Uint8Array(n), float: () => 0 };
+    const link = new MqttLink({ url: 'mqtt://127.0.0.1:1', lockId: LOCK, clock, random, backoff: { minMs: 500, maxMs: 4_000 } }, { revocations: nothing, heartbeat: nothing, grants: nothing, commands: nothing }, outbox);
+    const delays: number[] = [];
+    link.events.on('disconnected', (e) => {
+      delays.push(e.reconnectInMs);
+      setImmediate(() => clock.advance(e.reconnectInMs)); // the wait passes: the link tries again
+    });
+    link.start();
+    await waitUntil(() => delays.length >= 6, 'six refused connections', 20_000);
+    await link.stop();
+    outbox.close();
+    expect(delays.slice(0, 6)).toEqual([250, 500, 1000, 2000, 2000, 2000]);
   });
 });
