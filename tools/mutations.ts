@@ -172,4 +172,6 @@ export const MUTATIONS: Mutation[] = [
   { id: 'unsaved-heartbeat-acknowledged', file: 'firmware/sync/service.ts', find: `    if (!result.ok && result.reason === 'store-failure') throw new StoreError(\`\${type}: cannot persist\`);`, replace: ``, tests: ['tests/unit/sync-handlers.test.ts'] },
   { id: 'command-without-nonce-acknowledged', file: 'firmware/sync/service.ts', find: `      if (!result.ok && result.reason === 'store-failure') throw new StoreError('commands: cannot persist the nonce');`, replace: ``, tests: ['tests/unit/sync-handlers.test.ts'] },
   { id: 'reconnect-without-backoff', file: 'firmware/sync/link.ts', find: `    const ceiling = Math.min(maxMs, minMs * 2 ** this.attempt);`, replace: `    const ceiling = minMs;`, tests: ['tests/unit/sync-handlers.test.ts'] },
+  { id: 'frame-over-payload-limit-delivered', file: 'firmware/pairing/framing.ts', find: `    if (payload.length > MAX_PAYLOAD) {\n      this.counters.oversize++;\n      return;\n    }`, replace: ``, tests: ['tests/unit/pairing-framing.test.ts'] },
+  { id: 'abandoned-frame-not-counted', file: 'firmware/pairing/framing.ts', find: `    this.overflowing = false;\n    this.counters.abandoned++;`, replace: `    this.overflowing = false;`, tests: ['tests/unit/pairing-framing.test.ts'] },
 ];
