@@ -19,6 +19,7 @@ const UNPROVEN = ['tests/scenario/uses-unproven.test.ts'];
 const CHAIN = ['tests/unit/chain-rules.test.ts'];
 const JOURNAL = ['tests/unit/journal.test.ts'];
 const FILESTORE = ['tests/unit/file-store-rules.test.ts'];
+const PAIRING = ['tests/unit/pairing-server.test.ts'];
 
 export const MUTATIONS: Mutation[] = [
   // ---- guess budgets (finding: a guest could guess the owner's PIN at full speed; HA lockout and oracle)
@@ -174,4 +175,10 @@ export const MUTATIONS: Mutation[] = [
   { id: 'reconnect-without-backoff', file: 'firmware/sync/link.ts', find: `    const ceiling = Math.min(maxMs, minMs * 2 ** this.attempt);`, replace: `    const ceiling = minMs;`, tests: ['tests/unit/sync-handlers.test.ts'] },
   { id: 'frame-over-payload-limit-delivered', file: 'firmware/pairing/framing.ts', find: `    if (payload.length > MAX_PAYLOAD) {\n      this.counters.oversize++;\n      return;\n    }`, replace: ``, tests: ['tests/unit/pairing-framing.test.ts'] },
   { id: 'abandoned-frame-not-counted', file: 'firmware/pairing/framing.ts', find: `    this.overflowing = false;\n    this.counters.abandoned++;`, replace: `    this.overflowing = false;`, tests: ['tests/unit/pairing-framing.test.ts'] },
+  { id: 'new-owner-inherits-lock-data', file: 'firmware/pairing/paired-state.ts', find: `  const sameOwner = previous?.access?.lockId === s.lockId && sameKeys(previous.access.ownerKeys, s.ownerKeys.map(hex));`, replace: `  const sameOwner = previous?.access?.lockId === s.lockId;`, tests: PAIRING },
+  { id: 'factory-reset-keeps-clock', file: 'firmware/pairing/paired-state.ts', find: `  rmSync(join(stateDir, 'clock.json'), { force: true });\n`, replace: ``, tests: PAIRING },
+  { id: 'pair-owner-keys-unbounded', file: 'firmware/pairing/installer.ts', find: `ownerKeys.length === 0 || ownerKeys.length > 8`, replace: `ownerKeys.length === 0`, tests: PAIRING },
+  { id: 'pair-owner-key-length-unchecked', file: 'firmware/pairing/installer.ts', find: `    if (!isBytes(key) || key.length !== 32) throw bad(\`ownerKeys[\${i}]\`, 'must be a 32-byte Ed25519 public key');\n`, replace: ``, tests: PAIRING },
+  { id: 'pair-secret-length-unchecked', file: 'firmware/pairing/installer.ts', find: `  if (!isBytes(secret) || secret.length !== 32) throw`, replace: `  if (!isBytes(secret)) throw`, tests: PAIRING },
+  { id: 'set-time-any-value', file: 'firmware/pairing/installer.ts', find: `v >= 1_600_000_000 && v <= 0xffffffff`, replace: `v >= 0`, tests: PAIRING },
 ];
