@@ -237,11 +237,13 @@ describe('pairing server over the serialport mock binding', () => {
     expect(errorOf(r.replies.at(-1)!)).toMatchObject({ code: 'unsupported-version' });
     await r.sendBytes(encodeFrame(encodeDeterministic(new Map<string, unknown>([['v', 1], ['id', 10], ['op', 'format-disk']]))), 1);
     expect(errorOf(r.replies.at(-1)!)).toMatchObject({ code: 'unknown-op' });
+    await r.sendBytes(encodeFrame(encodeDeterministic(new Map<string, unknown>([['v', 1], ['id', 11], ['op', 'info'], ['debug', true]]))), 1);
+    expect(errorOf(r.replies.at(-1)!)).toMatchObject({ code: 'bad-request', message: expect.stringMatching(/unknown field debug/) });
     const before = r.replies.length;
     await r.sendBytes(encodeFrame(Uint8Array.of(0xff, 0x00)));
     await r.sendBytes(encodeFrame(encodeDeterministic([1, 2, 3])));
     expect(r.replies.length).toBe(before);
-    expect(r.server.counters).toMatchObject({ frames: 4, malformed: 2, requests: 2, refused: 2 });
+    expect(r.server.counters).toMatchObject({ frames: 5, malformed: 2, requests: 3, refused: 3 });
   });
 
   it('junk, bad CRCs, oversize frames and a flood are dropped and counted; the next good request is answered', async () => {
