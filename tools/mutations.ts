@@ -185,4 +185,7 @@ export const MUTATIONS: Mutation[] = [
   { id: 'config-lock-id-unchecked', file: 'firmware/config.ts', find: `  lockId: v.pipe(v.string(), v.regex(LOCK_ID, 'must be 1-64 letters, digits, "_" or "-" (it is part of MQTT topics)')),`, replace: `  lockId: v.string(),`, tests: ['tests/unit/lockctl.test.ts'] },
   { id: 'config-unknown-keys-accepted', file: 'firmware/config.ts', find: `const lockConfig = v.strictObject({`, replace: `const lockConfig = v.looseObject({`, tests: ['tests/unit/lockctl.test.ts'] },
   { id: 'config-guess-limit-unbounded', file: 'firmware/config.ts', find: `      wrongCodeLimit: v.pipe(v.number(), v.integer(), v.minValue(2), v.maxValue(6)),`, replace: `      wrongCodeLimit: v.number(),`, tests: ['tests/unit/lockctl.test.ts'] },
+  { id: 'offline-code-mac-unchecked', file: 'firmware/keypad/codes.ts', find: `valid: macOk && nowHour`, replace: `valid: nowHour`, tests: ['tests/unit/keypad-codes.test.ts', 'tests/scenario/local-access.test.ts'] },
+  { id: 'offline-code-an-hour-late', file: 'firmware/keypad/codes.ts', find: `nowHour < startHour + kind.hours`, replace: `nowHour <= startHour + kind.hours`, tests: ['tests/unit/keypad-codes.test.ts'] },
+  { id: 'tracking-number-unbounded', file: 'firmware/keypad/codes.ts', find: `code.length > 0 && code.length <= TRACKING_MAX && `, replace: `code.length > 0 && `, tests: ['tests/unit/keypad-codes.test.ts'] },
 ];

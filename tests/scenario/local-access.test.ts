@@ -161,6 +161,15 @@ describe('offline codes', () => {
     expect(lastAccess(l)).toMatchObject({ allow: false, reason: 'unknown-code' });
   });
 
+  it('a code of the right form and hour with a guessed MAC is refused, and counts as a guess', async () => {
+    const l = await start();
+    const code = offlineCode(SECRET, LOCK, l.time.now(), 1);
+    type(l, `${code.slice(0, 4)}${String((Number(code.slice(4)) + 1) % 1_000_000).padStart(6, '0')}`);
+    expect(boltOpen(l)).toBe(false);
+    expect(lastAccess(l)).toMatchObject({ kind: 'offline-code', allow: false, reason: 'unknown-code' });
+    expect(l.app.local!.lockout.wrongCodes).toBe(1);
+  });
+
   it('a single-use code works once, also across a restart', async () => {
     const l = await start();
     const code = offlineCode(SECRET, LOCK, l.time.now(), 6); // single use, a day
