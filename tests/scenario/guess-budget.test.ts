@@ -161,6 +161,16 @@ describe('remote paths (rules no test used to hold)', () => {
     expect(command(l, 'lock')).toEqual({ ok: false, reason: 'door-open' });
   });
 
+  it('a resident PIN over Home Assistant honours privacy mode (only the owner)', async () => {
+    const l = await start();
+    pinGrant(l, PIN_GUEST, { role: 'resident' });
+    pinGrant(l, PIN_OWNER, { role: 'owner' });
+    expect(command(l, 'set-mode', 'privacy')).toEqual({ ok: true, action: 'set-mode' });
+    expect(ha(l, { action: 'UNLOCK', code: PIN_GUEST })).toEqual({ ok: false, action: 'unlock', reason: 'code-refused' });
+    expect(outboxEvents(l).filter((e) => e.type === 'access').at(-1)!.data.get('reason')).toBe('refused-by-mode');
+    expect(ha(l, { action: 'UNLOCK', code: PIN_OWNER })).toEqual({ ok: true, action: 'unlock' });
+  });
+
   it('a PIN over Home Assistant spends its use limit, and one whose grant asks for the camera or a relock deadline is refused', async () => {
     const l = await start();
     pinGrant(l, PIN_OWNER, { role: 'resident', maxUses: 1 });
@@ -175,7 +185,7 @@ describe('remote paths (rules no test used to hold)', () => {
     expect(refused).toEqual(['uses-exhausted', 'recording-unavailable']);
   });
 
-  it('a guess count or a mode the card cannot write: store-failure (at the keypad and to Home Assistant), and the mode stays as it was', async () => {
+  it('a guess count, a mode or a lockout reset the card cannot write: store-failure (at the keypad, to Home Assistant, to the owner), and the mode stays as it was', async () => {
     const storage = new FaultyStorage();
     const l = await start(storage);
     storage.failEvery('write', /journal/, { code: 'EIO' });
@@ -186,5 +196,7 @@ describe('remote paths (rules no test used to hold)', () => {
     storage.failNth('write', /journal/, 3, { code: 'EIO' }); // the command's nonce (two copies) is kept; the mode is not
     expect(command(l, 'set-mode', 'vacation')).toEqual({ ok: false, reason: 'store-failure' });
     expect(l.app.local!.mode).toBe('normal');
+    storage.failNth('write', /journal/, 3, { code: 'EIO' });
+    expect(command(l, 'reset-lockout')).toEqual({ ok: false, reason: 'store-failure' }); // not said done when it is not on disk
   });
 });
