@@ -129,6 +129,7 @@ describe.skipIf(missingTools)('installer pairing over a real pseudo-terminal', (
     // The installer leaves; later the lock restarts. Pairing again needs someone at the door.
     lock.type('q');
     expect(await lock.exited).toBe(0);
+    const logs = [lock.lines, paired.text, test.text];
     const second = await ptyPair('b');
     lock = await startLock(second.lockEnd, stateDir);
     await lock.waitFor(jsonWith({ event: 'pairing-ready', paired: true }), 'paired after the restart');
@@ -156,6 +157,13 @@ describe.skipIf(missingTools)('installer pairing over a real pseudo-terminal', (
     const info = await run('info', '--port', second.installerEnd);
     expect(info.text).toMatch(/unpaired/);
     expect(info.text).toContain(device.devicePublicKey); // the device key stays
+
+    // What pairing carried (the keypad secret, the broker password) is in no log line or output.
+    const secretHex = readFileSync(join(dir, 'keypad.secret'), 'utf8').trim();
+    const text = [...logs, lock.lines, again.text, reset.text].flat().join('\n');
+    expect(text).toContain('pairing'); // the log was read
+    expect(text.toLowerCase()).not.toContain(secretHex.toLowerCase());
+    expect(text).not.toContain('front-secret');
   }, 120_000);
 
   it('errors a person can act on: no such port, a port in use, a lock that does not answer', async () => {

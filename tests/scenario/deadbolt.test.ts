@@ -126,6 +126,32 @@ describe('stalls and jams', () => {
     expect(alarmsRaised(l.events, 'jammed')).toBe(0);
   });
 
+  it('refuses to throw the bolt while an unlock is under way (busy): the unlock finishes', async () => {
+    const l = await start();
+    expect(l.app.deadbolt.unlock()).toBe('started');
+    l.time.advance(200);
+    expect(l.app.deadbolt.lock()).toBe('busy');
+    l.time.advance(2000);
+    expect(l.app.deadbolt.current).toBe('unlocked');
+    expect(ops(l).map((o) => o.type === 'operation' && `${o.op}:${o.outcome}`)).toEqual(['unlock:done']);
+  });
+
+  it('backs off a stalled unlock without ever driving the bolt out while the door is open', async () => {
+    const l = await start();
+    expect(l.control.forceDoor()).toBeNull(); // a break-in: the door open past the thrown bolt
+    l.time.advance(500);
+    l.control.jamBolt(true);
+    expect(l.app.deadbolt.unlock()).toBe('started');
+    const drives = new Set<string>();
+    for (let t = 0; t < 8000; t += 5) {
+      l.time.advance(5);
+      drives.add(l.world.bolt.drive);
+    }
+    expect(drives.has('extend')).toBe(false);
+    expect(l.world.violations).toEqual([]);
+    expect(ops(l)[0]).toMatchObject({ op: 'unlock', retried: true });
+  });
+
   it('reports jammed with exactly one alarm after the retry fails, motor stopped', async () => {
     const l = await start();
     l.control.jamBolt();
@@ -223,6 +249,18 @@ describe('alarms', () => {
     expect(l.world.ledOn || l.world.buzzerOn || l.ports.status?.current === 'alarm').toBe(true);
   });
 
+  it('at boot: a tamper switch already open and a door already open are alarms too (door-ajar after its time)', async () => {
+    const l = await start({ world: { boltStart: 0 }, config: { autoRelockMs: null, doorAjarMs: 5_000 } });
+    expect(l.control.openDoor()).toBeNull();
+    l.control.setTamper(true);
+    l.time.advance(100);
+    await l.restart();
+    expect(l.app.deadbolt.activeAlarms.has('tamper')).toBe(true);
+    expect(l.app.deadbolt.activeAlarms.has('door-ajar')).toBe(false);
+    l.time.advance(5_100);
+    expect(l.app.deadbolt.activeAlarms.has('door-ajar')).toBe(true);
+  });
+
   it('raises and clears tamper', async () => {
     const l = await start();
     l.control.setTamper(true);
@@ -235,6 +273,16 @@ describe('alarms', () => {
 });
 
 describe('thumb-turn', () => {
+  it('a bolt withdrawn by hand is thrown again after the auto-relock time', async () => {
+    const l = await start({ config: { autoRelockMs: 3_000 } });
+    expect(l.control.turnThumbTurn('unlocked')).toBe(true);
+    l.time.advance(500);
+    expect(l.app.deadbolt.current).toBe('unlocked');
+    l.time.advance(4_000);
+    expect(l.app.deadbolt.current).toBe('locked');
+    expect(ops(l).at(-1)).toMatchObject({ op: 'lock', cause: 'auto-relock', outcome: 'done' });
+  });
+
   it('notices a hand-turned bolt and reports a manual operation, motor untouched', async () => {
     const l = await start({ config: { autoRelockMs: null } });
     expect(l.control.turnThumbTurn('unlocked')).toBe(true);
@@ -256,6 +304,16 @@ describe('shutdown', () => {
     expect(l.world.bolt.isThrown).toBe(true);
     expect(l.world.bolt.drive).toBe('stop');
     expect(l.app.deadbolt.unlock()).toBe('stopped');
+  });
+
+  it('an unlock still under way at shutdown is stopped and the shut door locked again (fail-secure)', async () => {
+    const l = await start({ config: { autoRelockMs: null } });
+    expect(l.app.deadbolt.unlock()).toBe('started');
+    l.time.advance(200);
+    await settle(l.app.deadbolt.shutdown(), l.time);
+    expect(l.world.bolt.isThrown).toBe(true);
+    expect(l.world.bolt.drive).toBe('stop');
+    expect(ops(l).map((o) => o.type === 'operation' && `${o.op}:${o.outcome}`)).toEqual(['unlock:shutdown', 'lock:done']);
   });
 
   it('leaves the bolt as it is when configured so', async () => {

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { trackingDigest } from '../../firmware/keypad/codes.js';
 import { type ClaimsInput, mintGrant, mintHeartbeat, testKey } from '../../tools/lib/mint.js';
 import { delegation, DELIVERY_CONFIG, DELIVERY_TRAIL, runDelivery, trail, dispatch, grantId as id, LOCK, MON_10_12, MON_1000, owner, phone, SECRET, visit, watch, ZONE } from '../helpers/delivery.js';
+import { FaultyStorage } from '../helpers/faulty-storage.js';
 import { outboxEvents, type SimLock, startSimLock } from '../helpers/sim-lock.js';
 
 const resident = testKey('resident-phone');
@@ -18,10 +19,11 @@ afterEach(async () => {
   lock = null;
 });
 
-async function start(options: { board?: string; startMs?: number } = {}) {
+async function start(options: { board?: string; startMs?: number; storage?: FaultyStorage } = {}) {
   const startMs = options.startMs ?? MON_1000;
   lock = await startSimLock({
     board: options.board,
+    storage: options.storage,
     startMs,
     config: { autoRelockMs: 30_000, delivery: DELIVERY_CONFIG },
     access: { lockId: LOCK, timeZone: ZONE, ownerKeys: [owner.publicKey], keypadSecret: SECRET },
@@ -146,6 +148,32 @@ describe('in-home delivery', () => {
     expect(l.world.bolt.isThrown).toBe(true);
     expect(alarms(l)).toEqual(['relock-overdue:true', 'relock-overdue:false']);
     expect(completed(l)).toMatchObject({ late: true });
+  });
+
+  it('a delivery whose grants name no relock deadline gets the configured one (300 s)', async () => {
+    const l = await start();
+    const noDeadline = { obligations: { record: true, relockWithinS: null } };
+    l.control.tapPhone(phone(visit(noDeadline, delegation(noDeadline))));
+    watch(l, 2_500);
+    expect(steps(l)).toEqual(['started', 'recording', 'unlocked']);
+    expect(l.control.openDoor()).toBeNull();
+    watch(l, 295_000);
+    expect(alarms(l)).toEqual([]);
+    watch(l, 5_000);
+    expect(alarms(l)).toEqual(['relock-overdue:true']);
+  });
+
+  it('a use that cannot be committed once the camera records: refused, the bolt untouched, and the camera let go after its post-roll', async () => {
+    const storage = new FaultyStorage();
+    const l = await start({ storage });
+    storage.failEvery('write', /journal/, { code: 'EIO' });
+    l.control.tapPhone(phone(visit()));
+    watch(l, 2_500);
+    expect(steps(l)).toEqual(['started', 'recording', 'refused']);
+    expect(access(l).at(-1)).toMatchObject({ allow: false, reason: 'store-failure' });
+    expect(l.world.bolt.isThrown).toBe(true);
+    watch(l, 10_000);
+    expect(l.world.camera!.triggered).toBe(false);
   });
 
   it('the bolt jams on the way open: the visit is aborted, and the camera let go after its post-roll', async () => {

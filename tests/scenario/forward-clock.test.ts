@@ -54,12 +54,16 @@ describe('finding: the clock could jump forward unchecked', () => {
     expect(lastAccess(l)).toMatchObject({ allow: true });
     type(l, PIN_TUE); // but a grant must pass at both times: if the clock is right, this one has expired
     expect(lastAccess(l)).toMatchObject({ allow: false, reason: 'expired' });
+    // Pushed now, such a grant is not even stored: it must pass at the wall clock's time too.
+    const tuesday = mintGrant(owner, { aud: LOCK, cti: new Uint8Array(16).fill(4), role: 'resident', exp: MON_1000 / 1000 + 86_400, credential: { kind: 'pin', digests: [pinDigest(SECRET, '454545')] } });
+    expect(l.core!.storeGrant([tuesday])).toEqual({ ok: false, reason: 'expired' });
     expect(l.core!.now()).toBeLessThan(MON_1000 + 3_600_000); // the floor was not pinned in the future
 
     await l.restart();
     grants(l, true);
     type(l, PIN_SAT);
     expect(lastAccess(l)).toMatchObject({ allow: false, reason: 'outside-schedule' });
+    expect(signed(l, 'clock-set-back')).toHaveLength(0); // time resumes from the estimate and the floor, not behind them
 
     // A genuine but old heartbeat (Monday's) vouches for nothing five days later.
     expect(l.core!.applyHeartbeat(mintHeartbeat(owner, { time: MON_1000 / 1000 + 60, seq: 0, aud: LOCK })).ok).toBe(true);
@@ -70,6 +74,15 @@ describe('finding: the clock could jump forward unchecked', () => {
     expect(signed(l, 'clock-confirmed')).toHaveLength(1);
     type(l, PIN_SAT);
     expect(lastAccess(l)).toMatchObject({ allow: true });
+    expect(l.core!.applyHeartbeat(mintHeartbeat(owner, { time: Math.floor(l.time.now() / 1000), seq: 0, aud: LOCK })).ok).toBe(true);
+    expect(signed(l, 'clock-confirmed')).toHaveLength(1); // confirmed once: a later heartbeat has nothing left to confirm
+
+    // The confirmation is durable: after a reboot the confirmed time stands without another heartbeat.
+    await l.restart();
+    type(l, PIN_SAT);
+    expect(lastAccess(l)).toMatchObject({ allow: true });
+    expect(l.core!.applyHeartbeat(mintHeartbeat(owner, { time: Math.floor(l.time.now() / 1000), seq: 0, aud: LOCK })).ok).toBe(true);
+    expect(signed(l, 'clock-confirmed')).toHaveLength(1); // not suspect again after the reboot: nothing to confirm
   });
 
   it('a small forward correction (within 10 minutes) is simply trusted', async () => {

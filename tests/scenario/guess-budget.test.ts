@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { pinDigest } from '../../firmware/keypad/codes.js';
 import { handleHaCommand } from '../../firmware/sync/home-assistant.js';
 import { type ClaimsInput, mintCommand, mintGrant, mintHeartbeat, testKey } from '../../tools/lib/mint.js';
+import { FaultyStorage } from '../helpers/faulty-storage.js';
 import { outboxEvents, type SimLock } from '../helpers/sim-lock.js';
 import { frontDoor, locksClosedAfterEach } from '../helpers/sim-lock-each.js';
 
@@ -18,8 +19,8 @@ const HA = { lockId: LOCK, name: 'Front door', unlockNeedsCode: true };
 
 const startLock = locksClosedAfterEach();
 
-async function start() {
-  const lock = await startLock(frontDoor(owner.publicKey, SECRET));
+async function start(storage?: FaultyStorage) {
+  const lock = await startLock({ ...frontDoor(owner.publicKey, SECRET), storage });
   expect(lock.core!.applyHeartbeat(mintHeartbeat(owner, { time: Math.floor(MON_1000 / 1000), seq: 0, aud: LOCK })).ok).toBe(true);
   return lock;
 }
@@ -158,5 +159,44 @@ describe('remote paths (rules no test used to hold)', () => {
     expect(l.control.openDoor()).toBeNull();
     l.time.advance(500);
     expect(command(l, 'lock')).toEqual({ ok: false, reason: 'door-open' });
+  });
+
+  it('a resident PIN over Home Assistant honours privacy mode (only the owner)', async () => {
+    const l = await start();
+    pinGrant(l, PIN_GUEST, { role: 'resident' });
+    pinGrant(l, PIN_OWNER, { role: 'owner' });
+    expect(command(l, 'set-mode', 'privacy')).toEqual({ ok: true, action: 'set-mode' });
+    expect(ha(l, { action: 'UNLOCK', code: PIN_GUEST })).toEqual({ ok: false, action: 'unlock', reason: 'code-refused' });
+    expect(outboxEvents(l).filter((e) => e.type === 'access').at(-1)!.data.get('reason')).toBe('refused-by-mode');
+    expect(ha(l, { action: 'UNLOCK', code: PIN_OWNER })).toEqual({ ok: true, action: 'unlock' });
+  });
+
+  it('a PIN over Home Assistant spends its use limit, and one whose grant asks for the camera or a relock deadline is refused', async () => {
+    const l = await start();
+    pinGrant(l, PIN_OWNER, { role: 'resident', maxUses: 1 });
+    pinGrant(l, PIN_GUEST, { role: 'resident', obligations: { record: true, relockWithinS: null } });
+    expect(ha(l, { action: 'UNLOCK', code: PIN_OWNER })).toEqual({ ok: true, action: 'unlock' });
+    l.time.advance(15_000); // relocked
+    expect(ha(l, { action: 'UNLOCK', code: PIN_OWNER })).toEqual({ ok: false, action: 'unlock', reason: 'code-refused' });
+    expect(ha(l, { action: 'UNLOCK', code: PIN_GUEST })).toEqual({ ok: false, action: 'unlock', reason: 'code-refused' });
+    l.time.advance(1500);
+    expect(l.world.bolt.isWithdrawn).toBe(false);
+    const refused = outboxEvents(l).filter((e) => e.type === 'access' && e.data.get('allow') === false).map((e) => e.data.get('reason'));
+    expect(refused).toEqual(['uses-exhausted', 'recording-unavailable']);
+  });
+
+  it('a guess count, a mode or a lockout reset the card cannot write: store-failure (at the keypad, to Home Assistant, to the owner), and the mode stays as it was', async () => {
+    const storage = new FaultyStorage();
+    const l = await start(storage);
+    storage.failEvery('write', /journal/, { code: 'EIO' });
+    expect(ha(l, { action: 'UNLOCK', code: '000000' })).toEqual({ ok: false, action: 'unlock', reason: 'store-failure' });
+    type(l, '000000'); // at the keypad too: an uncounted guess is refused as a storage failure, nothing more told
+    expect(lastAccess(l)).toMatchObject({ via: 'keypad', allow: false, reason: 'store-failure' });
+    storage.heal();
+    storage.failNth('write', /journal/, 3, { code: 'EIO' }); // the command's nonce (two copies) is kept; the mode is not
+    expect(command(l, 'set-mode', 'vacation')).toEqual({ ok: false, reason: 'store-failure' });
+    expect(l.app.local!.mode).toBe('normal');
+    storage.failNth('write', /journal/, 3, { code: 'EIO' });
+    expect(command(l, 'reset-lockout')).toEqual({ ok: false, reason: 'store-failure' }); // not said done when it is not on disk
   });
 });

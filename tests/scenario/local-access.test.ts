@@ -61,6 +61,18 @@ const lastAccess = (l: SimLock) => l.localEvents.filter((e) => e.type === 'acces
 const boltOpen = (l: SimLock) => l.world.bolt.isWithdrawn;
 
 describe('PIN grants on the keypad', () => {
+  it('a PIN is 4 to 8 digits: a grant carrying a shorter or longer one never opens (and the code counts as a guess)', async () => {
+    const l = await start();
+    pinGrant(l, '123');
+    pinGrant(l, '123456789');
+    type(l, '123');
+    expect(lastAccess(l)).toMatchObject({ allow: false, reason: 'unknown-code' });
+    type(l, '123456789');
+    expect(lastAccess(l)).toMatchObject({ allow: false, reason: 'unknown-code' });
+    expect(boltOpen(l)).toBe(false);
+    expect(l.app.local!.lockout.wrongCodes).toBe(2);
+  });
+
   it('opens inside its weekly window', async () => {
     const l = await start();
     pinGrant(l, PIN_GUEST, { schedule: WEEKDAYS });
@@ -149,6 +161,15 @@ describe('offline codes', () => {
     expect(lastAccess(l)).toMatchObject({ allow: false, reason: 'unknown-code' });
   });
 
+  it('a code of the right form and hour with a guessed MAC is refused, and counts as a guess', async () => {
+    const l = await start();
+    const code = offlineCode(SECRET, LOCK, l.time.now(), 1);
+    type(l, `${code.slice(0, 4)}${String((Number(code.slice(4)) + 1) % 1_000_000).padStart(6, '0')}`);
+    expect(boltOpen(l)).toBe(false);
+    expect(lastAccess(l)).toMatchObject({ kind: 'offline-code', allow: false, reason: 'unknown-code' });
+    expect(l.app.local!.lockout.wrongCodes).toBe(1);
+  });
+
   it('a single-use code works once, also across a restart', async () => {
     const l = await start();
     const code = offlineCode(SECRET, LOCK, l.time.now(), 6); // single use, a day
@@ -235,6 +256,8 @@ describe('operating modes (owner-signed commands)', () => {
     const l = await start();
     pinGrant(l, PIN_GUEST);
     pinGrant(l, PIN_OWNER, { role: 'owner' });
+    expect(command(l, 'set-mode', 'party')).toEqual({ ok: false, reason: 'unknown-mode' }); // a mode this firmware does not know changes nothing
+    expect(l.app.local!.mode).toBe('normal');
     expect(command(l, 'set-mode', 'vacation')).toEqual({ ok: true, action: 'set-mode' });
     type(l, PIN_GUEST);
     expect(boltOpen(l)).toBe(false);

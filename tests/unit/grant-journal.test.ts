@@ -32,11 +32,13 @@ describe('GrantJournal', () => {
     again.close();
   });
 
-  it('compacts when dead records outweigh live ones, keeping the last version of every live grant', () => {
+  it('compacts when dead records outweigh live ones, keeping the last version of every live grant and none removed', () => {
     const dir = mkdtempSync(join(tmpdir(), 'grants-'));
     const journal = new GrantJournal(dir);
     const file = join(dir, 'grants');
     journal.put('kept', [bytes(7, 300)]);
+    journal.put('gone', [bytes(8, 300)]);
+    journal.remove('gone'); // removed before any compaction: a rewrite must not bring it back
     let appended = 0;
     let rewrites = 0;
     for (let i = 0; i < 400; i++) {
@@ -51,6 +53,7 @@ describe('GrantJournal', () => {
     expect(statSync(file).size).toBeLessThan(256 * 1024 + 2 * 2100);
     const expected = hexOf(journal.all());
     expect(expected.get('kept')).toEqual([Buffer.from(bytes(7, 300)).toString('hex')]);
+    expect(expected.has('gone')).toBe(false);
     expect(expected.get('g9')).toEqual([Buffer.from(bytes(399, 2000)).toString('hex')]);
     journal.close();
     const again = new GrantJournal(dir);

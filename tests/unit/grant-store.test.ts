@@ -2,7 +2,10 @@
 // needs it): what it holds is its own copy, a replacement moves the credential index with it, and
 // a removal takes the credential out too.
 import { describe, expect, it } from 'vitest';
+import { verifyChain } from '../../firmware/access/chain.js';
 import { AccessCore, DEFAULT_ACCESS } from '../../firmware/access/core.js';
+import { nodeVerifier } from '../../firmware/access/ed25519.js';
+import { GrantStore } from '../../firmware/access/grant-store.js';
 import { pinDigest } from '../../firmware/keypad/codes.js';
 import { MemoryStore } from '../../firmware/store/store.js';
 import { mintGrant, mintHeartbeat, testKey } from '../../tools/lib/mint.js';
@@ -50,5 +53,30 @@ describe('GrantStore: each grant held once, as bytes', () => {
     core.grants.remove((replaced as { id: string }).id);
     expect(core.grants.size).toBe(0);
     expect(core.decideCredential(digest('555123'), 'pin')).toMatchObject({ allow: false, reason: 'unknown-code' });
+  });
+
+  it('holds at most its capacity: one more is store-full, while a new version of a held grant still replaces it', () => {
+    const store = new GrantStore(2);
+    const verified = (n: number, iat: number) => {
+      const chain = [mintGrant(owner, { aud: LOCK, cti: new Uint8Array(16).fill(n), iat, role: 'resident', credential: { kind: 'pin', digests: [digest(`11${n}${iat}`)] } })];
+      const links = verifyChain(chain, (key) => Buffer.compare(key, owner.publicKey) === 0, nodeVerifier());
+      if (!links.ok) throw new Error(links.reason);
+      return { chain, links: links.links };
+    };
+    for (const n of [1, 2]) {
+      expect(store.admit(verified(n, 100))).toBeNull();
+      store.add(verified(n, 100));
+    }
+    expect(store.admit(verified(3, 100))).toBe('store-full');
+    expect(store.admit(verified(1, 200))).toBeNull();
+  });
+
+  it('a version with an iat replaces one without; one without never replaces (nor supersedes) anything', () => {
+    const core = makeCore();
+    const undated = mintGrant(owner, { aud: LOCK, cti, role: 'resident', credential: { kind: 'pin', digests: [digest('482913')] } });
+    expect(core.storeGrant([undated], false)).toMatchObject({ ok: true });
+    expect(core.storeGrant([pinGrant('555123', 100)], false)).toMatchObject({ ok: true });
+    expect(core.decideCredential(digest('555123'), 'pin')).toMatchObject({ allow: true });
+    expect(core.storeGrant([undated], false)).toEqual({ ok: false, reason: 'grant-superseded' });
   });
 });

@@ -52,3 +52,33 @@ describe('guess budgets in figures', () => {
     expect(offline!.days / 365.25).toBeGreaterThan(20);
   });
 });
+
+describe('the lockout itself', () => {
+  it('doubles with each lockout and stops at maxDisableMs', () => {
+    const lockout = new Lockout(new MemoryStore(), DEFAULT_LOCKOUT);
+    const lengths: number[] = [];
+    let t = 0;
+    for (let n = 0; n < 8; n++) {
+      let lockedFor: number | null = null;
+      for (let i = 0; i < DEFAULT_LOCKOUT.wrongCodeLimit; i++) lockedFor = lockout.recordWrong(t);
+      lengths.push(lockedFor!);
+      t += lockedFor!;
+    }
+    expect(lengths).toEqual([60_000, 120_000, 240_000, 480_000, 960_000, 1_920_000, 3_600_000, 3_600_000]);
+  });
+
+  it('the owner\'s reset is durable: after a restart neither the lockout nor its escalation comes back', () => {
+    const store = new MemoryStore();
+    const lockout = new Lockout(store, DEFAULT_LOCKOUT);
+    for (let i = 0; i < DEFAULT_LOCKOUT.wrongCodeLimit; i++) lockout.recordWrong(1_000);
+    expect(new Lockout(store, DEFAULT_LOCKOUT).remaining(1_000)).toBe(60_000);
+    lockout.reset();
+    const again = new Lockout(store, DEFAULT_LOCKOUT);
+    expect(again.remaining(1_000)).toBe(0);
+    expect(again.lockoutLevel).toBe(0);
+  });
+
+  it('refuses a wrong-code limit outside 2-6', () => {
+    for (const wrongCodeLimit of [1, 7]) expect(() => new Lockout(new MemoryStore(), { ...DEFAULT_LOCKOUT, wrongCodeLimit })).toThrow(RangeError);
+  });
+});

@@ -1,19 +1,47 @@
 // The CRC journal under the faults a full or failing SD card gives (short writes, ENOSPC, EIO on
 // fsync) and across its streaming replay: whole records or nothing, never a fragment in front of a
 // later record, damage told from a torn tail even across read windows.
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CrcJournal, type JournalRecord } from '../../firmware/store/journal.js';
+import { nodeStorage } from '../../hal/node/storage.js';
+import type { Storage } from '../../hal/ports/storage.js';
 import { FaultyStorage } from '../helpers/faulty-storage.js';
 
-const open = (dir: string, storage?: FaultyStorage) => {
+const open = (dir: string, storage?: Storage) => {
   const seen: JournalRecord[] = [];
   const journal = new CrcJournal(dir, 'j', (r) => (seen.push(r), true), 1 << 20, storage);
   return { journal, seen };
 };
 const rec = (n: number, size = 16) => Buffer.alloc(size, n & 0xff);
+
+/** The real file system, logging every cut and fsync, and failing the next `failCuts` cuts (EIO). */
+function cutLog(base: Storage = nodeStorage) {
+  const ops: string[] = [];
+  let failCuts = 0;
+  const storage: Storage = {
+    openSync: (path, flags, mode) => base.openSync(path, flags, mode),
+    writeSync: (fd, bytes, offset, length) => base.writeSync(fd, bytes, offset, length),
+    closeSync: (fd) => base.closeSync(fd),
+    readFileSync: (path) => base.readFileSync(path),
+    readSync: (fd, buffer, offset, length, position) => base.readSync(fd, buffer, offset, length, position),
+    renameSync: (from, to) => base.renameSync(from, to),
+    mkdirSync: (path, mode) => base.mkdirSync(path, mode),
+    sizeOf: (path) => base.sizeOf(path),
+    ftruncateSync: (fd, length) => {
+      ops.push('cut');
+      if (failCuts > 0 && failCuts--) throw Object.assign(new Error('EIO: ftruncate (injected)'), { code: 'EIO' });
+      base.ftruncateSync(fd, length);
+    },
+    fsyncSync: (fd) => {
+      ops.push('fsync');
+      base.fsyncSync(fd);
+    },
+  };
+  return { storage, ops, failNextCut: () => (failCuts = 1) };
+}
 
 describe('CrcJournal', () => {
   it('resumed from its last record (even one over 64 KiB): replayed later, records appended meanwhile kept after it; a torn tail is never resumed', () => {
@@ -66,6 +94,59 @@ describe('CrcJournal', () => {
       expect(again.journal.damage).toBeNull();
       expect(again.journal.tornBytes).toBe(0);
     }
+  });
+
+  it('a last record whose CRC fails is not resumed from: the file is replayed at open and the bad tail cut', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'journal-'));
+    const first = open(dir).journal;
+    first.append(1, rec(1));
+    first.append(2, rec(2));
+    first.close();
+    const path = join(dir, 'j');
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 6]! ^= 0xff; // the last record's payload: its length still fits the file
+    writeFileSync(path, bytes);
+    const resumed: JournalRecord[] = [];
+    const seen: number[] = [];
+    const journal = new CrcJournal(dir, 'j', (r) => (seen.push(r.type), true), 1 << 20, undefined, (last) => (resumed.push(last), true));
+    expect(resumed).toEqual([]);
+    expect(journal.replayPending).toBe(false);
+    expect(seen).toEqual([1]);
+    expect(journal.tornBytes).toBe(8 + 17);
+  });
+
+  it('a torn tail cut at open, and a fragment cut after a failed append, are fsync\'d at once (the cut is durable)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'journal-'));
+    open(dir).journal.append(1, rec(1));
+    appendFileSync(join(dir, 'j'), Buffer.from([0, 0, 0, 40, 1, 2])); // a write torn by a power cut
+    const log = cutLog();
+    const { journal } = open(dir, log.storage);
+    expect(journal.tornBytes).toBe(6);
+    expect(log.ops).toEqual(['cut', 'fsync']);
+    const faulty = new FaultyStorage();
+    const cut = cutLog(faulty);
+    const again = open(dir, cut.storage).journal;
+    faulty.failNth('write', /\/j$/, 1, { code: 'ENOSPC' });
+    expect(() => again.append(2, rec(2))).toThrow();
+    expect(cut.ops).toEqual(['cut', 'fsync']);
+  });
+
+  it('a fragment that could not be cut at once is cut before the next append: no record is lost behind it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'journal-'));
+    const faulty = new FaultyStorage();
+    const log = cutLog(faulty);
+    const { journal } = open(dir, log.storage);
+    journal.append(1, rec(1));
+    faulty.failNth('write', /\/j$/, 1, { short: 5 }).failNth('write', /\/j$/, 1, { code: 'ENOSPC' }); // 5 bytes land, then the card is full
+    log.failNextCut(); // and the cut back fails too
+    expect(() => journal.append(2, rec(2))).toThrow();
+    expect(journal.failed).toBe(true);
+    faulty.heal();
+    journal.append(3, rec(3));
+    journal.close();
+    const again = open(dir);
+    expect(again.seen.map((r) => r.type)).toEqual([1, 3]);
+    expect(again.journal.damage).toBeNull();
   });
 
   it('replays a file much larger than its read window, and finds damage across window edges', () => {

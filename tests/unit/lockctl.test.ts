@@ -109,4 +109,22 @@ describe('lock config', () => {
     expect(parseLockConfig({ stateDir: '/var/lib/lock', pairing: { port: '/dev/ttyS0', mqtt: { homeAssistant: { modeControl: true } } } }).pairing?.mqtt).toEqual({ homeAssistant: { modeControl: true } });
     expect(parseLockConfig({ access, mqtt: { url: 'mqtts://broker:8883' } }).mqtt).toMatchObject({ protocolVersion: 5, outboxCap: 50_000 });
   });
+
+  it('names the field of every other rule: lock id, unknown keys, the guess budget, pairing without a state directory', async () => {
+    const { ConfigError, parseLockConfig } = await import('../../firmware/config.js');
+    const access = { lockId: 'front-door', timeZone: 'Europe/Berlin', ownerKeys: ['ab'.repeat(32)], stateDir: '/tmp/x' };
+    const refusal = (raw: unknown) => {
+      try {
+        parseLockConfig(raw);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as InstanceType<typeof ConfigError>).field;
+      }
+      throw new Error('accepted');
+    };
+    expect(refusal({ access: { ...access, lockId: 'front/door' } })).toBe('access.lockId'); // part of MQTT topics
+    expect(refusal({ autoRelockMs: 30_000, colour: 'red' })).toBe('colour');
+    expect(refusal({ keypad: { lockout: { wrongCodeLimit: 20, disableMs: 60_000, maxDisableMs: 3_600_000 } } })).toBe('keypad.lockout.wrongCodeLimit');
+    expect(refusal({ pairing: { port: '/dev/ttyS0' } })).toBe('pairing');
+  });
 });

@@ -11,6 +11,7 @@ import { openSigned, TYP } from '../../firmware/access/messages.js';
 import { loadOrCreateIdentity } from '../../firmware/identity.js';
 import { Outbox } from '../../firmware/sync/outbox.js';
 import { seededRandom } from '../../hal/node/random.js';
+import { FaultyStorage } from '../helpers/faulty-storage.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 
 const clock = new ManualClock(Date.UTC(2026, 5, 1, 12, 0, 0, 250));
@@ -74,6 +75,44 @@ describe('outbox', () => {
     expect(b.pending().map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(b.append('door', data(6))).toBe(6);
     b.close();
+  });
+
+  it('an event the card cannot store: append throws, nothing is pending, and its number is given to the next one', () => {
+    const dir = fresh();
+    const storage = new FaultyStorage();
+    const box = new Outbox(dir, loadOrCreateIdentity(dir, seededRandom(1)), clock, { lockId: 'front-door', cap: 100, storage });
+    const first = box.append('battery', data(1));
+    storage.failNth('write', /outbox$/, 1, { code: 'ENOSPC' });
+    expect(() => box.append('battery', data(2))).toThrow();
+    expect(box.pending().map((e) => e.seq)).toEqual([first]);
+    expect(box.append('battery', data(3))).toBe(first + 1);
+    box.close();
+  });
+
+  it('a compaction while events are pending keeps every one of them, with its priority, across a restart', () => {
+    const dir = fresh();
+    const box = open(dir);
+    const pad = 'x'.repeat(900);
+    const kept: { seq: number; priority: string }[] = [];
+    for (let i = 0; i < 1500; i++) {
+      const security = i % 300 === 7;
+      const seq = box.append(security ? 'alarm' : 'battery', new Map<string, unknown>([['n', i], ['pad', pad]]), security ? 'security' : 'normal');
+      if (i % 300 === 0 || security) kept.push({ seq, priority: security ? 'security' : 'normal' });
+      else box.ack(seq);
+    }
+    expect(statSync(join(dir, 'outbox')).size).toBeLessThan(1024 * 1024); // compacted meanwhile
+    expect(box.pending().map((e) => ({ seq: e.seq, priority: e.priority }))).toEqual(kept);
+    box.close();
+    expect(open(dir).pending().map((e) => ({ seq: e.seq, priority: e.priority }))).toEqual(kept);
+  });
+
+  it('at its cap drops a normal event before an older security event', () => {
+    const box = open(fresh(), 4);
+    const alarm = box.append('alarm', data(1), 'security'); // the oldest
+    for (let i = 0; i < 5; i++) box.append('battery', data(i));
+    expect(box.pending().map((e) => e.seq)).toContain(alarm);
+    expect(box.dropped).toBeGreaterThan(0);
+    box.close();
   });
 
   it('at its cap keeps security events, drops the oldest normal ones, and says how many', () => {

@@ -1,5 +1,6 @@
 // Serial framing for pairing: COBS + CRC-32 frames survive any chunking and any junk around them;
 // damaged, oversize and junk frames are dropped and counted, never delivered, never thrown.
+import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cobsDecode, cobsEncode, encodeFrame, FrameDecoder, MAX_PAYLOAD } from '../../firmware/pairing/framing.js';
@@ -27,6 +28,7 @@ describe('COBS', () => {
 
   it('refuses what is not COBS', () => {
     expect(cobsDecode(Uint8Array.from([5, 1, 2]))).toBeNull(); // the code runs past the end
+    expect(cobsDecode(Uint8Array.from([3, 1, 0]))).toBeNull(); // a zero inside a block
   });
 });
 
@@ -52,6 +54,28 @@ describe('frame decoder', () => {
     expect(got).toEqual([Uint8Array.of(1)]);
     expect(decoder.counters).toMatchObject({ frames: 1, badCrc: 1, oversize: 1 });
     expect(() => encodeFrame(new Uint8Array(MAX_PAYLOAD + 1))).toThrow(RangeError);
+  });
+
+  it('drops and counts a frame over the payload limit that still fits the receive buffer (zeros cost COBS nothing)', () => {
+    const { got, decoder } = collect();
+    const payload = new Uint8Array(MAX_PAYLOAD + 8); // all zeros: COBS adds one byte per zero run, not per 254
+    const body = new Uint8Array(payload.length + 4);
+    body.set(payload);
+    new DataView(body.buffer).setUint32(payload.length, crc32(payload));
+    decoder.push(Uint8Array.from([...cobsEncode(body), 0]));
+    expect(got).toEqual([]);
+    expect(decoder.counters).toMatchObject({ frames: 0, oversize: 1 });
+  });
+
+  it('counts an unfinished frame dropped after silence as abandoned', () => {
+    const { got, decoder } = collect();
+    decoder.push(encodeFrame(Uint8Array.of(1, 2, 3)).subarray(0, 4));
+    expect(decoder.partial).toBe(4);
+    decoder.discardPartial();
+    decoder.discardPartial(); // nothing more to drop
+    expect(decoder.partial).toBe(0);
+    expect(decoder.counters).toMatchObject({ abandoned: 1, frames: 0 });
+    expect(got).toEqual([]);
   });
 
   it('property: over 100,000 valid, junk and mutated frames, only the valid ones come out, in order', () => {

@@ -1,7 +1,7 @@
 // The pairing server over serialport's mock binding: real SerialLink driver, real framing, real
 // installer handlers writing a real state directory. The clock is a manual one; the pair button a
 // plain stand-in (the johnny-five button on the simulated board is exercised over the pty).
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPortMock } from 'serialport';
@@ -151,6 +151,27 @@ describe('pairing server over the serialport mock binding', () => {
     expect(r.restarts).toEqual(['paired front-door']);
   });
 
+  it('a pairing opens the window for the installer\'s next steps; set-time names a bad or unknown field', async () => {
+    const r = await rig();
+    expect((await r.ask('pair', pairBody())).ok).toBe(true);
+    r.clock.advance(60_000);
+    expect(errorOf(await r.ask('set-time', { time: 5 }))).toMatchObject({ code: 'bad-request', message: expect.stringMatching(/time: must be seconds/) });
+    expect(errorOf(await r.ask('set-time', { time: Math.floor(NOW / 1000), colour: 'red' }))).toMatchObject({ code: 'bad-request', message: expect.stringMatching(/colour: unknown field/) });
+    expect((await r.ask('set-time', { time: Math.floor(NOW / 1000) + 7200 })).ok).toBe(true);
+  });
+
+  it('pairing again keeps the lock\'s data for the same lock and owners, and starts afresh for a new owner', async () => {
+    const r = await rig();
+    const marker = () => join(r.stateDir, 'paired', 'data', 'marker');
+    expect((await r.ask('pair', pairBody())).ok).toBe(true);
+    mkdirSync(join(r.stateDir, 'paired', 'data'), { recursive: true });
+    writeFileSync(marker(), 'uses, time floor, events');
+    expect((await r.ask('pair', pairBody({ mqtt: new Map([['url', 'mqtt://broker.example']]) }))).ok).toBe(true); // a broker change
+    expect(existsSync(marker())).toBe(true);
+    expect((await r.ask('pair', pairBody({ ownerKeys: [newOwner.publicKey] }))).ok).toBe(true);
+    expect(existsSync(marker())).toBe(false);
+  });
+
   it('a paired lock refuses pair and set-time until its button is pressed; the window then closes again', async () => {
     const r = await rig();
     expect((await r.ask('pair', pairBody())).ok).toBe(true);
@@ -178,9 +199,11 @@ describe('pairing server over the serialport mock binding', () => {
     r.clock.advance(2_000);
     expect(errorOf(await r.ask('factory-reset'))).toMatchObject({ code: 'button-not-held' });
     r.clock.advance(3_000);
+    expect(existsSync(join(r.stateDir, 'clock.json'))).toBe(true); // the installer's clock correction
     const reset = await r.ask('factory-reset');
     expect(reset.ok).toBe(true);
     expect(readPaired(r.stateDir)).toBeNull();
+    expect(existsSync(join(r.stateDir, 'clock.json'))).toBe(false); // gone with the pairing
     expect(r.restarts).toEqual(['paired front-door', 'unpaired']);
     const info = await r.ask('info');
     expect((info as Extract<Reply, { ok: true }>).body.get('devicePublicKey')).toEqual(r.identity.publicKey);
@@ -196,6 +219,10 @@ describe('pairing server over the serialport mock binding', () => {
     ['keypadSecret', { keypadSecret: new Uint8Array(32) }, /keypadSecret: is not random/],
     ['mqtt.url', { mqtt: new Map([['url', 'http://x']]) }, /mqtt.url: must start with mqtt/],
     ['unknown field', { colour: 'red' }, /colour: unknown field/],
+    ['nine owner keys', { ownerKeys: Array.from({ length: 9 }, (_, i) => testKey(`owner-${i}`).publicKey) }, /ownerKeys: must be 1-8/],
+    ['ownerKeys[0] length', { ownerKeys: [new Uint8Array(31).fill(9)] }, /ownerKeys\[0\]: must be a 32-byte/],
+    ['keypadSecret length', { keypadSecret: Uint8Array.from({ length: 31 }, (_, i) => i + 1) }, /keypadSecret: must be 32 random bytes/],
+    ['mqtt.ca', { mqtt: new Map([['url', 'mqtts://broker.example'], ['ca', 'not a certificate']]) }, /mqtt.ca: must be a PEM/],
   ])('a bad pair request (%s) is refused naming the field, and leaves the lock unpaired', async (_name, change, message) => {
     const r = await rig();
     const refused = await r.ask('pair', pairBody(change));
@@ -210,11 +237,13 @@ describe('pairing server over the serialport mock binding', () => {
     expect(errorOf(r.replies.at(-1)!)).toMatchObject({ code: 'unsupported-version' });
     await r.sendBytes(encodeFrame(encodeDeterministic(new Map<string, unknown>([['v', 1], ['id', 10], ['op', 'format-disk']]))), 1);
     expect(errorOf(r.replies.at(-1)!)).toMatchObject({ code: 'unknown-op' });
+    await r.sendBytes(encodeFrame(encodeDeterministic(new Map<string, unknown>([['v', 1], ['id', 11], ['op', 'info'], ['debug', true]]))), 1);
+    expect(errorOf(r.replies.at(-1)!)).toMatchObject({ code: 'bad-request', message: expect.stringMatching(/unknown field debug/) });
     const before = r.replies.length;
     await r.sendBytes(encodeFrame(Uint8Array.of(0xff, 0x00)));
     await r.sendBytes(encodeFrame(encodeDeterministic([1, 2, 3])));
     expect(r.replies.length).toBe(before);
-    expect(r.server.counters).toMatchObject({ frames: 4, malformed: 2, requests: 2, refused: 2 });
+    expect(r.server.counters).toMatchObject({ frames: 5, malformed: 2, requests: 3, refused: 3 });
   });
 
   it('junk, bad CRCs, oversize frames and a flood are dropped and counted; the next good request is answered', async () => {

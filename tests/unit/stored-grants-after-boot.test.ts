@@ -108,6 +108,10 @@ describe('stored grants after a boot', () => {
     core.issueChallenge();
     const own = mintGrant(owner, { aud: LOCK, cti: cti(7), role: 'owner', holderKey: phone.publicKey });
     expect(core.decide(present([own], phone, LOCK, challenge, cti(7)))).toMatchObject({ allow: true });
+    // Anyone else's phone waits: a newer version of its grant, or its removal, may be in the file.
+    core.issueChallenge();
+    const guest = mintGrant(owner, { aud: LOCK, cti: cti(8), role: 'resident', holderKey: phone.publicKey });
+    expect(core.decide(present([guest], phone, LOCK, challenge, cti(8)))).toMatchObject({ allow: false, reason: 'store-failure' });
     expect(core.decideCredential(digest(1), 'pin')).toMatchObject({ allow: false, reason: 'store-failure' });
     expect(core.storeGrant([pin(2)])).toEqual({ ok: false, reason: 'store-failure' });
     expect(core.faults).toBe(0);
