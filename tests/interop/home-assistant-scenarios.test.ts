@@ -3,36 +3,24 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { brokerPerFile } from '../helpers/broker-per-file.js';
 import { mintHeartbeat } from '../../tools/lib/mint.js';
 import { DELIVERY_CONFIG, LOCK, MON_1000, owner, runDelivery, SECRET, visit, ZONE } from '../helpers/delivery.js';
 import { bootHaLock, haClient, type HaClient, type HaLock, type Seen } from '../helpers/ha-lock.js';
 import { renderCommand, renderValue } from '../helpers/jinja.js';
-import { type Broker, startBroker } from '../helpers/mosquitto.js';
-import { requireTools } from '../helpers/tools.js';
 import { startSimLock } from '../helpers/sim-lock.js';
 
-let broker: Broker;
-const missingTools = requireTools('mosquitto', 'mosquitto_passwd', 'openssl'); // skipped (or failed under CI=true) without them
-beforeAll(async () => {
-  if (missingTools) return;
-  broker = await startBroker([{ name: 'owner', password: 'owner-secret' }, { name: LOCK, password: 'front-secret' }]);
-}, 30_000);
-afterAll(async () => {
-  await broker?.stop();
-});
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-}, 60_000);
+const mq = brokerPerFile([{ name: 'owner', password: 'owner-secret' }, { name: LOCK, password: 'front-secret' }]); // skipped (or failed under CI=true) without Mosquitto
+const { missingTools, cleanup } = mq;
 
 type Json = Record<string, unknown>;
 const json = (text: string) => JSON.parse(text) as Json;
 
 async function start(homeAssistant?: Json, dir?: string): Promise<{ lock: HaLock; ha: HaClient; config: (component: string, object: string) => Json }> {
-  const ha = await haClient(broker, LOCK);
+  const ha = await haClient(mq.broker, LOCK);
   cleanup.push(() => ha.close());
-  const lock = await bootHaLock(broker, { lockId: LOCK, ownerKey: owner.publicKey, timeZone: ZONE, homeAssistant, dir, keypadSecret: SECRET });
+  const lock = await bootHaLock(mq.broker, { lockId: LOCK, ownerKey: owner.publicKey, timeZone: ZONE, homeAssistant, dir, keypadSecret: SECRET });
   cleanup.push(() => lock.stop());
   await ha.next((m) => m.topic === `homeassistant/event/${LOCK}/access/config` && !m.retain, 'discovery');
   const config = (component: string, object: string) => json(ha.seen.findLast((m) => m.topic === `homeassistant/${component}/${LOCK}/${object}/config`)!.text);

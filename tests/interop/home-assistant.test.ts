@@ -6,7 +6,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { brokerPerFile } from '../helpers/broker-per-file.js';
 import { parseLockConfig } from '../../firmware/config.js';
 import { createLogger } from '../../firmware/log.js';
 import { startLock } from '../../firmware/main.js';
@@ -24,42 +25,29 @@ import { testKey } from '../../tools/lib/mint.js';
 import { bootHaLock, haClient, type HaClient, type HaLock } from '../helpers/ha-lock.js';
 import { parseDiscoveryTopic, validateDiscovery } from '../helpers/ha-schema.js';
 import { renderCommand, renderValue } from '../helpers/jinja.js';
-import { type Broker, startBroker } from '../helpers/mosquitto.js';
-import { requireTools } from '../helpers/tools.js';
 import { serialPair } from '../helpers/memory-serial.js';
 
 const owner = testKey('owner');
 const LOCK = 'front-door';
-let broker: Broker;
-const missingTools = requireTools('mosquitto', 'mosquitto_passwd', 'openssl'); // skipped (or failed under CI=true) without them
-beforeAll(async () => {
-  if (missingTools) return;
-  broker = await startBroker([{ name: 'owner', password: 'owner-secret' }, { name: LOCK, password: 'front-secret' }]);
-}, 30_000);
-afterAll(async () => {
-  await broker?.stop();
-});
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-}, 60_000);
+const mq = brokerPerFile([{ name: 'owner', password: 'owner-secret' }, { name: LOCK, password: 'front-secret' }]); // skipped (or failed under CI=true) without Mosquitto
+const { missingTools, cleanup } = mq;
 
 async function start(homeAssistant?: Record<string, unknown>, dir?: string): Promise<{ lock: HaLock; ha: HaClient }> {
-  const ha = await haClient(broker, LOCK);
+  const ha = await haClient(mq.broker, LOCK);
   cleanup.push(() => ha.close());
-  const lock = await bootHaLock(broker, { lockId: LOCK, ownerKey: owner.publicKey, homeAssistant, dir, keypadSecret: new Uint8Array(32).fill(0x42) });
+  const lock = await bootHaLock(mq.broker, { lockId: LOCK, ownerKey: owner.publicKey, homeAssistant, dir, keypadSecret: new Uint8Array(32).fill(0x42) });
   cleanup.push(() => lock.stop());
   return { lock, ha };
 }
 
-/** A lock paired (as the installer's serial pairing leaves it) on the test broker, booted with this `pairing` config; and a Home Assistant client. */
+/** A lock paired (as the installer's serial pairing leaves it) on the test mq.broker, booted with this `pairing` config; and a Home Assistant client. */
 async function bootPaired(pairing: Record<string, unknown>) {
-  const ha = await haClient(broker, LOCK);
+  const ha = await haClient(mq.broker, LOCK);
   cleanup.push(() => ha.close());
   const stateDir = mkdtempSync(join(tmpdir(), 'lock-ha-paired-'));
   writePaired(stateDir, {
     lockId: LOCK, timeZone: 'Europe/Berlin', ownerKeys: [owner.publicKey], keypadSecret: new Uint8Array(32).fill(7),
-    mqtt: { url: broker.url, username: LOCK, password: 'front-secret', ca: broker.ca.toString('utf8') },
+    mqtt: { url: mq.broker.url, username: LOCK, password: 'front-secret', ca: mq.broker.ca.toString('utf8') },
   });
   const [lockEnd, installerEnd] = serialPair();
   const { lock, world } = await startLock({ board: 'sim', config: parseLockConfig({ stateDir, pairing }), logger: createLogger({ level: 'silent' }), openSerial: async () => lockEnd });
@@ -240,7 +228,7 @@ describe.skipIf(missingTools)('Home Assistant discovery', () => {
     const second = await start({ enabled: false }, first.lock.dir);
     await second.ha.next(() => topics.every((t) => second.ha.seen.some((m) => m.topic === t && m.text === '')), 'every config withdrawn');
     // A client that subscribes now gets no retained discovery at all.
-    const late = await haClient(broker, LOCK);
+    const late = await haClient(mq.broker, LOCK);
     cleanup.push(() => late.close());
     await late.next((m) => m.topic === `locks/${LOCK}/status`, 'the retained status');
     expect(late.seen.filter((m) => m.topic.startsWith('homeassistant/'))).toEqual([]);

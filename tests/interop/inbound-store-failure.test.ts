@@ -3,36 +3,24 @@
 // enforced at once, events are acknowledged); once writes succeed again the lock has the broker send
 // the grant again by itself (it reconnects), with no restart. Waits on conditions, never on sleeps.
 import mqtt from 'mqtt';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { brokerPerFile } from '../helpers/broker-per-file.js';
 import { nodeVerifier } from '../../firmware/access/ed25519.js';
 import { openSigned, TYP } from '../../firmware/access/messages.js';
 import { mintGrant, mintRevocations, present, testKey } from '../../tools/lib/mint.js';
 import { FaultyStorage } from '../helpers/faulty-storage.js';
-import { type Broker, startBroker } from '../helpers/mosquitto.js';
 import { bootOnBroker } from '../helpers/mqtt-lock.js';
-import { requireTools } from '../helpers/tools.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const LOCK = 'front-door';
 const owner = testKey('owner');
 const anna = testKey('phone-anna');
-let broker: Broker;
-const missingTools = requireTools('mosquitto', 'mosquitto_passwd', 'openssl'); // skipped (or failed under CI=true) without them
-beforeAll(async () => {
-  if (missingTools) return;
-  broker = await startBroker([{ name: 'owner', password: 'o' }, { name: LOCK, password: 'f' }]);
-}, 30_000);
-afterAll(async () => {
-  await broker?.stop();
-});
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-}, 60_000);
+const mq = brokerPerFile([{ name: 'owner', password: 'o' }, { name: LOCK, password: 'f' }]); // skipped (or failed under CI=true) without Mosquitto
+const { missingTools, cleanup } = mq;
 
 /** The owner's app: publishes, and collects the lock's signed events (type and details). */
 async function ownerApp() {
-  const client = mqtt.connect(broker.url, { ca: broker.ca, username: 'owner', password: 'o', protocolVersion: 5 });
+  const client = mqtt.connect(mq.broker.url, { ca: mq.broker.ca, username: 'owner', password: 'o', protocolVersion: 5 });
   cleanup.push(() => new Promise<void>((r) => client.end(true, {}, () => r())));
   const events: { type: string; data: Map<string, unknown> }[] = [];
   client.on('message', (_topic, payload) => {
@@ -49,7 +37,7 @@ async function ownerApp() {
 describe.skipIf(missingTools)('an inbound message the card cannot take', () => {
   it('is left unacknowledged without holding up what follows, and comes again by itself once writes succeed', async () => {
     const storage = new FaultyStorage();
-    const lock = await bootOnBroker({ broker, lockId: LOCK, password: 'f', ownerKey: owner.publicKey, storage });
+    const lock = await bootOnBroker({ broker: mq.broker, lockId: LOCK, password: 'f', ownerKey: owner.publicKey, storage });
     cleanup.push(lock.stop);
     const retries: number[] = [];
     lock.link.events.on('apply-failed', (e) => retries.push(e.retryInMs));
@@ -79,7 +67,7 @@ describe.skipIf(missingTools)('an inbound message the card cannot take', () => {
     expect(presentNow()).toMatchObject({ allow: false, reason: 'revoked-grant' });
     await waitUntil(() => app.events.find((e) => e.type === 'revocations'), 'its report, published and acknowledged');
 
-    // Still failing: the lock reconnects, the broker sends the grant again, and it fails again; the
+    // Still failing: the lock reconnects, the mq.broker sends the grant again, and it fails again; the
     // next attempt waits longer (2 s doubling, with jitter), and the link is up in between.
     await waitUntil(() => retries.length >= 2, 'the grant sent again while the card still refuses', 30_000);
     expect(retries[0]).toBeLessThanOrEqual(2_000);
@@ -87,7 +75,7 @@ describe.skipIf(missingTools)('an inbound message the card cannot take', () => {
     await waitUntil(() => lock.link.connected, 'the link up again');
     expect(app.events.some((e) => e.type === 'grant-stored')).toBe(false);
 
-    // Space returns: the broker sends the grant again (the lock reconnects for it), and it is stored.
+    // Space returns: the mq.broker sends the grant again (the lock reconnects for it), and it is stored.
     storage.heal();
     const stored = await waitUntil(() => app.events.find((e) => e.type === 'grant-stored'), 'the grant, sent again and stored, without a restart', 60_000);
     expect(Object.fromEntries(stored.data)).toEqual({ ok: true, id: Buffer.from(pushed).toString('hex') });

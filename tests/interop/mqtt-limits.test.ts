@@ -2,31 +2,19 @@
 // protocol has no packet limit, an oversize packet is refused from its header (the connection drops
 // before its body is read), and the lock carries on with the next message.
 import mqtt, { type MqttClient } from 'mqtt';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { brokerPerFile } from '../helpers/broker-per-file.js';
 import { mintHeartbeat, mintRevocations, testKey } from '../../tools/lib/mint.js';
-import { type Broker, startBroker } from '../helpers/mosquitto.js';
 import { waitUntil } from '../helpers/wait.js';
-import { requireTools } from '../helpers/tools.js';
 import { bootOnBroker } from '../helpers/mqtt-lock.js';
 
 const owner = testKey('owner');
-let broker: Broker;
-const missingTools = requireTools('mosquitto', 'mosquitto_passwd', 'openssl'); // skipped (or failed under CI=true) without them
-beforeAll(async () => {
-  if (missingTools) return;
-  broker = await startBroker([{ name: 'owner', password: 'owner-secret' }, { name: 'front-door', password: 'front-secret' }]);
-}, 30_000);
-afterAll(async () => {
-  await broker?.stop();
-});
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-}, 60_000);
+const mq = brokerPerFile([{ name: 'owner', password: 'owner-secret' }, { name: 'front-door', password: 'front-secret' }]); // skipped (or failed under CI=true) without Mosquitto
+const { missingTools, cleanup } = mq;
 
 describe.skipIf(missingTools)('MQTT 3.1.1: a maximum incoming packet size', () => {
   it('a lock configured for a longer revocation list (maxRevocationEntries) takes a packet that long, and applies the list', async () => {
-    const lock = await bootOnBroker({ broker, lockId: 'front-door', password: 'front-secret', ownerKey: owner.publicKey, protocolVersion: 4, maxRevocationEntries: 100_000 });
+    const lock = await bootOnBroker({ broker: mq.broker, lockId: 'front-door', password: 'front-secret', ownerKey: owner.publicKey, protocolVersion: 4, maxRevocationEntries: 100_000 });
     cleanup.push(lock.stop);
     const refused: number[] = [];
     lock.link.events.on('packet-refused', (e) => refused.push(e.bytes));
@@ -35,7 +23,7 @@ describe.skipIf(missingTools)('MQTT 3.1.1: a maximum incoming packet size', () =
     const ids = Array.from({ length: 100_000 }, (_, i) => Uint8Array.from(Buffer.alloc(16).fill(i & 0xff, 0, 8).fill(i >> 8, 8)));
     const list = mintRevocations(owner, { seq: 7, aud: 'front-door', iat: Math.floor(Date.now() / 1000), grants: ids });
     expect(list.length).toBeGreaterThan(1 << 20);
-    const app: MqttClient = mqtt.connect(broker.url, { ca: broker.ca, username: 'owner', password: 'owner-secret', protocolVersion: 4, clientId: 'owner-long-list' });
+    const app: MqttClient = mqtt.connect(mq.broker.url, { ca: mq.broker.ca, username: 'owner', password: 'owner-secret', protocolVersion: 4, clientId: 'owner-long-list' });
     cleanup.push(() => new Promise<void>((r) => app.end(true, {}, () => r())));
     await new Promise<void>((resolve) => app.once('connect', () => resolve()));
     await new Promise<void>((resolve, reject) => app.publish('locks/front-door/revocations', Buffer.from(list), { qos: 1 }, (e) => (e ? reject(e) : resolve())));
@@ -45,7 +33,7 @@ describe.skipIf(missingTools)('MQTT 3.1.1: a maximum incoming packet size', () =
 
   it('drops an oversize packet from its header and keeps applying what comes next', async () => {
     // The lock as the device boots it, on MQTT 3.1.1, with its default limit (1 MiB).
-    const lock = await bootOnBroker({ broker, lockId: 'front-door', password: 'front-secret', ownerKey: owner.publicKey, protocolVersion: 4 });
+    const lock = await bootOnBroker({ broker: mq.broker, lockId: 'front-door', password: 'front-secret', ownerKey: owner.publicKey, protocolVersion: 4 });
     cleanup.push(lock.stop);
     const { core, link } = lock;
     const handlers = lock.lock.inbound!;
@@ -59,7 +47,7 @@ describe.skipIf(missingTools)('MQTT 3.1.1: a maximum incoming packet size', () =
     link.events.on('packet-refused', (e) => refused.push(e));
     await waitUntil(() => link.connected, 'the lock to connect');
 
-    const app: MqttClient = mqtt.connect(broker.url, { ca: broker.ca, username: 'owner', password: 'owner-secret', protocolVersion: 4, clientId: 'owner-limits' });
+    const app: MqttClient = mqtt.connect(mq.broker.url, { ca: mq.broker.ca, username: 'owner', password: 'owner-secret', protocolVersion: 4, clientId: 'owner-limits' });
     cleanup.push(() => new Promise<void>((r) => app.end(true, {}, () => r())));
     await new Promise<void>((resolve) => app.once('connect', () => resolve()));
     const publish = (topic: string, bytes: Uint8Array, qos: 0 | 1) =>
