@@ -92,6 +92,21 @@ export class SimControl {
     for (const key of keys) all = (await this.pressKeyPatiently(key, maxMs)) && all;
     return all;
   }
+  /**
+   * Type keys as the web API does: each held until the scanner has seen it pressed and released
+   * (never lost, however loaded the machine), then `gapMs` before the next; a second call types
+   * after the first has finished, never interleaved. Returns about how long it takes when idle.
+   */
+  typeKeysInTurn(keys: string, gapMs = 200): number {
+    this.typing = this.typing.then(async () => {
+      for (const key of keys) {
+        await this.pressKeyPatiently(key);
+        await new Promise<void>((resolve) => this.clock.after(gapMs, () => resolve()));
+      }
+    });
+    return keys.length * gapMs + 80;
+  }
+  private typing: Promise<void> = Promise.resolve();
   holdKey(key: string): void {
     this.need(this.board.keypad, 'keypad').press(key);
   }

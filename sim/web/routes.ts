@@ -76,7 +76,7 @@ export const ROUTES: Record<string, Handler> = {
     const known = keysOf(ctx);
     const bad = [...keys].find((k) => !known.has(k));
     if (bad !== undefined) throw new ApiError('bad-request', `keys: no key "${bad}" on this keypad`, { field: 'keys' });
-    return { ok: true, ms: ctx.control.typeKeys(keys, gapMs) };
+    return { ok: true, ms: ctx.control.typeKeysInTurn(keys, gapMs) };
   },
   'door/open': (_b, ctx) => refusal(ctx.control.openDoor()),
   'door/close': (_b, ctx) => refusal(ctx.control.closeDoor()),

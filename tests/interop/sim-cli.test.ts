@@ -7,6 +7,7 @@ import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { wantColour, watchCommand } from '../../sim/cli.js';
 import { jsonWith, type SimProcess, startSimProcess } from '../helpers/sim-process.js';
+import { simWeb } from '../helpers/sim-web.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const sim = (args: string[], env: Record<string, string | undefined> = {}) =>
@@ -135,3 +136,19 @@ describe('npm run sim: one state for s and the retained state', () => {
 let cleanupWatcher = () => {};
 const isStatus = (l: string) => l.startsWith('{"lock":');
 const countStatus = (lines: string[]) => lines.filter(isStatus).length;
+
+describe("npm run sim: the web API's keypad", () => {
+  it('two keypad/type calls sent back to back are typed one after the other, every key held until the lock scanned it', async () => {
+    const s = (child = startSimProcess());
+    const web = await simWeb(s);
+    // No wait between them: the second waits for the first instead of interleaving with it.
+    expect((await web.post('keypad/type', { keys: '1111#' })).status).toBe(200);
+    expect((await web.post('keypad/type', { keys: '2580#' })).status).toBe(200);
+    const opened = await web.waitForEvent((e) => e.type === 'access' && e.data.via === 'keypad' && e.data.allow === true, 'the demo PIN opening', 60_000);
+    const refused = await web.waitForEvent((e) => e.type === 'access' && e.data.via === 'keypad' && e.data.allow === false, 'the wrong PIN refused');
+    expect(refused.data.reason).toBe('unknown-code');
+    expect(refused.seq).toBeLessThan(opened.seq);
+    const keypadAccess = (await web.get('events')).body.events.filter((e: { type: string; data: { via?: string } }) => e.type === 'access' && e.data.via === 'keypad');
+    expect(keypadAccess).toHaveLength(2); // two codes, nothing garbled in between
+  }, 120_000);
+});
