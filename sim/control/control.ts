@@ -66,9 +66,10 @@ export class SimControl {
   /**
    * Press a key and hold it until the firmware's scanner has seen it, then release it and wait until
    * the scanner has seen that too: keys typed this way are never lost, however loaded the machine.
-   * `maxMs` bounds each wait (a keypad nobody scans); resolves false when a wait ran out.
+   * `maxMs` bounds each wait (a keypad nobody scans); resolves false when a wait ran out. The key
+   * is held at least `minHoldMs`.
    */
-  async pressKeyPatiently(key: string, maxMs = 5_000): Promise<boolean> {
+  async pressKeyPatiently(key: string, maxMs = 5_000, minHoldMs = 0): Promise<boolean> {
     const keypad = this.need(this.board.keypad, 'keypad');
     const within = (seen: Promise<void>) =>
       new Promise<boolean>((resolve) => {
@@ -80,7 +81,8 @@ export class SimControl {
       });
     const pressed = keypad.scanned(key);
     keypad.press(key);
-    const seenDown = await within(pressed);
+    const held = new Promise<void>((resolve) => this.clock.after(minHoldMs, () => resolve()));
+    const [seenDown] = await Promise.all([within(pressed), held]);
     const released = keypad.scanned(key);
     keypad.release(key);
     const seenUp = await within(released);
@@ -98,7 +100,7 @@ export class SimControl {
    * after the first has finished, never interleaved. Returns about how long it takes when idle.
    */
   typeKeysInTurn(keys: string, gapMs = 200): number {
-    this.typing = this.typing.then(async () => {
+    this.inTurn(async () => {
       for (const key of keys) {
         await this.pressKeyPatiently(key);
         await new Promise<void>((resolve) => this.clock.after(gapMs, () => resolve()));
@@ -107,6 +109,20 @@ export class SimControl {
     return keys.length * gapMs + 80;
   }
   private typing: Promise<void> = Promise.resolve();
+  /**
+   * Press a key for the web API: held `holdMs`, or until the scanner has seen it if that takes
+   * longer (a loaded machine), then released; after what the API typed or pressed before it.
+   */
+  pressKeyAtLeast(key: string, holdMs = 80): void {
+    this.need(this.board.keypad, 'keypad');
+    this.inTurn(async () => {
+      await this.pressKeyPatiently(key, 5_000, holdMs);
+    });
+  }
+  /** The web API's keypad input, one call after another. */
+  private inTurn(input: () => Promise<void>): void {
+    this.typing = this.typing.then(input);
+  }
   holdKey(key: string): void {
     this.need(this.board.keypad, 'keypad').press(key);
   }

@@ -68,7 +68,7 @@ export const ROUTES: Record<string, Handler> = {
   'keypad/press': (body, ctx) => {
     const { key, holdMs: hold } = parse(v.strictObject({ key: v.pipe(v.string(), v.length(1)), holdMs: holdMs }), body);
     if (!keysOf(ctx).has(key)) throw new ApiError('bad-request', `key: no key "${key}" on this keypad`, { field: 'key' });
-    ctx.control.pressKey(key, hold);
+    ctx.control.pressKeyAtLeast(key, hold);
     return ok;
   },
   'keypad/type': (body, ctx) => {
