@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { nodeVerifier } from '../../firmware/access/ed25519.js';
 import { openSigned, TYP } from '../../firmware/access/messages.js';
 import { pinDigest } from '../../firmware/keypad/codes.js';
@@ -15,34 +15,24 @@ import { openSerialLink } from '../../hal/node/serial-link.js';
 import { main as lockctl } from '../../tools/lockctl.js';
 import { PairClient } from '../../tools/lib/pair-client.js';
 import { mintGrant, testKey } from '../../tools/lib/mint.js';
-import { type Broker, startBroker } from '../helpers/mosquitto.js';
-import { requireTools } from '../helpers/tools.js';
+import { brokerPerFile } from '../helpers/broker-per-file.js';
 import { jsonWith, type SimProcess, startSimProcess } from '../helpers/sim-process.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const LOCK = 'front-door';
 const owner = testKey('installer-test-owner');
-let broker: Broker;
 const dir = mkdtempSync(join(tmpdir(), 'pairing-pty-'));
-const cleanup: (() => Promise<void> | void)[] = [];
-
-const missingTools = requireTools('mosquitto', 'mosquitto_passwd', 'openssl', 'socat'); // skipped (or failed under CI=true) without them
-beforeAll(async () => {
+const mq = brokerPerFile([
+  { name: 'owner', password: 'owner-secret' },
+  { name: LOCK, password: 'front-secret' },
+], ['socat']); // skipped (or failed under CI=true) without them
+const { missingTools, cleanup } = mq;
+beforeAll(() => {
   if (missingTools) return;
-  broker = await startBroker([
-    { name: 'owner', password: 'owner-secret' },
-    { name: LOCK, password: 'front-secret' },
-  ]);
-  writeFileSync(join(dir, 'ca.pem'), broker.ca);
+  writeFileSync(join(dir, 'ca.pem'), mq.broker.ca);
   writeFileSync(join(dir, 'mqtt.password'), 'front-secret\n');
   writeFileSync(join(dir, 'owner.key'), `${Buffer.from(owner.seed).toString('hex')}\n`, { mode: 0o600 });
-}, 30_000);
-afterAll(async () => {
-  await broker?.stop();
 });
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-}, 30_000);
 
 const until = <T>(check: () => T | undefined | false, what: string) => waitUntil(check, what, 15_000);
 
@@ -89,7 +79,7 @@ describe.skipIf(missingTools)('installer pairing over a real pseudo-terminal', (
 
     // First pairing: the lock is unpaired, so no button is needed.
     const paired = await run('pair', ...port, '--lock', LOCK, '--tz', 'Europe/Berlin', '--key', join(dir, 'owner.key'), '--secret-file', join(dir, 'keypad.secret'),
-      '--mqtt-url', broker.url, '--mqtt-user', LOCK, '--mqtt-password-file', join(dir, 'mqtt.password'), '--mqtt-ca', join(dir, 'ca.pem'), '--out', join(dir, 'device.json'));
+      '--mqtt-url', mq.broker.url, '--mqtt-user', LOCK, '--mqtt-password-file', join(dir, 'mqtt.password'), '--mqtt-ca', join(dir, 'ca.pem'), '--out', join(dir, 'device.json'));
     expect(paired.text).toContain('unpaired');
     expect(paired.text).toContain('attestation verified');
     expect(paired.code, paired.text).toBe(0);
@@ -98,7 +88,7 @@ describe.skipIf(missingTools)('installer pairing over a real pseudo-terminal', (
 
     // The lock now uses the broker it was given: the owner's app sees it online, pushes a PIN grant
     // signed by the new owner key, and gets the lock's signed report that it was stored.
-    const app: MqttClient = mqtt.connect(broker.url, { ca: broker.ca, username: 'owner', password: 'owner-secret', protocolVersion: 5 });
+    const app: MqttClient = mqtt.connect(mq.broker.url, { ca: mq.broker.ca, username: 'owner', password: 'owner-secret', protocolVersion: 5 });
     cleanup.push(() => new Promise<void>((r) => app.end(true, {}, () => r())));
     const seen: { topic: string; payload: Buffer }[] = [];
     app.on('message', (topic, payload) => seen.push({ topic, payload }));
